@@ -1,0 +1,113 @@
+# tapstack — build, test and demo. `make help` lists the targets.
+#
+# Modes build into build/$(MODE)/: release (-O2 -g, the default), debug (-O0 -g3, for gdb),
+# asan (AddressSanitizer + UndefinedBehaviorSanitizer). Plain `make` leaves the program at
+# build/tapstack (release). Dependencies come from Debian packages through scripts/install-deps.sh.
+
+MODE ?= release
+BUILD := build/$(MODE)
+CXX ?= g++
+ifeq ($(origin CXX),default)
+CXX := g++
+endif
+
+WARNINGS := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
+CXXFLAGS_debug := -O0 -g3
+CXXFLAGS_release := -O2 -g -DNDEBUG
+CXXFLAGS_asan := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS_asan := -fsanitize=address,undefined
+ifeq ($(CXXFLAGS_$(MODE)),)
+$(error MODE must be release, debug or asan (got '$(MODE)'))
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags fmt libpcap 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs fmt libpcap 2>/dev/null || echo -lfmt -lpcap)
+GTEST_LIBS = $(shell pkg-config --libs gtest 2>/dev/null || echo -lgtest) -lpthread
+
+CXXFLAGS += -std=c++20 $(WARNINGS) $(CXXFLAGS_$(MODE)) -I. $(PKG_CFLAGS) -MMD -MP
+LDFLAGS += $(LDFLAGS_$(MODE))
+
+LIB_SRCS := $(sort $(wildcard stack/*.cc stack/*/*.cc netdev/*.cc apps/http/*.cc))
+APP_SRCS := $(sort $(wildcard apps/tapstack/*.cc))
+TEST_SRCS := $(sort $(wildcard tests/unit/*.cc tests/unit/*/*.cc tests/support/*.cc))
+
+LIB_OBJS := $(LIB_SRCS:%.cc=$(BUILD)/obj/%.o)
+APP_OBJS := $(APP_SRCS:%.cc=$(BUILD)/obj/%.o)
+TEST_OBJS := $(TEST_SRCS:%.cc=$(BUILD)/obj/%.o)
+DEPS := $(LIB_OBJS:.o=.d) $(APP_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+
+.PHONY: all help deps deps-test debug asan unit test e2e demo lint format clean compile_commands
+
+all: build/tapstack
+
+help:
+	@echo "make                build/tapstack (release)"
+	@echo "make test           unit tests under ASan+UBSan, then (as root) the namespace integration tests"
+	@echo "make unit           unit tests only (no root needed)"
+	@echo "make e2e            integration tests only (root; runs in its own network namespace)"
+	@echo "sudo make demo      curl against tapstack in a namespace, annotated like the article"
+	@echo "make debug|asan     build/debug/tapstack or build/asan/tapstack"
+	@echo "make lint           the code's promises, checked by grep"
+	@echo "make clean          remove build/"
+
+# Installs what is missing (Debian packages) or says what to run when not root.
+deps:
+	@scripts/install-deps.sh --build
+deps-test:
+	@scripts/install-deps.sh --test
+
+$(BUILD)/obj/%.o: %.cc | deps
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/libtapstack.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tapstack: $(APP_OBJS) $(BUILD)/libtapstack.a
+	$(CXX) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/unit_tests: $(TEST_OBJS) $(BUILD)/libtapstack.a
+	$(CXX) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(GTEST_LIBS)
+
+ifeq ($(MODE),release)
+build/tapstack: $(BUILD)/tapstack
+	cp $< $@
+else
+build/tapstack:
+	$(MAKE) MODE=release build/tapstack
+endif
+
+debug:
+	$(MAKE) MODE=debug build/debug/tapstack
+asan:
+	$(MAKE) MODE=asan build/asan/tapstack
+
+# Unit tests run under ASan+UBSan; GTEST_FILTER=Suite.* narrows them (e.g. make unit GTEST_FILTER='Tcp*').
+unit:
+	$(MAKE) MODE=asan build/asan/unit_tests
+	ASAN_OPTIONS=detect_leaks=1 build/asan/unit_tests $(if $(GTEST_FILTER),--gtest_filter='$(GTEST_FILTER)')
+
+test: unit
+	@if [ "$$(id -u)" = 0 ]; then $(MAKE) e2e; else \
+	  echo; echo "*** SKIPPED integration tests: they need root (sudo make test, or sudo make e2e) ***"; echo; fi
+
+e2e: build/tapstack deps-test
+	tests/integration/run_all.sh
+
+demo: build/tapstack deps-test
+	scripts/demo.sh
+
+lint:
+	@scripts/lint.sh
+
+format:
+	clang-format -i $(LIB_SRCS) $(APP_SRCS) $(TEST_SRCS) $(wildcard stack/*.hh stack/*/*.hh netdev/*.hh apps/*/*.hh tests/*/*.hh)
+
+compile_commands:
+	$(MAKE) clean && bear -- $(MAKE) all build/asan/unit_tests MODE=asan
+
+clean:
+	rm -rf build
+
+-include $(DEPS)

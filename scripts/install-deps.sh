@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs tapstack's Debian packages when something is missing. Idempotent: when all is there it
+# prints nothing and exits 0. The make targets call it, so `make test` / `sudo make demo` on a
+# fresh Debian machine need no other set-up.
+#   scripts/install-deps.sh --build   compiler, fmt, libpcap, GoogleTest
+#   scripts/install-deps.sh --test    also what the integration tests and demo use
+#   scripts/install-deps.sh           both
+set -euo pipefail
+
+want_build=0 want_test=0
+case "${1:-}" in
+  --build) want_build=1 ;;
+  --test) want_test=1 ;;
+  "") want_build=1; want_test=1 ;;
+  -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+  *) echo "install-deps.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+esac
+
+missing=()
+have_pkgconfig() { pkg-config --exists "$1" 2>/dev/null; }
+need() {  # need PACKAGE TEST-COMMAND...
+  local pkg=$1; shift
+  "$@" >/dev/null 2>&1 || missing+=("$pkg")
+}
+
+if ((want_build)); then
+  need g++ command -v g++
+  need make command -v make
+  need pkg-config command -v pkg-config
+  need libfmt-dev have_pkgconfig fmt
+  need libpcap-dev have_pkgconfig libpcap
+  need libgtest-dev test -f /usr/include/gtest/gtest.h
+  need libgtest-dev bash -c 'have=0; for d in /usr/lib/*/ /usr/lib/; do [ -e "$d/libgtest.a" ] || [ -e "$d/libgtest.so" ] && have=1; done; [ $have = 1 ]'
+fi
+if ((want_test)); then
+  need iproute2 command -v ip
+  need curl command -v curl
+  need tshark command -v tshark
+  need apache2-utils command -v ab
+  need procps command -v ps
+fi
+
+((${#missing[@]} == 0)) && exit 0
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+
+if [ "$(id -u)" != 0 ]; then
+  echo "tapstack needs these Debian packages: ${missing[*]}" >&2
+  echo "install them with: sudo scripts/install-deps.sh   (or: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+
+echo "install-deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer no without a prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

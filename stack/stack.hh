@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+// Stack: one network interface (Ethernet + ARP + IPv4 + ICMP + TCP) on one NetDev.
+// The only entry points are poll(now) and poll_at(): the caller's event loop reads the clock,
+// calls poll(), then sleeps on the device fd until poll_at(). Nothing in here reads a clock or
+// blocks, so tests drive the same code in virtual time over a MemoryLink.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "netdev/net_dev.hh"
+#include "stack/base/result.hh"
+#include "stack/base/time.hh"
+#include "stack/stats.hh"
+#include "stack/tcp/socket.hh"
+#include "stack/wire/address.hh"
+
+namespace tapstack {
+
+class ConnectionObserver;
+
+struct StackConfig {
+    MacAddress mac{{0x02, 0x00, 0x00, 0x00, 0x00, 0x02}};  // locally administered
+    Ipv4Cidr ip{Ipv4Address::from_octets(10, 0, 0, 2), 24};
+    std::optional<Ipv4Address> gateway;  // for destinations off the subnet
+
+    // Initial sequence numbers: RFC 6528 keyed hash of the 4-tuple plus a 4 µs clock, keyed by
+    // `isn_secret`. Tests set `fixed_iss` so that captures are reproducible.
+    uint64_t isn_secret = 0;
+    std::optional<uint32_t> fixed_iss;
+
+    Duration msl = std::chrono::seconds{30};  // TIME-WAIT lasts 2*MSL (60 s, as Linux)
+    uint32_t receive_buffer = 64 * 1024;
+    uint32_t send_buffer = 256 * 1024;
+    uint32_t max_connections = 16384;  // TCBs of every state, TIME-WAIT included
+    uint32_t max_retransmissions = 8;  // then the connection is reset and the app told
+    Duration arp_timeout = std::chrono::seconds{60};
+};
+
+class Stack {
+public:
+    Stack(const StackConfig&, NetDev&);
+    ~Stack();
+    Stack(const Stack&) = delete;
+    Stack& operator=(const Stack&) = delete;
+
+    // Receives and processes every frame the device has, runs expired timers, delivers socket
+    // events to handlers, and sends what is due.
+    void poll(Instant now);
+    // The earliest time poll() has work to do without new frames (nullopt: none).
+    std::optional<Instant> poll_at() const;
+
+    // --- sockets ---
+    Result<SocketId, ListenError> listen(uint16_t port, SocketHandler& handler);
+    Result<SocketId, ConnectError> connect(Ipv4Address dst, uint16_t port, SocketHandler& handler);
+    size_t read(SocketId, MutBytes);      // bytes copied; 0 when nothing is buffered
+    size_t write(SocketId, Bytes);        // bytes accepted into the send buffer
+    size_t readable_bytes(SocketId) const;
+    size_t send_space(SocketId) const;
+    bool peer_closed(SocketId) const;     // FIN received and all data before it read
+    void close(SocketId);                 // FIN after queued data; the id becomes stale
+    void abort(SocketId);                 // RST now; the id becomes stale
+    std::optional<SocketInfo> info(SocketId) const;
+    size_t connection_count() const;
+
+    // Closes every connection (FIN for established ones) and stops accepting: for shutdown.
+    void close_all();
+
+    const StackConfig& config() const { return config_; }
+    const StackStats& stats() const;
+    // Called on every TCP state change and segment (the tracer and tests hook in here).
+    void set_observer(ConnectionObserver*);
+
+private:
+    struct Impl;
+    StackConfig config_;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tapstack

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+// Counters: what arrived, what was sent, and every reason a frame was dropped. One place to look
+// ("why was my packet ignored?") and one breakpoint: Stack::Impl::drop().
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace tapstack {
+
+enum class DropReason : uint8_t {
+    EthernetTruncated, EthernetNotForUs, EthernetUnknownType,
+    ArpMalformed, ArpNotForUs, ArpQueueFull, ArpUnresolved,
+    Ipv4Truncated, Ipv4BadVersion, Ipv4BadHeaderLength, Ipv4BadTotalLength, Ipv4BadChecksum,
+    Ipv4NotForUs, Ipv4BadSource, Ipv4Fragment, Ipv4UnknownProtocol,
+    IcmpMalformed, IcmpBadChecksum, IcmpUnhandledType,
+    TcpMalformed, TcpBadChecksum, TcpNoListener, TcpUnacceptable, TcpTableFull, TcpBadSegment,
+    FrameTooLarge,
+    Count_
+};
+
+constexpr std::string_view to_string(DropReason r) {
+    constexpr std::string_view names[] = {
+        "ethernet_truncated", "ethernet_not_for_us", "ethernet_unknown_type",
+        "arp_malformed", "arp_not_for_us", "arp_queue_full", "arp_unresolved",
+        "ipv4_truncated", "ipv4_bad_version", "ipv4_bad_header_length", "ipv4_bad_total_length",
+        "ipv4_bad_checksum", "ipv4_not_for_us", "ipv4_bad_source", "ipv4_fragment",
+        "ipv4_unknown_protocol",
+        "icmp_malformed", "icmp_bad_checksum", "icmp_unhandled_type",
+        "tcp_malformed", "tcp_bad_checksum", "tcp_no_listener", "tcp_unacceptable", "tcp_table_full",
+        "tcp_bad_segment",
+        "frame_too_large",
+    };
+    static_assert(std::size(names) == static_cast<size_t>(DropReason::Count_));
+    return names[static_cast<size_t>(r)];
+}
+
+struct StackStats {
+    uint64_t frames_received = 0;
+    uint64_t frames_sent = 0;
+    uint64_t arp_requests_sent = 0;
+    uint64_t arp_replies_sent = 0;
+    uint64_t icmp_echo_replies = 0;
+    uint64_t tcp_segments_received = 0;
+    uint64_t tcp_segments_sent = 0;
+    uint64_t tcp_retransmissions = 0;
+    uint64_t tcp_resets_sent = 0;
+    uint64_t tcp_connections_opened = 0;
+    uint64_t tcp_connections_closed = 0;
+    std::array<uint64_t, static_cast<size_t>(DropReason::Count_)> dropped{};
+
+    uint64_t drops(DropReason r) const { return dropped[static_cast<size_t>(r)]; }
+    uint64_t total_drops() const {
+        uint64_t n = 0;
+        for (auto v : dropped) n += v;
+        return n;
+    }
+};
+
+}  // namespace tapstack

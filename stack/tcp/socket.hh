@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+// The socket-like API that applications use (apps/http, the client in `tapstack get`, tests).
+// Connections are owned by the stack; applications hold SocketIds, small handles that become
+// stale (and harmless: calls on them do nothing) once the connection is gone.
+//
+// Events are never delivered while the stack is in the middle of processing a segment: they are
+// queued and handed to the SocketHandler at the end of Stack::poll(), so a handler may call any
+// API function (read, write, close, connect) from inside a callback.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <string_view>
+
+#include "stack/wire/address.hh"
+
+namespace tapstack {
+
+struct SocketId {
+    uint32_t index = UINT32_MAX;
+    uint32_t generation = 0;
+
+    bool valid() const { return index != UINT32_MAX; }
+    friend bool operator==(SocketId, SocketId) = default;
+};
+
+struct SocketIdHash {
+    size_t operator()(SocketId s) const { return (size_t{s.generation} << 32) ^ s.index; }
+};
+
+// Why a connection ended without the application closing it.
+enum class CloseReason : uint8_t {
+    Reset,      // the peer sent RST
+    TimedOut,   // retransmissions exhausted (or connect timed out)
+    Refused,    // RST in answer to our SYN
+    Aborted,    // the stack gave up on it (e.g. shutdown)
+};
+std::string_view to_string(CloseReason);
+
+// Implemented by applications. One handler may serve many sockets.
+class SocketHandler {
+public:
+    virtual ~SocketHandler() = default;
+    // A listener accepted a connection (now ESTABLISHED). The socket uses this same handler.
+    virtual void on_accept(SocketId /*accepted*/) {}
+    // An active open completed (ESTABLISHED).
+    virtual void on_connected(SocketId) {}
+    // New bytes can be read, or the peer closed its side (read() == 0 and peer_closed()).
+    virtual void on_readable(SocketId) {}
+    // Send space grew: write() will accept more bytes now.
+    virtual void on_writable(SocketId) {}
+    // The connection ended without the application's close(): the SocketId is stale afterwards.
+    virtual void on_closed(SocketId, CloseReason) {}
+};
+
+enum class ListenError : uint8_t { PortInUse, InvalidPort };
+enum class ConnectError : uint8_t { NoRoute, NoFreePort, TooManyConnections };
+
+struct SocketInfo {
+    Ipv4Address local_ip;
+    uint16_t local_port = 0;
+    Ipv4Address remote_ip;
+    uint16_t remote_port = 0;
+    std::string_view state;  // RFC spelling: "ESTABLISHED"
+};
+
+}  // namespace tapstack

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+#include "stack/wire/tcp.hh"
+
+namespace tapstack {
+namespace {
+
+namespace opt {
+inline constexpr uint8_t end = 0, nop = 1, mss = 2, window_scale = 3, sack_permitted = 4, sack = 5,
+                         timestamps = 8;
+}
+
+// Options are parsed leniently where RFC 9293 §3.1 allows (unknown kinds are skipped), strictly
+// where a length is impossible (a length below 2 or past the header).
+bool parse_options(Bytes b, TcpOptions& o) {
+    size_t i = 0;
+    while (i < b.size()) {
+        uint8_t kind = b[i];
+        if (kind == opt::end) break;
+        if (kind == opt::nop) {
+            ++i;
+            continue;
+        }
+        if (i + 1 >= b.size()) return false;
+        size_t len = b[i + 1];
+        if (len < 2 || i + len > b.size()) return false;
+        Bytes body = b.subspan(i + 2, len - 2);
+        switch (kind) {
+        case opt::mss:
+            if (len == 4) o.mss = load_be16(body, 0);
+            break;
+        case opt::window_scale:
+            if (len == 3) o.window_scale = body[0];
+            break;
+        case opt::sack_permitted:
+            if (len == 2) o.sack_permitted = true;
+            break;
+        case opt::timestamps:
+            if (len == 10) o.timestamps = TcpOptions::Timestamps{load_be32(body, 0), load_be32(body, 4)};
+            break;
+        case opt::sack:
+            if ((len - 2) % 8 == 0) {
+                o.sack_count = 0;
+                for (size_t k = 0; k + 8 <= body.size() && o.sack_count < o.sack.size(); k += 8)
+                    o.sack[o.sack_count++] = {SeqNum{load_be32(body, k)}, SeqNum{load_be32(body, k + 4)}};
+            }
+            break;
+        default:
+            break;
+        }
+        i += len;
+    }
+    return true;
+}
+
+std::optional<TcpSegment> parse_impl(Bytes b, TcpError* why) {
+    auto fail = [&](TcpError e) { if (why) *why = e; return std::nullopt; };
+    if (b.size() < tcp_field::min_header_len) return fail(TcpError::Truncated);
+    size_t header_len = static_cast<size_t>(b[tcp_field::offset] >> 4) * 4;
+    if (header_len < tcp_field::min_header_len || header_len > b.size()) return fail(TcpError::BadDataOffset);
+    TcpSegment s;
+    s.src_port = load_be16(b, tcp_field::src_port);
+    s.dst_port = load_be16(b, tcp_field::dst_port);
+    s.seq = SeqNum{load_be32(b, tcp_field::seq)};
+    s.ack = SeqNum{load_be32(b, tcp_field::ack)};
+    s.flags = b[tcp_field::flags];
+    s.window = load_be16(b, tcp_field::window);
+    s.urgent = load_be16(b, tcp_field::urgent);
+    if (!parse_options(b.subspan(tcp_field::min_header_len, header_len - tcp_field::min_header_len), s.options))
+        return fail(TcpError::BadOption);
+    s.payload = b.subspan(header_len);
+    return s;
+}
+
+}  // namespace
+
+size_t TcpOptions::encoded_len() const {
+    size_t n = 0;
+    if (mss) n += 4;
+    if (window_scale) n += 4;  // NOP + 3
+    if (timestamps) n += 12;  // SACK-permitted + TS, or NOP NOP + TS
+    else if (sack_permitted) n += 4;  // NOP NOP + SACK-permitted
+    if (sack_count) n += 4 + 8 * size_t{sack_count};  // NOP NOP + kind,len + blocks
+    return n;
+}
+
+std::optional<TcpSegment> TcpSegment::parse(Bytes b, const PseudoHeader& ph, TcpError* why) {
+    InternetChecksum c;
+    ph.add_to(c);
+    c.add(b);
+    if (c.finish() != 0) {
+        if (why) *why = TcpError::BadChecksum;
+        return std::nullopt;
+    }
+    return parse_impl(b, why);
+}
+
+std::optional<TcpSegment> TcpSegment::parse_unchecked(Bytes b, TcpError* why) { return parse_impl(b, why); }
+
+void TcpSegment::emit(MutBytes out, const PseudoHeader& ph) const {
+    const size_t hlen = header_len();
+    store_be16(out, tcp_field::src_port, src_port);
+    store_be16(out, tcp_field::dst_port, dst_port);
+    store_be32(out, tcp_field::seq, seq.raw);
+    store_be32(out, tcp_field::ack, has_ack() ? ack.raw : 0);
+    out[tcp_field::offset] = static_cast<uint8_t>((hlen / 4) << 4);
+    out[tcp_field::flags] = flags;
+    store_be16(out, tcp_field::window, window);
+    store_be16(out, tcp_field::checksum, 0);
+    store_be16(out, tcp_field::urgent, urgent);
+
+    // Options, laid out as Linux lays them out so captures look familiar.
+    size_t i = tcp_field::min_header_len;
+    auto put = [&](uint8_t v) { out[i++] = v; };
+    if (options.mss) {
+        put(opt::mss), put(4);
+        store_be16(out, i, *options.mss);
+        i += 2;
+    }
+    if (options.sack_permitted && options.timestamps) {
+        put(opt::sack_permitted), put(2);
+    } else if (options.sack_permitted) {
+        put(opt::nop), put(opt::nop), put(opt::sack_permitted), put(2);
+    }
+    if (options.timestamps) {
+        if (!options.sack_permitted) put(opt::nop), put(opt::nop);
+        put(opt::timestamps), put(10);
+        store_be32(out, i, options.timestamps->value);
+        store_be32(out, i + 4, options.timestamps->echo_reply);
+        i += 8;
+    }
+    if (options.window_scale) put(opt::nop), put(opt::window_scale), put(3), put(*options.window_scale);
+    if (options.sack_count) {
+        put(opt::nop), put(opt::nop), put(opt::sack), put(static_cast<uint8_t>(2 + 8 * options.sack_count));
+        for (size_t k = 0; k < options.sack_count; ++k) {
+            store_be32(out, i, options.sack[k].left.raw);
+            store_be32(out, i + 4, options.sack[k].right.raw);
+            i += 8;
+        }
+    }
+    while (i < hlen) put(opt::nop);
+
+    for (size_t k = 0; k < payload.size(); ++k) out[hlen + k] = payload[k];
+
+    InternetChecksum c;
+    ph.add_to(c);
+    c.add(Bytes{out.data(), hlen + payload.size()});
+    store_be16(out, tcp_field::checksum, c.finish());
+}
+
+std::string tcp_flags_string(uint8_t flags) {
+    static constexpr std::pair<uint8_t, const char*> names[] = {
+        {tcp_flag::fin, "FIN"}, {tcp_flag::syn, "SYN"}, {tcp_flag::rst, "RST"}, {tcp_flag::psh, "PSH"},
+        {tcp_flag::ack, "ACK"}, {tcp_flag::urg, "URG"}, {tcp_flag::ece, "ECE"}, {tcp_flag::cwr, "CWR"}};
+    std::string out;
+    for (auto [bit, name] : names) {
+        if (!(flags & bit)) continue;
+        if (!out.empty()) out += ", ";
+        out += name;
+    }
+    return out.empty() ? "<none>" : out;
+}
+
+}  // namespace tapstack

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+// TCP segments (RFC 9293 §3.1). Two levels, as in smoltcp: TcpView borrows the bytes and checks
+// the data offset once; TcpSegment is the parsed value (ports, numbers, flags, options, payload
+// view) with parse() and emit(). Options understood: MSS, window scale, SACK-permitted, SACK,
+// timestamps (RFC 7323, 2018); unknown options are skipped by their length.
+//
+//  0                   1                   2                   3
+//  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// |          Source Port          |       Destination Port        |
+// |                        Sequence Number                        |
+// |                    Acknowledgment Number                      |
+// |  Data |       |C|E|U|A|P|R|S|F|                               |
+// | Offset| Rsrvd |W|C|R|C|S|S|Y|I|            Window             |
+// |           Checksum            |         Urgent Pointer        |
+// |                    Options                    |    Padding    |
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+
+#include "stack/base/byte_order.hh"
+#include "stack/wire/checksum.hh"
+#include "stack/wire/seq_num.hh"
+
+namespace tapstack {
+
+namespace tcp_field {
+inline constexpr size_t src_port = 0, dst_port = 2, seq = 4, ack = 8, offset = 12, flags = 13,
+                        window = 14, checksum = 16, urgent = 18, min_header_len = 20, max_header_len = 60;
+}
+
+namespace tcp_flag {
+inline constexpr uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10, urg = 0x20,
+                         ece = 0x40, cwr = 0x80;
+}
+
+enum class TcpError { Truncated, BadDataOffset, BadChecksum, BadOption };
+
+struct SackBlock {
+    SeqNum left;
+    SeqNum right;  // first sequence number after the block
+};
+
+struct TcpOptions {
+    std::optional<uint16_t> mss;
+    std::optional<uint8_t> window_scale;
+    bool sack_permitted = false;
+    struct Timestamps {
+        uint32_t value = 0;
+        uint32_t echo_reply = 0;
+    };
+    std::optional<Timestamps> timestamps;
+    uint8_t sack_count = 0;
+    std::array<SackBlock, 4> sack{};
+
+    size_t encoded_len() const;  // padded to a multiple of 4
+};
+
+struct TcpSegment {
+    uint16_t src_port = 0;
+    uint16_t dst_port = 0;
+    SeqNum seq;
+    SeqNum ack;  // meaningful only with the ACK flag
+    uint8_t flags = 0;
+    uint16_t window = 0;  // as on the wire, before scaling
+    uint16_t urgent = 0;
+    TcpOptions options;
+    Bytes payload;
+
+    bool syn() const { return flags & tcp_flag::syn; }
+    bool fin() const { return flags & tcp_flag::fin; }
+    bool rst() const { return flags & tcp_flag::rst; }
+    bool has_ack() const { return flags & tcp_flag::ack; }
+    bool psh() const { return flags & tcp_flag::psh; }
+    // SEG.LEN: payload plus one for SYN and one for FIN (RFC 9293 §3.4).
+    uint32_t seg_len() const { return static_cast<uint32_t>(payload.size()) + (syn() ? 1 : 0) + (fin() ? 1 : 0); }
+
+    size_t header_len() const { return tcp_field::min_header_len + options.encoded_len(); }
+
+    // Parses a TCP segment carried in an IPv4 datagram described by `ph` and checks the checksum.
+    static std::optional<TcpSegment> parse(Bytes b, const PseudoHeader& ph, TcpError* why = nullptr);
+    // Parses without a checksum check (for tools reading captures with offloaded checksums).
+    static std::optional<TcpSegment> parse_unchecked(Bytes b, TcpError* why = nullptr);
+    // Writes header, options and payload into `out` (exactly header_len() + payload.size() bytes)
+    // and the checksum over `ph` (ph.length must equal that size).
+    void emit(MutBytes out, const PseudoHeader& ph) const;
+};
+
+// "SYN, ACK" — Wireshark's spelling of a flag set.
+std::string tcp_flags_string(uint8_t flags);
+
+}  // namespace tapstack
