@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "stack/wire/tcp.hh"
 
+#include <algorithm>
+
 namespace tapstack {
 namespace {
 
@@ -139,11 +141,13 @@ void TcpSegment::emit(MutBytes out, const PseudoHeader& ph) const {
     }
     while (i < hlen) put(opt::nop);
 
-    for (size_t k = 0; k < payload.size(); ++k) out[hlen + k] = payload[k];
+    MutBytes body = out.subspan(hlen, payload_len());
+    std::copy(payload.begin(), payload.end(), body.begin());
+    std::copy(payload_tail.begin(), payload_tail.end(), body.begin() + static_cast<ptrdiff_t>(payload.size()));
 
     InternetChecksum c;
     ph.add_to(c);
-    c.add(Bytes{out.data(), hlen + payload.size()});
+    c.add(Bytes{out.data(), hlen + payload_len()});
     store_be16(out, tcp_field::checksum, c.finish());
 }
 

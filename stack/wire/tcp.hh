@@ -69,6 +69,9 @@ struct TcpSegment {
     uint16_t urgent = 0;
     TcpOptions options;
     Bytes payload;
+    // emit() only: payload that continues in a second piece (data that wraps around a ring
+    // buffer goes out without an extra copy). parse() never sets it.
+    Bytes payload_tail;
 
     bool syn() const { return flags & tcp_flag::syn; }
     bool fin() const { return flags & tcp_flag::fin; }
@@ -76,7 +79,8 @@ struct TcpSegment {
     bool has_ack() const { return flags & tcp_flag::ack; }
     bool psh() const { return flags & tcp_flag::psh; }
     // SEG.LEN: payload plus one for SYN and one for FIN (RFC 9293 §3.4).
-    uint32_t seg_len() const { return static_cast<uint32_t>(payload.size()) + (syn() ? 1 : 0) + (fin() ? 1 : 0); }
+    uint32_t seg_len() const { return static_cast<uint32_t>(payload_len()) + (syn() ? 1 : 0) + (fin() ? 1 : 0); }
+    size_t payload_len() const { return payload.size() + payload_tail.size(); }
 
     size_t header_len() const { return tcp_field::min_header_len + options.encoded_len(); }
 
@@ -84,7 +88,7 @@ struct TcpSegment {
     static std::optional<TcpSegment> parse(Bytes b, const PseudoHeader& ph, TcpError* why = nullptr);
     // Parses without a checksum check (for tools reading captures with offloaded checksums).
     static std::optional<TcpSegment> parse_unchecked(Bytes b, TcpError* why = nullptr);
-    // Writes header, options and payload into `out` (exactly header_len() + payload.size() bytes)
+    // Writes header, options and payload into `out` (exactly header_len() + payload_len() bytes)
     // and the checksum over `ph` (ph.length must equal that size).
     void emit(MutBytes out, const PseudoHeader& ph) const;
 };

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+#include "stack/link/arp_cache.hh"
+
+namespace tapstack {
+
+std::optional<MacAddress> ArpCache::lookup(Ipv4Address ip, Instant now) const {
+    auto it = entries_.find(ip.value);
+    if (it == entries_.end() || !it->second.mac || it->second.expires <= now) return std::nullopt;
+    return it->second.mac;
+}
+
+std::vector<std::vector<uint8_t>> ArpCache::learn(Ipv4Address ip, MacAddress mac, Instant now) {
+    auto it = entries_.find(ip.value);
+    if (it == entries_.end()) {
+        if (entries_.size() >= limits_.max_entries) {
+            // Full: make room by dropping an expired or any resolved entry (never a pending one,
+            // whose queued frames someone is waiting for).
+            for (auto e = entries_.begin(); e != entries_.end(); ++e) {
+                if (e->second.mac) {
+                    entries_.erase(e);
+                    break;
+                }
+            }
+            if (entries_.size() >= limits_.max_entries) return {};
+        }
+        it = entries_.emplace(ip.value, Entry{}).first;
+    }
+    Entry& e = it->second;
+    e.mac = mac;
+    e.expires = now + limits_.entry_lifetime;
+    e.requests = 0;
+    std::vector<std::vector<uint8_t>> out(std::make_move_iterator(e.waiting.begin()),
+                                          std::make_move_iterator(e.waiting.end()));
+    e.waiting.clear();
+    return out;
+}
+
+ArpCache::QueueResult ArpCache::enqueue(Ipv4Address ip, std::vector<uint8_t> frame, Instant now) {
+    auto it = entries_.find(ip.value);
+    if (it != entries_.end() && it->second.mac && it->second.expires <= now) {
+        // Expired: resolve again, keeping the slot.
+        it->second.mac.reset();
+        it->second.requests = 0;
+    }
+    if (it == entries_.end()) {
+        if (entries_.size() >= limits_.max_entries) {
+            for (auto e = entries_.begin(); e != entries_.end(); ++e) {
+                if (e->second.mac && e->second.expires <= now) {
+                    entries_.erase(e);
+                    break;
+                }
+            }
+            if (entries_.size() >= limits_.max_entries) return QueueResult::CacheFull;
+        }
+        it = entries_.emplace(ip.value, Entry{}).first;
+    }
+    Entry& e = it->second;
+    if (e.waiting.size() >= limits_.max_queued_per_entry) return QueueResult::QueueFull;
+    e.waiting.push_back(std::move(frame));
+    if (e.requests == 0) {
+        e.requests = 1;
+        e.expires = now + limits_.retry_interval;
+        return QueueResult::SendRequest;
+    }
+    return QueueResult::Queued;
+}
+
+ArpCache::Expired ArpCache::poll(Instant now) {
+    Expired out;
+    for (auto it = entries_.begin(); it != entries_.end();) {
+        Entry& e = it->second;
+        if (e.expires > now) {
+            ++it;
+            continue;
+        }
+        if (e.mac) {  // resolved entry reached its end of life
+            it = entries_.erase(it);
+        } else if (e.requests < limits_.max_requests) {
+            ++e.requests;
+            e.expires = now + limits_.retry_interval;
+            out.retry.push_back(Ipv4Address{it->first});
+            ++it;
+        } else {  // no answer: give up on the waiting frames
+            out.frames_dropped += e.waiting.size();
+            it = entries_.erase(it);
+        }
+    }
+    return out;
+}
+
+std::optional<Instant> ArpCache::poll_at() const {
+    std::optional<Instant> at;
+    for (const auto& [ip, e] : entries_) at = earliest(at, e.expires);
+    return at;
+}
+
+}  // namespace tapstack

@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: MIT
+// Stack::Impl: the interface glue. Frames come in through handle_frame() and are demultiplexed
+// Ethernet -> ARP | IPv4 -> ICMP | TCP; TCP segments go to their connection by 4-tuple (O(1)
+// hash lookup) or to a listener. Frames go out through send_ipv4(), which resolves the next hop
+// with ARP (queueing the frame while it waits). Timers of all connections sit in one min-heap.
+// Socket events are collected while processing and delivered at the end of poll().
+#include "stack/stack.hh"
+
+#include <algorithm>
+#include <cassert>
+#include <queue>
+#include <unordered_map>
+#include <vector>
+
+#include "stack/base/log.hh"
+#include "stack/base/siphash.hh"
+#include "stack/link/arp_cache.hh"
+#include "stack/observer.hh"
+#include "stack/tcp/tcp_connection.hh"
+#include "stack/wire/arp.hh"
+#include "stack/wire/ethernet.hh"
+#include "stack/wire/icmp.hh"
+#include "stack/wire/ipv4.hh"
+#include "stack/wire/tcp.hh"
+
+namespace tapstack {
+namespace {
+
+// Listener handles live in a separate index space from connection slots.
+constexpr uint32_t listener_index_base = 0x80000000u;
+// At most this many frames per poll(), so timers and the application still run under a flood.
+constexpr size_t max_frames_per_poll = 4096;
+
+}  // namespace
+
+struct Stack::Impl final : TcpEnvironment {
+    Impl(const StackConfig& c, NetDev& d) : config(c), dev(d) {
+        rx_buffer.resize(65536);
+        tx_buffer.resize(65536);
+        settings.receive_buffer = c.receive_buffer;
+        settings.send_buffer = c.send_buffer;
+        settings.time_wait = 2 * c.msl;
+        settings.max_retransmissions = c.max_retransmissions;
+        settings.mss = static_cast<uint16_t>(std::min<size_t>(d.mtu(), 65535) - Ipv4Header::len - tcp_field::min_header_len);
+        ArpCache::Limits limits;
+        limits.entry_lifetime = c.arp_timeout;
+        arp = ArpCache(limits);
+    }
+
+    StackConfig config;
+    NetDev& dev;
+    TcpSettings settings;
+    StackStats stats;
+    ConnectionObserver* observer = nullptr;
+    std::vector<uint8_t> rx_buffer;
+    std::vector<uint8_t> tx_buffer;
+    ArpCache arp;
+    uint16_t ip_ident = 0;
+    uint16_t next_ephemeral_port = 49152;
+    Instant now;
+
+    struct Slot {
+        std::unique_ptr<TcpConnection> conn;
+        uint32_t generation = 1;
+        bool queued_for_dispatch = false;
+    };
+    std::vector<Slot> slots;
+    std::vector<uint32_t> free_slots;
+    std::unordered_map<FourTuple, uint32_t, FourTupleHash> by_tuple;
+    std::unordered_map<uint16_t, SocketHandler*> listeners;
+
+    struct TimerEntry {
+        Instant at;
+        uint32_t slot;
+        uint32_t generation;
+        bool operator>(const TimerEntry& o) const { return at > o.at; }
+    };
+    std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers;
+    std::vector<uint32_t> dispatch_queue;  // slots with something to send or to free
+    std::vector<SocketId> event_queue;
+
+    // ---------------------------------------------------------------- bookkeeping
+    void drop(DropReason r) {
+        ++stats.dropped[static_cast<size_t>(r)];
+        TS_LOG(Trace, "drop: {}", to_string(r));
+    }
+
+    TcpConnection* get(SocketId id) const {
+        if (id.index >= slots.size()) return nullptr;
+        const Slot& s = slots[id.index];
+        if (s.generation != id.generation || !s.conn) return nullptr;
+        return s.conn.get();
+    }
+    uint32_t slot_of(const TcpConnection& c) const { return c.socket_id().index; }
+
+    void mark(TcpConnection& c) {
+        Slot& s = slots[slot_of(c)];
+        if (!s.queued_for_dispatch) {
+            s.queued_for_dispatch = true;
+            dispatch_queue.push_back(slot_of(c));
+        }
+    }
+
+    // Keeps at most one live heap entry per connection: a later deadline reuses the entry already
+    // queued (it fires early, finds nothing to do, and re-queues); an earlier one adds an entry.
+    void reschedule(TcpConnection& c) {
+        auto at = c.next_deadline();
+        if (!at) return;
+        if (c.scheduled_at && *c.scheduled_at <= *at) return;
+        c.scheduled_at = at;
+        timers.push({*at, slot_of(c), c.socket_id().generation});
+    }
+
+    TcpConnection* create_connection(const FourTuple& tuple, SeqNum iss, SocketHandler* handler) {
+        if (by_tuple.size() >= config.max_connections) return nullptr;
+        uint32_t index;
+        if (!free_slots.empty()) {
+            index = free_slots.back();
+            free_slots.pop_back();
+        } else {
+            index = static_cast<uint32_t>(slots.size());
+            slots.emplace_back();
+        }
+        Slot& s = slots[index];
+        s.conn = std::make_unique<TcpConnection>(*this, settings, tuple, iss);
+        s.conn->set_socket_id(SocketId{index, s.generation});
+        s.conn->set_handler(handler);
+        by_tuple[tuple] = index;
+        ++stats.tcp_connections_opened;
+        return s.conn.get();
+    }
+
+    void free_connection(uint32_t index) {
+        Slot& s = slots[index];
+        if (!s.conn) return;
+        auto it = by_tuple.find(s.conn->tuple());
+        if (it != by_tuple.end() && it->second == index) by_tuple.erase(it);
+        s.conn.reset();
+        ++s.generation;
+        s.queued_for_dispatch = false;
+        free_slots.push_back(index);
+        ++stats.tcp_connections_closed;
+    }
+
+    SeqNum initial_sequence_number(const FourTuple& t) {
+        if (config.fixed_iss) return SeqNum{*config.fixed_iss};
+        // RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4 µs clock.
+        uint8_t key_input[12];
+        MutBytes k{key_input, sizeof key_input};
+        store_be32(k, 0, t.local_ip.value);
+        store_be16(k, 4, t.local_port);
+        store_be32(k, 6, t.remote_ip.value);
+        store_be16(k, 10, t.remote_port);
+        uint64_t f = siphash24(config.isn_secret, ~config.isn_secret * 0x9e3779b97f4a7c15ull, k);
+        return SeqNum{static_cast<uint32_t>(f) + static_cast<uint32_t>(now.us() / 4)};
+    }
+
+    // ---------------------------------------------------------------- output
+    void transmit_frame(Bytes frame) {
+        if (observer) observer->on_frame(now, FrameDirection::Sent, frame);
+        ++stats.frames_sent;
+        dev.transmit(frame, now);
+    }
+
+    std::optional<Ipv4Address> next_hop(Ipv4Address dst) const {
+        if (config.ip.contains(dst)) return dst;
+        return config.gateway;
+    }
+
+    // Sends an IPv4 datagram whose payload `fill` writes into the span it is given (exactly
+    // payload_len bytes). The frame is built in tx_buffer; without an ARP entry it is queued.
+    template <typename Fill>
+    void send_ipv4(Ipv4Address dst, IpProtocol proto, size_t payload_len, Fill&& fill) {
+        size_t frame_len = ethernet_field::header_len + Ipv4Header::len + payload_len;
+        if (frame_len > tx_buffer.size()) return;
+        MutBytes frame{tx_buffer.data(), frame_len};
+        Ipv4Header ip{config.ip.address, dst, proto, static_cast<uint16_t>(payload_len), ip_ident++};
+        ip.emit(frame.subspan(ethernet_field::header_len));
+        fill(frame.subspan(ethernet_field::header_len + Ipv4Header::len), ip.pseudo_header());
+
+        auto hop = next_hop(dst);
+        if (!hop) {
+            drop(DropReason::ArpUnresolved);
+            return;
+        }
+        if (auto mac = arp.lookup(*hop, now)) {
+            emit_ethernet_header(frame, *mac, config.mac, EtherType::Ipv4);
+            transmit_frame(frame);
+            return;
+        }
+        switch (arp.enqueue(*hop, std::vector<uint8_t>(frame.begin(), frame.end()), now)) {
+        case ArpCache::QueueResult::SendRequest: send_arp_request(*hop); break;
+        case ArpCache::QueueResult::Queued: break;
+        case ArpCache::QueueResult::QueueFull:
+        case ArpCache::QueueResult::CacheFull: drop(DropReason::ArpQueueFull); break;
+        }
+    }
+
+    void send_tcp(Ipv4Address dst, const TcpSegment& seg) {
+        size_t len = seg.header_len() + seg.payload_len();
+        send_ipv4(dst, IpProtocol::Tcp, len, [&](MutBytes out, PseudoHeader ph) { seg.emit(out, ph); });
+        ++stats.tcp_segments_sent;
+        if (seg.rst()) ++stats.tcp_resets_sent;
+    }
+
+    void send_arp(ArpOp op, MacAddress eth_dst, MacAddress target_mac, Ipv4Address target_ip) {
+        uint8_t buf[ethernet_field::header_len + arp_field::packet_len];
+        MutBytes frame{buf, sizeof buf};
+        emit_ethernet_header(frame, eth_dst, config.mac, EtherType::Arp);
+        ArpPacket{op, config.mac, config.ip.address, target_mac, target_ip}.emit(frame.subspan(ethernet_field::header_len));
+        transmit_frame(frame);
+    }
+    void send_arp_request(Ipv4Address ip) {
+        ++stats.arp_requests_sent;
+        send_arp(ArpOp::Request, MacAddress::broadcast(), MacAddress{}, ip);
+    }
+
+    // TcpEnvironment
+    void transmit(TcpConnection& c, const TcpSegment& seg, Instant) override { send_tcp(c.tuple().remote_ip, seg); }
+    void state_changed(TcpConnection& c, TcpState from, TcpState to, std::string_view why, Instant at) override {
+        if (observer) observer->on_state_change(at, c.tuple(), from, to, why);
+        if (to == TcpState::Closed) mark(c);  // to be freed at the end of poll()
+    }
+    void post_event(TcpConnection& c) override { event_queue.push_back(c.socket_id()); }
+
+    // ---------------------------------------------------------------- input
+    void handle_frame(Bytes frame) {
+        ++stats.frames_received;
+        if (observer) observer->on_frame(now, FrameDirection::Received, frame);
+        auto eth = EthernetView::parse(frame);
+        if (!eth) return drop(DropReason::EthernetTruncated);
+        MacAddress dst = eth->dst();
+        if (dst != config.mac && !dst.is_broadcast()) return drop(DropReason::EthernetNotForUs);
+        switch (eth->ethertype()) {
+        case static_cast<uint16_t>(EtherType::Arp): return handle_arp(*eth);
+        case static_cast<uint16_t>(EtherType::Ipv4): return handle_ipv4(*eth);
+        default: return drop(DropReason::EthernetUnknownType);
+        }
+    }
+
+    void handle_arp(const EthernetView& eth) {
+        auto arp_packet = ArpPacket::parse(eth.payload());
+        if (!arp_packet) return drop(DropReason::ArpMalformed);
+        const ArpPacket& p = *arp_packet;
+        bool for_us = p.target_ip == config.ip.address;
+        bool usable_sender = !p.sender_ip.is_zero() && !p.sender_mac.is_multicast() && !p.sender_ip.is_broadcast() &&
+                             config.ip.contains(p.sender_ip) && p.sender_ip != config.ip.address;
+        // RFC 826: update an existing entry ("merge"), and add the sender if the packet is for us.
+        if (usable_sender && (for_us || arp.contains(p.sender_ip))) {
+            for (auto& pending : arp.learn(p.sender_ip, p.sender_mac, now)) {
+                p.sender_mac.store(pending, ethernet_field::dst);
+                transmit_frame(pending);
+            }
+        }
+        if (!for_us) return drop(DropReason::ArpNotForUs);
+        if (p.op == ArpOp::Request) {
+            ++stats.arp_replies_sent;
+            send_arp(ArpOp::Reply, p.sender_mac, p.sender_mac, p.sender_ip);
+        }
+    }
+
+    void handle_ipv4(const EthernetView& eth) {
+        Ipv4Error why{};
+        auto ip = Ipv4View::parse(eth.payload(), &why);
+        if (!ip) {
+            switch (why) {
+            case Ipv4Error::Truncated: return drop(DropReason::Ipv4Truncated);
+            case Ipv4Error::BadVersion: return drop(DropReason::Ipv4BadVersion);
+            case Ipv4Error::BadHeaderLength: return drop(DropReason::Ipv4BadHeaderLength);
+            case Ipv4Error::BadTotalLength: return drop(DropReason::Ipv4BadTotalLength);
+            case Ipv4Error::BadChecksum: return drop(DropReason::Ipv4BadChecksum);
+            }
+            return;
+        }
+        if (ip->dst() != config.ip.address) return drop(DropReason::Ipv4NotForUs);
+        Ipv4Address src = ip->src();
+        if (src.is_zero() || src.is_broadcast() || src.is_multicast() || src == config.ip.address ||
+            src == config.ip.subnet_broadcast())
+            return drop(DropReason::Ipv4BadSource);
+        // TODO(fragments): reassembly with bounded memory lands with the hostile-input work.
+        if (ip->is_fragment()) return drop(DropReason::Ipv4Fragment);
+        switch (ip->protocol()) {
+        case static_cast<uint8_t>(IpProtocol::Icmp): return handle_icmp(*ip);
+        case static_cast<uint8_t>(IpProtocol::Tcp): return handle_tcp(*ip);
+        default: return drop(DropReason::Ipv4UnknownProtocol);
+        }
+    }
+
+    void handle_icmp(const Ipv4View& ip) {
+        IcmpError why{};
+        auto icmp = IcmpView::parse(ip.payload(), &why);
+        if (!icmp) return drop(why == IcmpError::BadChecksum ? DropReason::IcmpBadChecksum : DropReason::IcmpMalformed);
+        if (icmp->type() != static_cast<uint8_t>(IcmpType::EchoRequest) || icmp->code() != 0)
+            return drop(DropReason::IcmpUnhandledType);
+        // RFC 792: the echo reply carries the request's identifier, sequence number and data.
+        Bytes rest = icmp->rest_of_header();
+        Bytes data = icmp->data();
+        ++stats.icmp_echo_replies;
+        send_ipv4(ip.src(), IpProtocol::Icmp, icmp_field::header_len + data.size(),
+                  [&](MutBytes out, PseudoHeader) { emit_icmp(out, IcmpType::EchoReply, 0, rest, data); });
+    }
+
+    void handle_tcp(const Ipv4View& ip) {
+        PseudoHeader ph{ip.src(), ip.dst(), static_cast<uint8_t>(IpProtocol::Tcp), static_cast<uint16_t>(ip.payload().size())};
+        TcpError why{};
+        auto seg = TcpSegment::parse(ip.payload(), ph, &why);
+        if (!seg) return drop(why == TcpError::BadChecksum ? DropReason::TcpBadChecksum : DropReason::TcpMalformed);
+        if (seg->src_port == 0 || seg->dst_port == 0) return drop(DropReason::TcpBadSegment);
+        ++stats.tcp_segments_received;
+        FourTuple tuple{ip.dst(), seg->dst_port, ip.src(), seg->src_port};
+
+        if (auto it = by_tuple.find(tuple); it != by_tuple.end()) {
+            TcpConnection& c = *slots[it->second].conn;
+            // RFC 9293 §3.10.7.4 / RFC 6191: a new SYN may reopen a tuple that sits in TIME-WAIT.
+            if (seg->syn() && !seg->has_ack() && !seg->rst() && c.accepts_new_syn_in_time_wait(*seg) &&
+                listeners.count(tuple.local_port)) {
+                TS_LOG(Debug, "{}: new SYN reuses the tuple in TIME-WAIT", tuple);
+                free_connection(it->second);
+            } else {
+                c.process(*seg, now);
+                c.dispatch(now);  // ACKs go out before the application answers (the article's order)
+                reschedule(c);
+                if (c.finished()) mark(c);
+                return;
+            }
+        }
+        handle_tcp_without_connection(tuple, *seg);
+    }
+
+    // RFC 9293 §3.10.7.1 (CLOSED) and §3.10.7.2 (LISTEN).
+    void handle_tcp_without_connection(const FourTuple& tuple, const TcpSegment& seg) {
+        if (seg.rst()) return;  // "An incoming segment containing a RST is discarded"
+        auto listener = listeners.find(tuple.local_port);
+        if (listener == listeners.end() || seg.has_ack() || !seg.syn()) {
+            if (listener == listeners.end()) drop(DropReason::TcpNoListener);
+            else drop(DropReason::TcpUnacceptable);
+            if (listener != listeners.end() && !seg.has_ack() && !seg.syn()) return;  // LISTEN: drop
+            send_reset_for(tuple, seg);
+            return;
+        }
+        TcpConnection* c = create_connection(tuple, initial_sequence_number(tuple), listener->second);
+        if (!c) return drop(DropReason::TcpTableFull);
+        c->accept_syn(seg, now);
+        reschedule(*c);
+    }
+
+    void send_reset_for(const FourTuple& tuple, const TcpSegment& seg) {
+        // "If the ACK bit is off, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>; else <SEQ=SEG.ACK><CTL=RST>"
+        TcpSegment rst;
+        rst.src_port = tuple.local_port;
+        rst.dst_port = tuple.remote_port;
+        if (seg.has_ack()) {
+            rst.seq = seg.ack;
+            rst.flags = tcp_flag::rst;
+        } else {
+            rst.seq = SeqNum{0};
+            rst.ack = seg.seq + seg.seg_len();
+            rst.flags = tcp_flag::rst | tcp_flag::ack;
+        }
+        send_tcp(tuple.remote_ip, rst);
+    }
+
+    // ---------------------------------------------------------------- the loop
+    void run_timers() {
+        while (!timers.empty() && timers.top().at <= now) {
+            TimerEntry e = timers.top();
+            timers.pop();
+            TcpConnection* c = get(SocketId{e.slot, e.generation});
+            if (!c || !c->scheduled_at || *c->scheduled_at != e.at) continue;  // stale entry
+            c->scheduled_at.reset();
+            c->on_timer(now);
+            c->dispatch(now);
+            reschedule(*c);
+            if (c->finished()) mark(*c);
+        }
+        if (auto at = arp.poll_at(); at && *at <= now) {
+            auto expired = arp.poll(now);
+            for (Ipv4Address ip : expired.retry) send_arp_request(ip);
+            for (size_t i = 0; i < expired.frames_dropped; ++i) drop(DropReason::ArpUnresolved);
+        }
+    }
+
+    void deliver_events() {
+        // Handlers may cause more events (a write that completes, a close): a few rounds at most.
+        for (int round = 0; round < 4 && !event_queue.empty(); ++round) {
+            std::vector<SocketId> batch;
+            batch.swap(event_queue);
+            for (SocketId id : batch) {
+                TcpConnection* c = get(id);
+                if (!c) continue;
+                uint8_t ev = c->take_events();
+                SocketHandler* h = c->handler();
+                if (!h || ev == 0) continue;
+                if ((ev & TcpConnection::Accepted)) h->on_accept(id);
+                if ((ev & TcpConnection::Connected) && get(id)) h->on_connected(id);
+                if ((ev & TcpConnection::Readable) && get(id) && !get(id)->app_closed()) h->on_readable(id);
+                if ((ev & TcpConnection::Writable) && get(id) && !get(id)->app_closed()) h->on_writable(id);
+                if ((ev & TcpConnection::Closed) && get(id)) {
+                    TcpConnection* closed = get(id);
+                    closed->mark_app_gone();
+                    h->on_closed(id, closed->close_reason());
+                    mark(*closed);
+                }
+            }
+        }
+    }
+
+    void flush_dispatch() {
+        // Connections touched by the application or by input: send what is due, free the dead.
+        for (size_t i = 0; i < dispatch_queue.size(); ++i) {
+            uint32_t index = dispatch_queue[i];
+            Slot& s = slots[index];
+            s.queued_for_dispatch = false;
+            if (!s.conn) continue;
+            TcpConnection& c = *s.conn;
+            c.dispatch(now);
+            reschedule(c);
+            if (c.finished() && (c.app_closed() || c.pending_events() == 0)) free_connection(index);
+        }
+        dispatch_queue.clear();
+    }
+
+    void poll(Instant t) {
+        now = t;
+        for (size_t i = 0; i < max_frames_per_poll; ++i) {
+            auto n = dev.receive(MutBytes{rx_buffer.data(), rx_buffer.size()}, now);
+            if (!n) break;
+            handle_frame(Bytes{rx_buffer.data(), *n});
+        }
+        run_timers();
+        deliver_events();
+        flush_dispatch();
+    }
+
+    std::optional<Instant> poll_at() const {
+        std::optional<Instant> at = arp.poll_at();
+        if (!timers.empty()) at = earliest(at, timers.top().at);
+        if (!dispatch_queue.empty() || !event_queue.empty()) at = earliest(at, now);
+        return at;
+    }
+};
+
+// -------------------------------------------------------------------- Stack
+
+Stack::Stack(const StackConfig& config, NetDev& dev) : config_(config), impl_(std::make_unique<Impl>(config, dev)) {}
+Stack::~Stack() = default;
+
+void Stack::poll(Instant now) { impl_->poll(now); }
+std::optional<Instant> Stack::poll_at() const { return impl_->poll_at(); }
+const StackStats& Stack::stats() const { return impl_->stats; }
+void Stack::set_observer(ConnectionObserver* o) { impl_->observer = o; }
+size_t Stack::connection_count() const { return impl_->by_tuple.size(); }
+
+Result<SocketId, ListenError> Stack::listen(uint16_t port, SocketHandler& handler) {
+    if (port == 0) return Err{ListenError::InvalidPort};
+    if (!impl_->listeners.emplace(port, &handler).second) return Err{ListenError::PortInUse};
+    return SocketId{listener_index_base | port, 1};
+}
+
+Result<SocketId, ConnectError> Stack::connect(Ipv4Address dst, uint16_t port, SocketHandler& handler) {
+    Impl& s = *impl_;
+    if (!s.next_hop(dst)) return Err{ConnectError::NoRoute};
+    // Ephemeral ports 49152-65535 (RFC 6335), the first free one for this destination.
+    for (uint32_t tries = 0; tries < 16384; ++tries) {
+        uint16_t p = s.next_ephemeral_port;
+        s.next_ephemeral_port = static_cast<uint16_t>(p == 65535 ? 49152 : p + 1);
+        FourTuple tuple{s.config.ip.address, p, dst, port};
+        if (s.by_tuple.count(tuple) || s.listeners.count(p)) continue;
+        TcpConnection* c = s.create_connection(tuple, s.initial_sequence_number(tuple), &handler);
+        if (!c) return Err{ConnectError::TooManyConnections};
+        c->connect(s.now);
+        s.reschedule(*c);
+        return c->socket_id();
+    }
+    return Err{ConnectError::NoFreePort};
+}
+
+size_t Stack::read(SocketId id, MutBytes out) {
+    TcpConnection* c = impl_->get(id);
+    if (!c || c->app_closed()) return 0;
+    size_t n = c->read(out, impl_->now);
+    if (n > 0) impl_->mark(*c);  // may owe the peer a window update
+    return n;
+}
+
+size_t Stack::write(SocketId id, Bytes data) {
+    TcpConnection* c = impl_->get(id);
+    if (!c || c->app_closed()) return 0;
+    size_t n = c->write(data);
+    if (n > 0) impl_->mark(*c);
+    return n;
+}
+
+size_t Stack::readable_bytes(SocketId id) const {
+    TcpConnection* c = impl_->get(id);
+    return c && !c->app_closed() ? c->readable_bytes() : 0;
+}
+size_t Stack::send_space(SocketId id) const {
+    TcpConnection* c = impl_->get(id);
+    return c && !c->app_closed() ? c->send_space() : 0;
+}
+bool Stack::peer_closed(SocketId id) const {
+    TcpConnection* c = impl_->get(id);
+    return !c || c->peer_closed() || c->state() == TcpState::Closed;
+}
+
+void Stack::close(SocketId id) {
+    if (id.index >= listener_index_base && id.index != UINT32_MAX) {
+        impl_->listeners.erase(static_cast<uint16_t>(id.index & 0xffff));
+        return;
+    }
+    TcpConnection* c = impl_->get(id);
+    if (!c || c->app_closed()) return;
+    c->close(impl_->now);
+    impl_->mark(*c);
+}
+
+void Stack::abort(SocketId id) {
+    TcpConnection* c = impl_->get(id);
+    if (!c || c->app_closed()) return;
+    c->abort(impl_->now);
+    impl_->mark(*c);
+}
+
+std::optional<SocketInfo> Stack::info(SocketId id) const {
+    TcpConnection* c = impl_->get(id);
+    if (!c) return std::nullopt;
+    const FourTuple& t = c->tuple();
+    return SocketInfo{t.local_ip, t.local_port, t.remote_ip, t.remote_port, to_string(c->state())};
+}
+
+void Stack::close_all() {
+    impl_->listeners.clear();
+    for (auto& slot : impl_->slots) {
+        if (!slot.conn) continue;
+        TcpConnection& c = *slot.conn;
+        if (!c.app_closed()) {
+            c.close(impl_->now);
+            impl_->mark(c);
+        }
+    }
+}
+
+}  // namespace tapstack

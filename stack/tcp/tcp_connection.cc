@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MIT
+// TcpConnection: construction, the one state-change function, opening, and the user calls of
+// RFC 9293 §3.10 (SEND, RECEIVE, CLOSE, ABORT). Segment arrival is in tcp_input.cc, sending and
+// timers in tcp_output.cc.
+#include "stack/tcp/tcp_connection.hh"
+
+#include <algorithm>
+
+#include "stack/base/log.hh"
+
+namespace tapstack {
+
+TcpConnection::TcpConnection(TcpEnvironment& env, const TcpSettings& settings, const FourTuple& tuple,
+                             SeqNum iss)
+    : env_(env),
+      settings_(settings),
+      tuple_(tuple),
+      iss_(iss),
+      send_buffer_(settings.send_buffer),
+      receive_buffer_(settings.receive_buffer) {
+    snd_.una = snd_.nxt = snd_.max = iss;
+    send_base_ = iss + 1;
+}
+
+void TcpConnection::set_state(TcpState next, std::string_view why, Instant now) {
+    if (next == state_) return;
+    TcpState previous = state_;
+    TS_LOG(Debug, "{} {} -> {} ({})", tuple_, to_string(previous), to_string(next), why);
+    state_ = next;  // gdb: `break tapstack::TcpConnection::set_state`
+    env_.state_changed(*this, previous, next, why, now);
+}
+
+void TcpConnection::post(Event e) {
+    if (app_closed_) return;
+    bool was_idle = events_ == 0;
+    events_ = static_cast<uint8_t>(events_ | e);
+    if (was_idle) env_.post_event(*this);
+}
+
+void TcpConnection::accept_syn(const TcpSegment& syn, Instant now) {
+    // RFC 9293 §3.10.7.2 (LISTEN, third: check for a SYN).
+    irs_ = syn.seq;
+    rcv_.nxt = syn.seq + 1;
+    snd_.wnd = syn.window;  // never scaled in a SYN (RFC 7323 §2.2)
+    snd_.wl1 = syn.seq;
+    snd_.wl2 = iss_;
+    if (syn.options.mss) snd_.mss = std::max<uint16_t>(*syn.options.mss, 64);
+    snd_.mss = std::min(snd_.mss, settings_.mss);
+    // RFC 5681 §3.1: IW = min(4*MSS, max(2*MSS, 4380)); RFC 6928's 10 segments is Linux's choice.
+    cwnd_ = 10u * snd_.mss;
+    set_state(TcpState::SynReceived, "SYN received", now);
+    send_segment(tcp_flag::syn | tcp_flag::ack, iss_, {}, now, /*with_options=*/true);
+    snd_.nxt = snd_.max = iss_ + 1;
+    retransmit_timer_.arm(now, rto_);
+}
+
+void TcpConnection::connect(Instant now) {
+    // RFC 9293 §3.10.1 OPEN call, active: send SYN, enter SYN-SENT.
+    set_state(TcpState::SynSent, "active open", now);
+    send_segment(tcp_flag::syn, iss_, {}, now, /*with_options=*/true);
+    snd_.nxt = snd_.max = iss_ + 1;
+    retransmit_timer_.arm(now, rto_);
+}
+
+size_t TcpConnection::send_space() const {
+    switch (state_) {
+    case TcpState::SynSent:
+    case TcpState::SynReceived:
+    case TcpState::Established:
+    case TcpState::CloseWait:
+        return fin_queued_ ? 0 : send_buffer_.free_space();
+    case TcpState::Closed:
+    case TcpState::Listen:
+    case TcpState::FinWait1:
+    case TcpState::FinWait2:
+    case TcpState::Closing:
+    case TcpState::LastAck:
+    case TcpState::TimeWait:
+        return 0;
+    }
+    return 0;
+}
+
+size_t TcpConnection::write(Bytes data) {
+    // RFC 9293 §3.10.2 SEND: queued in SYN-SENT/SYN-RECEIVED until ESTABLISHED, then segmentized.
+    if (send_space() == 0) return 0;
+    return send_buffer_.push(data);
+}
+
+size_t TcpConnection::read(MutBytes out, Instant now) {
+    size_t n = std::min(out.size(), receive_buffer_.size());
+    if (n == 0) return 0;
+    uint32_t window_before = rcv_wnd();
+    receive_buffer_.peek(0, out.first(n));
+    receive_buffer_.pop(n);
+    // Window update after the application reads (RFC 1122 §4.2.3.3 receiver-side SWS avoidance):
+    // announce the larger window once it has grown by at least one MSS or half the buffer.
+    uint32_t window_after = rcv_wnd();
+    uint32_t threshold = std::min<uint32_t>(settings_.mss, settings_.receive_buffer / 2);
+    if (window_after - rcv_.advertised_wnd >= threshold && window_before < window_after) {
+        ack_pending_ = true;
+        (void)now;
+    }
+    return n;
+}
+
+void TcpConnection::close(Instant now) {
+    // RFC 9293 §3.10.4 CLOSE.
+    app_closed_ = true;
+    events_ = 0;
+    switch (state_) {
+    case TcpState::Closed:
+    case TcpState::Listen:
+        break;
+    case TcpState::SynSent:
+        set_state(TcpState::Closed, "closed before the handshake completed", now);
+        break;
+    case TcpState::SynReceived:
+    case TcpState::Established:
+        fin_queued_ = true;
+        set_state(TcpState::FinWait1, "application closed", now);
+        break;
+    case TcpState::CloseWait:
+        fin_queued_ = true;
+        set_state(TcpState::LastAck, "application closed after the peer's FIN", now);
+        break;
+    case TcpState::FinWait1:
+    case TcpState::FinWait2:
+    case TcpState::Closing:
+    case TcpState::LastAck:
+    case TcpState::TimeWait:
+        break;  // "error: connection closing"
+    }
+    // Data still unread is lost: RFC 9293 §3.10.4 / RFC 2525 §2.17 say send RST instead of FIN.
+    if (!receive_buffer_.empty() && state_ != TcpState::Closed && state_ != TcpState::TimeWait) {
+        abort(now);
+    }
+}
+
+void TcpConnection::abort(Instant now) {
+    // RFC 9293 §3.10.5 ABORT.
+    app_closed_ = true;
+    events_ = 0;
+    switch (state_) {
+    case TcpState::SynReceived:
+    case TcpState::Established:
+    case TcpState::FinWait1:
+    case TcpState::FinWait2:
+    case TcpState::CloseWait:
+        send_rst(now);
+        break;
+    case TcpState::Closed:
+    case TcpState::Listen:
+    case TcpState::SynSent:
+    case TcpState::Closing:
+    case TcpState::LastAck:
+    case TcpState::TimeWait:
+        break;
+    }
+    terminate(CloseReason::Aborted, now);
+}
+
+void TcpConnection::terminate(CloseReason reason, Instant now) {
+    close_reason_ = reason;
+    retransmit_timer_.disarm();
+    persist_timer_.disarm();
+    time_wait_timer_.disarm();
+    send_buffer_.pop(send_buffer_.size());
+    receive_buffer_.pop(receive_buffer_.size());
+    reassembler_.clear();
+    send_buffer_.release();
+    receive_buffer_.release();
+    set_state(TcpState::Closed, std::string_view{to_string(reason)}, now);
+    post(Closed);
+}
+
+uint32_t TcpConnection::rcv_wnd() const {
+    size_t free = receive_buffer_.free_space();
+    return static_cast<uint32_t>(std::min<size_t>(free, 0xffff));
+}
+
+bool TcpConnection::accepts_new_syn_in_time_wait(const TcpSegment& syn) const {
+    // RFC 9293 §3.10.7.4 note and RFC 6191 §2 (without timestamps): a SYN whose sequence number
+    // is beyond the end of the old connection's receive space may start a new incarnation.
+    return state_ == TcpState::TimeWait && syn.seq > rcv_.nxt;
+}
+
+std::string_view to_string(CloseReason r) {
+    switch (r) {
+    case CloseReason::Reset: return "reset by peer";
+    case CloseReason::TimedOut: return "timed out";
+    case CloseReason::Refused: return "connection refused";
+    case CloseReason::Aborted: return "aborted";
+    }
+    return "?";
+}
+
+}  // namespace tapstack

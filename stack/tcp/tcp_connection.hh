@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+// One TCP connection: the transmission control block of RFC 9293 §3.3.1 and the code that runs
+// it. The work is split like lwIP's: tcp_input.cc holds process() (SEGMENT ARRIVES, §3.10.7),
+// tcp_output.cc holds dispatch() and the timers (what to send next), and tcp_connection.cc holds
+// set_state() and the user calls (§3.10.1–3.10.6). The Stack owns connections and demultiplexes
+// segments to them; a connection never sees frames, ARP or the device.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "stack/base/time.hh"
+#include "stack/tcp/byte_ring.hh"
+#include "stack/tcp/four_tuple.hh"
+#include "stack/tcp/reassembler.hh"
+#include "stack/tcp/socket.hh"
+#include "stack/tcp/tcp_state.hh"
+#include "stack/wire/tcp.hh"
+
+namespace tapstack {
+
+class TcpConnection;
+
+// What a connection needs from the stack around it.
+class TcpEnvironment {
+public:
+    virtual ~TcpEnvironment() = default;
+    // Sends one segment of this connection (the stack adds IPv4 and Ethernet).
+    virtual void transmit(TcpConnection&, const TcpSegment&, Instant now) = 0;
+    // Every state change, for the log, the tracer and tests.
+    virtual void state_changed(TcpConnection&, TcpState from, TcpState to, std::string_view why, Instant now) = 0;
+    // Socket events for the application, delivered later (end of Stack::poll).
+    virtual void post_event(TcpConnection&) = 0;
+};
+
+struct TcpSettings {
+    uint32_t receive_buffer = 64 * 1024;
+    uint32_t send_buffer = 256 * 1024;
+    uint16_t mss = 1460;  // what we announce: MTU 1500 - 40
+    Duration time_wait = std::chrono::seconds{60};
+    uint32_t max_retransmissions = 8;
+};
+
+// RFC 6298 §2: initial RTO 1 s; we use Linux's 200 ms minimum rather than the RFC's 1 s (§2.4
+// allows it: "MAY be lower"), so that a lost segment costs 0.2 s, not 1 s; and 60 s maximum.
+inline constexpr Duration rto_initial = std::chrono::seconds{1};
+inline constexpr Duration rto_min = std::chrono::milliseconds{200};
+inline constexpr Duration rto_max = std::chrono::seconds{60};
+
+class TcpConnection {
+public:
+    // Events pending for the application (bit set, cleared when delivered).
+    enum Event : uint8_t { Accepted = 1, Connected = 2, Readable = 4, Writable = 8, Closed = 16 };
+
+    TcpConnection(TcpEnvironment&, const TcpSettings&, const FourTuple&, SeqNum iss);
+
+    // --- opening ---
+    // Passive open: a SYN arrived at a listener. Sends SYN,ACK; state SYN-RECEIVED.
+    void accept_syn(const TcpSegment& syn, Instant now);
+    // Active open: sends SYN; state SYN-SENT.
+    void connect(Instant now);
+
+    // --- segments and time ---
+    // SEGMENT ARRIVES (RFC 9293 §3.10.7.3–4) for a connection that is not LISTEN or CLOSED.
+    void process(const TcpSegment&, Instant now);
+    // Sends whatever is due: ACKs, new data within the windows, FIN, retransmissions.
+    void dispatch(Instant now);
+    // Runs the timers that expired at `now` (retransmission, persist, TIME-WAIT).
+    void on_timer(Instant now);
+    // The earliest armed timer (mirrors on_timer()).
+    std::optional<Instant> next_deadline() const;
+
+    // --- user calls (RFC 9293 §3.10.2–3.10.6) ---
+    size_t read(MutBytes out, Instant now);
+    size_t write(Bytes data);
+    void close(Instant now);  // FIN after queued data
+    void abort(Instant now);  // RST
+    size_t readable_bytes() const { return receive_buffer_.size(); }
+    size_t send_space() const;
+    bool peer_closed() const { return fin_received_ && receive_buffer_.empty(); }
+
+    // --- for the stack ---
+    TcpState state() const { return state_; }
+    const FourTuple& tuple() const { return tuple_; }
+    bool app_closed() const { return app_closed_; }
+    bool finished() const { return state_ == TcpState::Closed; }  // may be freed
+    CloseReason close_reason() const { return close_reason_; }
+    uint8_t take_events() { uint8_t e = events_; events_ = 0; return e; }
+    uint8_t pending_events() const { return events_; }
+    void mark_app_gone() { app_closed_ = true; events_ = 0; }
+    // RFC 9293 §3.10.7.4 / RFC 6191: may a new SYN with this sequence number replace this TIME-WAIT?
+    bool accepts_new_syn_in_time_wait(const TcpSegment& syn) const;
+
+    // Read-only views for tests, the tracer and gdb.
+    SeqNum iss() const { return iss_; }
+    SeqNum irs() const { return irs_; }
+    SeqNum snd_una() const { return snd_.una; }
+    SeqNum snd_nxt() const { return snd_.nxt; }
+    uint32_t snd_wnd() const { return snd_.wnd; }
+    SeqNum rcv_nxt() const { return rcv_.nxt; }
+    uint32_t rcv_wnd() const;
+    Duration rto() const { return rto_; }
+    uint32_t cwnd() const { return cwnd_; }
+    uint32_t retransmissions() const { return total_retransmissions_; }
+
+    void set_socket_id(SocketId id) { socket_id_ = id; }
+    SocketId socket_id() const { return socket_id_; }
+    void set_handler(SocketHandler* h) { handler_ = h; }
+    SocketHandler* handler() const { return handler_; }
+
+    // Stack bookkeeping for the timer queue (see Stack::Impl::reschedule).
+    std::optional<Instant> scheduled_at;
+
+private:
+    // The single place where state_ changes: one breakpoint for every transition.
+    void set_state(TcpState next, std::string_view why, Instant now);
+
+    // tcp_input.cc
+    void process_syn_sent(const TcpSegment&, Instant now);
+    bool segment_acceptable(const TcpSegment&) const;
+    bool process_ack(const TcpSegment&, Instant now);  // false: drop the segment
+    void process_text(const TcpSegment&, Instant now);
+    void process_fin(const TcpSegment&, Instant now);
+    void update_send_window(const TcpSegment&);
+    void on_new_ack(SeqNum ack, Instant now);
+    void on_duplicate_ack(Instant now);
+    void deliver_in_order();
+    void enter_time_wait(Instant now);
+    void reset_by_peer(Instant now);
+
+    // tcp_output.cc
+    void send_segment(uint8_t flags, SeqNum seq, Bytes payload, Instant now, bool with_options = false);
+    void send_ack(Instant now) { send_segment(tcp_flag::ack, snd_.nxt, {}, now); }
+    void send_rst(Instant now);
+    bool send_data(Instant now);  // one segment of new data, if allowed
+    void send_data_segment(SeqNum seq, uint32_t len, Instant now);
+    void retransmit_first_unacked(Instant now);
+    void send_persist_probe(Instant now);
+    SeqNum data_end() const { return send_base_ + static_cast<uint32_t>(send_buffer_.size()); }
+    bool can_send_data() const;
+    void on_rtt_sample(Duration rtt);
+    void on_retransmit_timeout(Instant now);
+    uint32_t flight_size() const { return static_cast<uint32_t>(snd_.nxt - snd_.una); }
+    uint32_t unsent_bytes() const;
+    uint16_t window_to_advertise();
+    void terminate(CloseReason, Instant now);
+    void post(Event e);
+
+    TcpEnvironment& env_;
+    TcpSettings settings_;
+    FourTuple tuple_;
+    TcpState state_ = TcpState::Closed;
+
+    // RFC 9293 §3.3.1 send sequence variables.
+    struct {
+        SeqNum una, nxt;  // oldest unacknowledged; next to send
+        SeqNum max;       // highest sequence number sent so far (snd.nxt falls back on timeout)
+        uint32_t wnd = 0; // the peer's receive window, in bytes
+        SeqNum wl1, wl2;  // segment seq / ack used for the last window update
+        uint16_t mss = 536;  // the peer's MSS (RFC 9293 §3.7.1 default 536)
+    } snd_;
+    // Receive sequence variables.
+    struct {
+        SeqNum nxt;
+        uint32_t advertised_wnd = 0;  // last window we announced
+        SeqNum advertised_edge;       // rcv.nxt + that window: never shrunk (RFC 9293 §3.8.6)
+    } rcv_;
+    SeqNum iss_, irs_;
+
+    SeqNum send_base_;         // sequence number of send_buffer_'s first byte
+    ByteRing send_buffer_;     // from send_base_ on: unacked, then unsent bytes
+    ByteRing receive_buffer_;  // readable bytes, then out-of-order bytes ahead of them
+    Reassembler reassembler_;
+
+    bool fin_queued_ = false;    // the app closed: send FIN after the data
+    bool fin_sent_ = false;
+    SeqNum fin_seq_;             // sequence number our FIN occupies
+    bool fin_received_ = false;
+    std::optional<SeqNum> peer_fin_seq_;  // a FIN that arrived ahead of missing data
+    bool ack_pending_ = false;   // an ACK must go out at the next dispatch
+    bool app_closed_ = false;
+    CloseReason close_reason_ = CloseReason::Aborted;
+
+    // Timers (RFC 6298 retransmission, persist, TIME-WAIT).
+    Timer retransmit_timer_;
+    Timer persist_timer_;
+    Timer time_wait_timer_;
+    Duration rto_ = rto_initial;
+    std::optional<Duration> srtt_;
+    Duration rttvar_{0};
+    uint32_t backoff_count_ = 0;        // consecutive timeouts without progress
+    uint32_t total_retransmissions_ = 0;
+    // One RTT measurement at a time (Karn's algorithm: never time a retransmitted segment).
+    std::optional<SeqNum> rtt_seq_;
+    Instant rtt_start_;
+
+    // Congestion control (RFC 5681 with NewReno's recovery point, RFC 6582).
+    uint32_t cwnd_ = 0;
+    uint32_t ssthresh_ = UINT32_MAX;
+    uint32_t dup_acks_ = 0;
+    bool in_recovery_ = false;
+    SeqNum recover_;
+
+    uint8_t events_ = 0;
+    SocketId socket_id_;
+    SocketHandler* handler_ = nullptr;
+};
+
+}  // namespace tapstack

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: MIT
+// SEGMENT ARRIVES (RFC 9293 §3.10.7.3 for SYN-SENT, §3.10.7.4 for the synchronized states), in
+// the RFC's order: sequence number, RST, SYN, ACK, (URG), text, FIN. LISTEN and CLOSED are the
+// stack's business (stack/stack.cc), since no connection exists for them yet.
+#include <algorithm>
+
+#include "stack/base/log.hh"
+#include "stack/tcp/tcp_connection.hh"
+
+namespace tapstack {
+
+void TcpConnection::process(const TcpSegment& seg, Instant now) {
+    if (state_ == TcpState::SynSent) {
+        process_syn_sent(seg, now);
+        return;
+    }
+    if (state_ == TcpState::Closed || state_ == TcpState::Listen) return;
+
+    // 1st: check sequence number.
+    if (!segment_acceptable(seg)) {
+        // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply
+        // (unless the RST bit is set)". A retransmitted FIN in TIME-WAIT lands here too.
+        if (!seg.rst()) ack_pending_ = true;
+        if (state_ == TcpState::TimeWait && seg.fin()) time_wait_timer_.arm(now, settings_.time_wait);
+        return;
+    }
+
+    // 2nd: check the RST bit. RFC 9293 §3.10.7.4 with RFC 5961 §3.2: only an RST exactly at
+    // RCV.NXT resets; any other in-window RST gets a challenge ACK.
+    if (seg.rst()) {
+        if (seg.seq != rcv_.nxt) {
+            ack_pending_ = true;
+            return;
+        }
+        reset_by_peer(now);
+        return;
+    }
+
+    // 3rd: security/compartment — not used. 4th: SYN in a synchronized state gets a challenge
+    // ACK (RFC 9293 §3.10.7.4, RFC 5961 §4.2); a SYN that may reuse a TIME-WAIT tuple was
+    // handled by the stack before it reached us.
+    if (seg.syn()) {
+        ack_pending_ = true;
+        return;
+    }
+
+    // 5th: check the ACK field. Without ACK, drop.
+    if (!seg.has_ack()) return;
+    if (!process_ack(seg, now)) return;
+    if (state_ == TcpState::Closed) return;
+
+    // 6th: URG — the urgent pointer is ignored (RFC 6093 recommends against using it).
+    // 7th: segment text.
+    process_text(seg, now);
+    // 8th: FIN.
+    process_fin(seg, now);
+}
+
+bool TcpConnection::segment_acceptable(const TcpSegment& seg) const {
+    // RFC 9293 §3.10.7.4, the four cases of segment length and receive window. The window is
+    // what we last announced (it never shrinks) or the current free space, whichever is larger.
+    uint32_t wnd = std::max<uint32_t>(rcv_wnd(), rcv_.advertised_edge > rcv_.nxt
+                                                     ? static_cast<uint32_t>(rcv_.advertised_edge - rcv_.nxt)
+                                                     : 0);
+    uint32_t len = seg.seg_len();
+    SeqNum end = rcv_.nxt + wnd;
+    if (len == 0 && wnd == 0) return seg.seq == rcv_.nxt;
+    if (len == 0) return seq_in_range(rcv_.nxt, seg.seq, end);
+    if (wnd == 0) return false;
+    return seq_in_range(rcv_.nxt, seg.seq, end) || seq_in_range(rcv_.nxt, seg.seq + (len - 1), end);
+}
+
+void TcpConnection::process_syn_sent(const TcpSegment& seg, Instant now) {
+    // RFC 9293 §3.10.7.3. First: check the ACK bit.
+    bool ack_ok = false;
+    if (seg.has_ack()) {
+        if (seg.ack <= iss_ || seg.ack > snd_.nxt) {
+            if (!seg.rst()) send_segment(tcp_flag::rst, seg.ack, {}, now);
+            return;
+        }
+        ack_ok = true;
+    }
+    // Second: the RST bit.
+    if (seg.rst()) {
+        if (ack_ok) terminate(CloseReason::Refused, now);
+        return;
+    }
+    // Fourth: the SYN bit.
+    if (!seg.syn()) return;
+    irs_ = seg.seq;
+    rcv_.nxt = seg.seq + 1;
+    rcv_.advertised_edge = rcv_.nxt;
+    if (seg.options.mss) snd_.mss = std::min(std::max<uint16_t>(*seg.options.mss, 64), settings_.mss);
+    cwnd_ = 10u * snd_.mss;
+    snd_.wnd = seg.window;
+    snd_.wl1 = seg.seq;
+    snd_.wl2 = seg.ack;
+    if (ack_ok) {
+        on_new_ack(seg.ack, now);
+        set_state(TcpState::Established, "SYN,ACK received", now);
+        ack_pending_ = true;
+        post(Connected);
+        post(Writable);
+    } else {
+        // Simultaneous open: both sides sent SYN.
+        set_state(TcpState::SynReceived, "SYN received in SYN-SENT (simultaneous open)", now);
+        send_segment(tcp_flag::syn | tcp_flag::ack, iss_, {}, now, /*with_options=*/true);
+    }
+}
+
+bool TcpConnection::process_ack(const TcpSegment& seg, Instant now) {
+    if (state_ == TcpState::SynReceived) {
+        // "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED state"; else send a reset.
+        if (!(snd_.una < seg.ack && seg.ack <= snd_.max)) {
+            send_segment(tcp_flag::rst, seg.ack, {}, now);
+            return false;
+        }
+        snd_.wnd = seg.window;
+        snd_.wl1 = seg.seq;
+        snd_.wl2 = seg.ack;
+        on_new_ack(seg.ack, now);
+        set_state(TcpState::Established, "ACK of our SYN", now);
+        post(Accepted);
+        // Continue with the common processing below (the ACK may carry data or a FIN).
+        if (fin_queued_) set_state(TcpState::FinWait1, "application closed before ESTABLISHED", now);
+        return true;
+    }
+
+    // ESTABLISHED and later. RFC 5961 §5.2: an ACK for data never sent is dropped with an ACK.
+    if (seg.ack > snd_.max) {
+        ack_pending_ = true;
+        return false;
+    }
+    if (snd_.una < seg.ack) {
+        on_new_ack(seg.ack, now);
+    } else if (seg.ack == snd_.una && seg.payload.empty() && !seg.fin() && seg.window == snd_.wnd &&
+               snd_.max != snd_.una) {
+        on_duplicate_ack(now);  // RFC 5681 §2 duplicate ACK
+    }
+    // RFC 9293: update the send window if the segment is newer than the last update.
+    if (snd_.wl1 < seg.seq || (snd_.wl1 == seg.seq && snd_.wl2 <= seg.ack)) update_send_window(seg);
+
+    bool fin_acked = fin_sent_ && snd_.una == fin_seq_ + 1;
+    switch (state_) {
+    case TcpState::FinWait1:
+        if (fin_acked) set_state(TcpState::FinWait2, "our FIN was acknowledged", now);
+        break;
+    case TcpState::Closing:
+        if (fin_acked) enter_time_wait(now);
+        break;
+    case TcpState::LastAck:
+        if (fin_acked) {
+            retransmit_timer_.disarm();
+            set_state(TcpState::Closed, "our FIN was acknowledged", now);
+            return false;
+        }
+        break;
+    case TcpState::Closed:
+    case TcpState::Listen:
+    case TcpState::SynSent:
+    case TcpState::SynReceived:
+    case TcpState::Established:
+    case TcpState::FinWait2:
+    case TcpState::CloseWait:
+    case TcpState::TimeWait:
+        break;
+    }
+    return true;
+}
+
+void TcpConnection::update_send_window(const TcpSegment& seg) {
+    bool was_zero = snd_.wnd == 0;
+    snd_.wnd = seg.window;
+    snd_.wl1 = seg.seq;
+    snd_.wl2 = seg.ack;
+    if (snd_.wnd > 0 && was_zero) {
+        persist_timer_.disarm();
+        post(Writable);
+    }
+}
+
+void TcpConnection::on_new_ack(SeqNum ack, Instant now) {
+    uint32_t acked = static_cast<uint32_t>(ack - snd_.una);
+    snd_.una = ack;
+    if (snd_.nxt < ack) snd_.nxt = ack;  // after a go-back-N timeout, the ACK may pass snd.nxt
+
+    // Release acknowledged data (the SYN and FIN occupy sequence space but not the buffer).
+    if (send_base_ < ack) {
+        uint32_t bytes = std::min<uint32_t>(static_cast<uint32_t>(ack - send_base_),
+                                            static_cast<uint32_t>(send_buffer_.size()));
+        send_buffer_.pop(bytes);
+        send_base_ += bytes;
+        if (bytes > 0) post(Writable);
+    }
+
+    // RTT sample (RFC 6298 §3 / Karn: only for segments never retransmitted).
+    if (rtt_seq_ && *rtt_seq_ < ack) {
+        on_rtt_sample(now - rtt_start_);
+        rtt_seq_.reset();
+    }
+    backoff_count_ = 0;
+
+    // Congestion control: RFC 5681 §3.1 and RFC 6582 §3.2.
+    if (in_recovery_) {
+        if (recover_ < ack) {
+            in_recovery_ = false;  // full acknowledgment: leave fast recovery
+            cwnd_ = std::min(ssthresh_, std::max(flight_size(), uint32_t{snd_.mss}) + snd_.mss);
+        } else {
+            // Partial acknowledgment: the next hole was lost too; resend it at once.
+            retransmit_first_unacked(now);
+            cwnd_ = (cwnd_ > acked ? cwnd_ - acked : 0) + (acked >= snd_.mss ? snd_.mss : 0);
+            cwnd_ = std::max<uint32_t>(cwnd_, snd_.mss);
+        }
+    } else if (cwnd_ < ssthresh_) {
+        cwnd_ += std::min<uint32_t>(acked, snd_.mss);  // slow start
+    } else {
+        cwnd_ += std::max<uint32_t>(1, snd_.mss * snd_.mss / std::max<uint32_t>(cwnd_, 1));  // avoidance
+    }
+    dup_acks_ = 0;
+
+    // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
+    if (snd_.una == snd_.max) retransmit_timer_.disarm();
+    else retransmit_timer_.arm(now, rto_);
+}
+
+void TcpConnection::on_duplicate_ack(Instant now) {
+    ++dup_acks_;
+    if (dup_acks_ == 3 && !in_recovery_ && (recover_ < snd_.una || recover_ == snd_.una || snd_.una == iss_ + 1)) {
+        // RFC 5681 §3.2 fast retransmit, RFC 6582 entering fast recovery.
+        ssthresh_ = std::max(flight_size() / 2, 2u * snd_.mss);
+        recover_ = snd_.max;
+        in_recovery_ = true;
+        retransmit_first_unacked(now);
+        cwnd_ = ssthresh_ + 3u * snd_.mss;
+    } else if (dup_acks_ > 3 && in_recovery_) {
+        cwnd_ += snd_.mss;  // each further duplicate means one more segment left the network
+    }
+}
+
+void TcpConnection::process_text(const TcpSegment& seg, Instant now) {
+    (void)now;
+    switch (state_) {
+    case TcpState::Established:
+    case TcpState::FinWait1:
+    case TcpState::FinWait2:
+        break;
+    case TcpState::Closed:
+    case TcpState::Listen:
+    case TcpState::SynSent:
+    case TcpState::SynReceived:
+    case TcpState::CloseWait:
+    case TcpState::Closing:
+    case TcpState::LastAck:
+    case TcpState::TimeWait:
+        return;  // "This should not occur, since a FIN has been received": ignore the text
+    }
+    if (seg.fin() && !fin_received_) peer_fin_seq_ = seg.seq + static_cast<uint32_t>(seg.payload.size());
+    if (seg.payload.empty()) return;
+    ack_pending_ = true;  // every data segment is acknowledged at once (the article's shape)
+
+    // Trim what we already have (overlap at the front) and what does not fit (at the back).
+    SeqNum seq = seg.seq;
+    Bytes data = seg.payload;
+    if (seq < rcv_.nxt) {
+        uint32_t skip = static_cast<uint32_t>(rcv_.nxt - seq);
+        if (skip >= data.size()) return;
+        data = data.subspan(skip);
+        seq = rcv_.nxt;
+    }
+    size_t offset = static_cast<size_t>(seq - rcv_.nxt);
+    size_t room = receive_buffer_.free_space();
+    if (offset >= room) return;
+    data = data.first(std::min(data.size(), room - offset));
+
+    receive_buffer_.write_at(receive_buffer_.size() + offset, data);
+    if (!reassembler_.add(seq, seq + static_cast<uint32_t>(data.size()))) return;  // too fragmented
+    deliver_in_order();
+}
+
+void TcpConnection::deliver_in_order() {
+    uint32_t n = reassembler_.take_contiguous(rcv_.nxt);
+    if (n == 0) return;
+    receive_buffer_.commit(n);
+    rcv_.nxt += n;
+    post(Readable);
+}
+
+void TcpConnection::process_fin(const TcpSegment& seg, Instant now) {
+    (void)seg;
+    // A FIN counts only when every byte before it has arrived (it may have come early).
+    if (fin_received_ || !peer_fin_seq_ || *peer_fin_seq_ != rcv_.nxt) return;
+    switch (state_) {
+    case TcpState::Closed:
+    case TcpState::Listen:
+    case TcpState::SynSent:
+        return;
+    case TcpState::SynReceived:
+    case TcpState::Established:
+        fin_received_ = true;
+        rcv_.nxt += 1;
+        set_state(TcpState::CloseWait, "FIN received", now);
+        break;
+    case TcpState::FinWait1:
+        fin_received_ = true;
+        rcv_.nxt += 1;
+        // Our FIN acknowledged by this same segment would have moved us to FIN-WAIT-2 already.
+        set_state(TcpState::Closing, "FIN received before our FIN was acknowledged", now);
+        break;
+    case TcpState::FinWait2:
+        fin_received_ = true;
+        rcv_.nxt += 1;
+        enter_time_wait(now);
+        break;
+    case TcpState::CloseWait:
+    case TcpState::Closing:
+    case TcpState::LastAck:
+        return;
+    case TcpState::TimeWait:
+        time_wait_timer_.arm(now, settings_.time_wait);  // "Restart the 2 MSL time-wait timeout"
+        break;
+    }
+    ack_pending_ = true;
+    post(Readable);
+}
+
+void TcpConnection::enter_time_wait(Instant now) {
+    retransmit_timer_.disarm();
+    persist_timer_.disarm();
+    time_wait_timer_.arm(now, settings_.time_wait);
+    // Nothing more can be sent or read: keep no buffers while we wait (memory per connection).
+    send_buffer_.pop(send_buffer_.size());
+    send_buffer_.release();
+    if (receive_buffer_.empty() || app_closed_) {
+        receive_buffer_.pop(receive_buffer_.size());
+        receive_buffer_.release();
+    }
+    set_state(TcpState::TimeWait, fin_received_ ? "both FINs acknowledged" : "FIN received", now);
+}
+
+void TcpConnection::reset_by_peer(Instant now) {
+    if (state_ == TcpState::SynReceived && !app_closed_) {
+        // A passive open that is reset returns to LISTEN: for us the half-open child just goes.
+        app_closed_ = true;
+    }
+    terminate(CloseReason::Reset, now);
+}
+
+}  // namespace tapstack

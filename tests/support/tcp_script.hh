@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+// TcpScript: drives one Stack in virtual time through a scripted peer, for unit tests written as
+// segment scripts. The peer (10.0.0.1, port 40000 by default) sends segments given with relative
+// sequence numbers; what the stack sends back is parsed and compared field by field, also in
+// relative numbers (our ISS is pinned to `our_iss`, the peer's to `peer_iss`). On a failed
+// expectation the transcript so far is printed.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "netdev/net_dev.hh"
+#include "stack/observer.hh"
+#include "stack/stack.hh"
+#include "stack/wire/tcp.hh"
+
+namespace tapstack::test {
+
+// A NetDev made of two queues: frames for the stack to receive, frames it sent.
+class QueueDev : public NetDev {
+public:
+    std::optional<size_t> receive(MutBytes buffer, Instant) override;
+    void transmit(Bytes frame, Instant) override { sent.emplace_back(frame.begin(), frame.end()); }
+    std::deque<std::vector<uint8_t>> to_stack;
+    std::deque<std::vector<uint8_t>> sent;
+};
+
+// A segment in relative numbers; unset fields are not compared.
+struct Seg {
+    uint8_t flags = 0;
+    std::optional<uint32_t> seq, ack;
+    std::optional<uint16_t> window, mss;
+    std::string payload;
+    bool payload_set = false;
+    uint16_t src_port = 0, dst_port = 0;  // 0: the script's defaults
+
+    Seg& syn() { flags |= tcp_flag::syn; return *this; }
+    Seg& fin() { flags |= tcp_flag::fin; return *this; }
+    Seg& rst() { flags |= tcp_flag::rst; return *this; }
+    Seg& psh() { flags |= tcp_flag::psh; return *this; }
+    Seg& ack_flag() { flags |= tcp_flag::ack; return *this; }
+    Seg& seq_(uint32_t s) { seq = s; return *this; }
+    Seg& ack_(uint32_t a) { ack = a; flags |= tcp_flag::ack; return *this; }
+    Seg& win(uint16_t w) { window = w; return *this; }
+    Seg& mss_(uint16_t m) { mss = m; return *this; }
+    Seg& data(std::string d) { payload = std::move(d); payload_set = true; return *this; }
+};
+inline Seg seg() { return Seg{}; }
+
+// Records what the application sees.
+class RecordingApp : public SocketHandler {
+public:
+    explicit RecordingApp(Stack& s) : stack_(s) {}
+    void on_accept(SocketId id) override { accepted.push_back(id); last = id; }
+    void on_connected(SocketId id) override { connected.push_back(id); last = id; }
+    void on_readable(SocketId id) override;
+    void on_writable(SocketId) override { ++writable_events; }
+    void on_closed(SocketId id, CloseReason r) override { closed.push_back({id, r}); }
+
+    std::vector<SocketId> accepted, connected;
+    std::vector<std::pair<SocketId, CloseReason>> closed;
+    std::string received;
+    bool saw_eof = false;
+    bool auto_read = true;
+    int writable_events = 0;
+    SocketId last;
+
+private:
+    Stack& stack_;
+};
+
+class TcpScript {
+public:
+    static constexpr uint16_t our_port = 80;
+    static constexpr uint16_t peer_port = 40000;
+
+    explicit TcpScript(uint32_t our_iss = 0, uint32_t peer_iss = 1000, StackConfig config = {});
+
+    // The peer sends `s`; the stack then runs (poll) at the current virtual time.
+    void peer_sends(const Seg& s);
+    // Sends raw frame bytes to the stack.
+    void peer_sends_frame(std::vector<uint8_t> frame);
+    // Moves virtual time forward and polls.
+    void advance(Duration d);
+    void poll() { stack.poll(now); }
+
+    // Takes the next TCP segment the stack sent and compares it with `expected`.
+    void expect_sent(const Seg& expected, const char* file = __builtin_FILE(), int line = __builtin_LINE());
+    void expect_nothing(const char* file = __builtin_FILE(), int line = __builtin_LINE());
+    // The next sent segment (relative numbers), parsed; nullopt if none.
+    std::optional<TcpSegment> next_sent();
+    size_t sent_count() const { return dev.sent.size(); }
+
+    // Drives the handshake: SYN, expect SYN-ACK, ACK. Afterwards app.last is the socket.
+    SocketId establish(uint16_t peer_window = 64240);
+    TcpState state() const;
+    TcpState state_of(SocketId id) const;
+
+    std::vector<uint8_t> build_frame(const Seg& s) const;
+    uint32_t rel_seq(SeqNum s) const { return s.raw - our_iss_; }
+    uint32_t rel_ack(SeqNum a) const { return a.raw - peer_iss_; }
+
+    QueueDev dev;
+    Stack stack;
+    RecordingApp app;
+    Instant now = Instant::from_ms(1000);
+    std::string transcript;
+    std::vector<std::string> state_log;
+
+private:
+    class StateLog : public ConnectionObserver {
+    public:
+        explicit StateLog(TcpScript& t) : t_(t) {}
+        void on_state_change(Instant, const FourTuple&, TcpState from, TcpState to, std::string_view) override;
+    private:
+        TcpScript& t_;
+    };
+    uint32_t our_iss_, peer_iss_;
+    StateLog state_observer_{*this};
+    std::vector<uint8_t> leftover_;
+    std::vector<std::vector<uint8_t>> held_;  // keeps parsed frames alive
+};
+
+std::string describe(const TcpSegment& s, uint32_t our_iss, uint32_t peer_iss);
+
+}  // namespace tapstack::test

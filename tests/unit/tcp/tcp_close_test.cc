@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+// Closing: the article's server-first close through FIN-WAIT-1/2 and TIME-WAIT, the client-first
+// close through CLOSE-WAIT and LAST-ACK, simultaneous close (CLOSING), resets, and TIME-WAIT
+// reuse by a new SYN.
+#include "tests/support/tcp_script.hh"
+
+namespace tapstack::test {
+
+TEST(TcpClose, ServerFirstCloseFollowsTheArticle) {
+    StackConfig config;
+    config.msl = std::chrono::seconds{1};
+    TcpScript t(0, 1000, config);
+    SocketId id = t.establish();
+    t.peer_sends(seg().ack_(1).seq_(1).psh().data(std::string(322, 'q')));
+    t.expect_sent(seg().ack_(323).seq_(1));                 // No10
+    t.stack.write(id, as_bytes(std::string(279, 'r')));
+    t.stack.close(id);
+    t.poll();
+    t.expect_sent(seg().ack_(323).seq_(1).psh().data(std::string(279, 'r')));  // No11
+    t.expect_sent(seg().fin().ack_(323).seq_(280));          // No12
+    t.peer_sends(seg().ack_(281).seq_(323));                 // No13
+    t.expect_nothing();
+    t.peer_sends(seg().fin().ack_(281).seq_(323));           // No14
+    t.expect_sent(seg().ack_(324).seq_(281));                // No16
+    EXPECT_EQ(t.state_log, (std::vector<std::string>{"CLOSED->SYN-RECEIVED", "SYN-RECEIVED->ESTABLISHED",
+                                                     "ESTABLISHED->FIN-WAIT-1", "FIN-WAIT-1->FIN-WAIT-2",
+                                                     "FIN-WAIT-2->TIME-WAIT"}));
+    EXPECT_EQ(t.stack.connection_count(), 1u);
+    t.advance(1999ms);
+    EXPECT_EQ(t.stack.connection_count(), 1u);
+    t.advance(1ms);  // 2 * MSL
+    EXPECT_EQ(t.state_log.back(), "TIME-WAIT->CLOSED");
+    EXPECT_EQ(t.stack.connection_count(), 0u);
+    EXPECT_TRUE(t.app.closed.empty());  // the application closed it itself: no on_closed
+}
+
+TEST(TcpClose, ClientFirstCloseGoesThroughCloseWaitAndLastAck) {
+    TcpScript t;
+    SocketId id = t.establish();
+    t.peer_sends(seg().fin().ack_(1).seq_(1));
+    t.expect_sent(seg().ack_(2).seq_(1));
+    EXPECT_EQ(t.state_of(id), TcpState::CloseWait);
+    EXPECT_TRUE(t.app.saw_eof);
+    t.stack.close(id);
+    t.poll();
+    t.expect_sent(seg().fin().ack_(2).seq_(1));
+    EXPECT_EQ(t.state_of(id), TcpState::LastAck);
+    t.peer_sends(seg().ack_(2).seq_(2));
+    t.expect_nothing();
+    EXPECT_EQ(t.state_log.back(), "LAST-ACK->CLOSED");
+    EXPECT_EQ(t.stack.connection_count(), 0u);
+}
+
+TEST(TcpClose, SimultaneousCloseGoesThroughClosing) {
+    StackConfig config;
+    config.msl = std::chrono::seconds{1};
+    TcpScript t(0, 1000, config);
+    SocketId id = t.establish();
+    t.stack.close(id);
+    t.poll();
+    t.expect_sent(seg().fin().ack_(1).seq_(1));
+    t.peer_sends(seg().fin().ack_(1).seq_(1));  // crossed: does not acknowledge our FIN
+    t.expect_sent(seg().ack_(2).seq_(2));
+    EXPECT_EQ(t.state_log.back(), "FIN-WAIT-1->CLOSING");
+    t.peer_sends(seg().ack_(2).seq_(2));
+    EXPECT_EQ(t.state_log.back(), "CLOSING->TIME-WAIT");
+    t.advance(2s);
+    EXPECT_EQ(t.state_log.back(), "TIME-WAIT->CLOSED");
+}
+
+TEST(TcpClose, FinIsRetransmittedUntilAcknowledged) {
+    TcpScript t;
+    SocketId id = t.establish();
+    t.stack.close(id);
+    t.poll();
+    t.expect_sent(seg().fin().ack_(1).seq_(1));
+    t.advance(1s);
+    t.expect_sent(seg().fin().ack_(1).seq_(1));
+    t.peer_sends(seg().ack_(2).seq_(1));
+    EXPECT_EQ(t.state_log.back(), "FIN-WAIT-1->FIN-WAIT-2");
+}
+
+TEST(TcpClose, RetransmittedFinInTimeWaitIsAcknowledgedAgain) {
+    TcpScript t;
+    SocketId id = t.establish();
+    t.stack.close(id);
+    t.poll();
+    t.expect_sent(seg().fin().ack_(1).seq_(1));
+    t.peer_sends(seg().fin().ack_(2).seq_(1));
+    t.expect_sent(seg().ack_(2).seq_(2));
+    EXPECT_EQ(t.state_log.back(), "FIN-WAIT-2->TIME-WAIT");
+    t.peer_sends(seg().fin().ack_(2).seq_(1));  // our ACK was lost
+    t.expect_sent(seg().ack_(2).seq_(2));
+}
+
+TEST(TcpReset, RstAtRcvNxtClosesAndTellsTheApplication) {
+    TcpScript t;
+    SocketId id = t.establish();
+    t.peer_sends(seg().rst().seq_(1));
+    t.expect_nothing();
+    ASSERT_EQ(t.app.closed.size(), 1u);
+    EXPECT_EQ(t.app.closed[0].first, id);
+    EXPECT_EQ(t.app.closed[0].second, CloseReason::Reset);
+    EXPECT_EQ(t.stack.connection_count(), 0u);
+}
+
+TEST(TcpReset, InWindowRstNotAtRcvNxtGetsAChallengeAck) {
+    TcpScript t;
+    SocketId id = t.establish();
+    t.peer_sends(seg().rst().seq_(100));
+    t.expect_sent(seg().ack_(1).seq_(1));  // RFC 5961 §3.2
+    EXPECT_EQ(t.state_of(id), TcpState::Established);
+}
+
+TEST(TcpReset, OutOfWindowRstIsIgnored) {
+    TcpScript t;
+    SocketId id = t.establish();
+    t.peer_sends(seg().rst().seq_(1000000));
+    t.expect_nothing();
+    EXPECT_EQ(t.state_of(id), TcpState::Established);
+}
+
+TEST(TcpReset, SynInEstablishedGetsAChallengeAck) {
+    TcpScript t;
+    SocketId id = t.establish();
+    t.peer_sends(seg().syn().seq_(500));
+    t.expect_sent(seg().ack_(1).seq_(1));
+    EXPECT_EQ(t.state_of(id), TcpState::Established);
+}
+
+TEST(TcpReset, OutOfWindowDataIsAnsweredWithAnAck) {
+    TcpScript t;
+    t.establish();
+    t.peer_sends(seg().ack_(1).seq_(200000).data("far away"));
+    t.expect_sent(seg().ack_(1).seq_(1));
+    EXPECT_EQ(t.app.received, "");
+}
+
+TEST(TcpReset, AbortSendsRst) {
+    TcpScript t;
+    SocketId id = t.establish();
+    t.stack.abort(id);
+    t.poll();
+    t.expect_sent(seg().rst().seq_(1));
+    EXPECT_EQ(t.stack.connection_count(), 0u);
+}
+
+TEST(TcpTimeWait, NewSynWithHigherSequenceReusesTheTuple) {
+    TcpScript t;
+    SocketId id = t.establish();
+    t.stack.close(id);
+    t.poll();
+    t.expect_sent(seg().fin().ack_(1).seq_(1));
+    t.peer_sends(seg().fin().ack_(2).seq_(1));
+    t.expect_sent(seg().ack_(2).seq_(2));
+    ASSERT_EQ(t.state_log.back(), "FIN-WAIT-2->TIME-WAIT");
+    // RFC 9293 §3.10.7.4 / RFC 6191: the client recycles its port with a higher ISN.
+    t.peer_sends(seg().syn().seq_(100000));
+    auto synack = t.next_sent();
+    ASSERT_TRUE(synack);
+    EXPECT_EQ(synack->flags, tcp_flag::syn | tcp_flag::ack);
+    EXPECT_EQ(t.rel_ack(synack->ack), 100001u);
+    EXPECT_EQ(t.state_log.back(), "CLOSED->SYN-RECEIVED");
+}
+
+TEST(TcpTimeWait, OldSynGetsNoNewConnection) {
+    TcpScript t;
+    SocketId id = t.establish();
+    t.stack.close(id);
+    t.poll();
+    t.expect_sent(seg().fin().ack_(1).seq_(1));
+    t.peer_sends(seg().fin().ack_(2).seq_(1));
+    t.expect_sent(seg().ack_(2).seq_(2));
+    t.peer_sends(seg().syn().seq_(0));  // an old duplicate
+    t.expect_sent(seg().ack_(2).seq_(2));
+    EXPECT_EQ(t.state_log.back(), "FIN-WAIT-2->TIME-WAIT");
+}
+
+TEST(TcpClose, CloseWithUnreadDataSendsRst) {
+    TcpScript t;
+    t.app.auto_read = false;
+    SocketId id = t.establish();
+    t.peer_sends(seg().ack_(1).seq_(1).data("unread"));
+    t.expect_sent(seg().ack_(7).seq_(1));
+    t.stack.close(id);
+    t.poll();
+    t.expect_sent(seg().rst().seq_(1));  // RFC 2525 §2.17
+}
+
+}  // namespace tapstack::test

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+// Loss recovery: retransmission on timeout with back-off (RFC 6298), Karn's rule, fast retransmit
+// after three duplicate ACKs (RFC 5681), giving up after too many timeouts.
+#include "tests/support/tcp_script.hh"
+
+namespace tapstack::test {
+
+TEST(TcpRetransmit, LostSegmentIsResentAfterTheTimeoutThenBackedOff) {
+    TcpScript t;
+    SocketId id = t.establish();
+    t.stack.write(id, as_bytes("lost"));
+    t.poll();
+    t.expect_sent(seg().ack_(1).seq_(1).psh().data("lost"));
+    t.advance(999ms);
+    t.expect_nothing();
+    t.advance(1ms);
+    t.expect_sent(seg().ack_(1).seq_(1).psh().data("lost"));
+    t.advance(2s);
+    t.expect_sent(seg().ack_(1).seq_(1).psh().data("lost"));
+    t.peer_sends(seg().ack_(5).seq_(1));
+    t.advance(10s);
+    t.expect_nothing();
+    EXPECT_EQ(t.stack.stats().tcp_connections_closed, 0u);
+}
+
+TEST(TcpRetransmit, RttSampleShortensTheTimeout) {
+    TcpScript t;
+    SocketId id = t.establish();
+    t.stack.write(id, as_bytes("a"));
+    t.poll();
+    t.expect_sent(seg().ack_(1).seq_(1).psh().data("a"));
+    t.advance(10ms);
+    t.peer_sends(seg().ack_(2).seq_(1));
+    // SRTT = 10 ms, RTTVAR = 5 ms: RTO = 30 ms, raised to the 200 ms minimum.
+    t.stack.write(id, as_bytes("b"));
+    t.poll();
+    t.expect_sent(seg().ack_(1).seq_(2).psh().data("b"));
+    t.advance(199ms);
+    t.expect_nothing();
+    t.advance(1ms);
+    t.expect_sent(seg().ack_(1).seq_(2).psh().data("b"));
+}
+
+TEST(TcpRetransmit, ThreeDuplicateAcksTriggerFastRetransmit) {
+    TcpScript t;
+    SocketId id = t.establish();
+    std::string data(5 * 1460, 'z');
+    t.stack.write(id, as_bytes(data));
+    t.poll();
+    for (uint32_t i = 0; i < 4; ++i) t.expect_sent(seg().ack_(1).seq_(1 + 1460 * i));
+    t.expect_sent(seg().ack_(1).seq_(1 + 1460 * 4).psh());
+    // The first segment is lost; the other four each produce a duplicate ACK.
+    t.peer_sends(seg().ack_(1).seq_(1));
+    t.peer_sends(seg().ack_(1).seq_(1));
+    t.expect_nothing();
+    t.peer_sends(seg().ack_(1).seq_(1));
+    t.expect_sent(seg().ack_(1).seq_(1).data(std::string(1460, 'z')));  // at once, no timeout
+    t.peer_sends(seg().ack_(1 + 5 * 1460).seq_(1));
+    t.advance(5s);
+    t.expect_nothing();
+}
+
+TEST(TcpRetransmit, PartialAckAfterTimeoutResendsTheRest) {
+    TcpScript t;
+    SocketId id = t.establish();
+    std::string data(3 * 1460, 'p');
+    t.stack.write(id, as_bytes(data));
+    t.poll();
+    for (int i = 0; i < 3; ++i) t.next_sent();
+    t.advance(1s);
+    t.expect_sent(seg().ack_(1).seq_(1));  // cwnd is one segment after a timeout
+    t.expect_nothing();
+    t.peer_sends(seg().ack_(1461).seq_(1));
+    t.expect_sent(seg().ack_(1).seq_(1461));
+    t.expect_sent(seg().ack_(1).seq_(2921).psh());
+}
+
+TEST(TcpRetransmit, GivesUpAfterTooManyTimeoutsAndTellsTheApplication) {
+    StackConfig config;
+    config.max_retransmissions = 3;
+    TcpScript t(0, 1000, config);
+    SocketId id = t.establish();
+    t.stack.write(id, as_bytes("nobody listens"));
+    t.poll();
+    t.advance(60s);
+    ASSERT_EQ(t.app.closed.size(), 1u);
+    EXPECT_EQ(t.app.closed[0].second, CloseReason::TimedOut);
+    EXPECT_EQ(t.stack.connection_count(), 0u);
+    // 1 original + 3 retransmissions, then the RST.
+    size_t data_segments = 0, resets = 0;
+    while (auto s = t.next_sent()) {
+        if (s->rst()) ++resets;
+        else if (!s->payload.empty()) ++data_segments;
+    }
+    EXPECT_EQ(data_segments, 4u);
+    EXPECT_EQ(resets, 1u);
+}
+
+}  // namespace tapstack::test
