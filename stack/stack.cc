@@ -78,6 +78,7 @@ struct Stack::Impl final : TcpEnvironment {
     std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers;
     std::vector<uint32_t> dispatch_queue;  // slots with something to send or to free
     std::vector<SocketId> event_queue;
+    std::vector<SocketId> event_batch;  // reused by deliver_events(): no allocation per poll
 
     // ---------------------------------------------------------------- bookkeeping
     void drop(DropReason r) {
@@ -383,9 +384,9 @@ struct Stack::Impl final : TcpEnvironment {
     void deliver_events() {
         // Handlers may cause more events (a write that completes, a close): a few rounds at most.
         for (int round = 0; round < 4 && !event_queue.empty(); ++round) {
-            std::vector<SocketId> batch;
-            batch.swap(event_queue);
-            for (SocketId id : batch) {
+            event_batch.clear();
+            event_batch.swap(event_queue);
+            for (SocketId id : event_batch) {
                 TcpConnection* c = get(id);
                 if (!c) continue;
                 uint8_t ev = c->take_events();
