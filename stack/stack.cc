@@ -184,11 +184,13 @@ struct Stack::Impl final : TcpEnvironment {
             drop(DropReason::ArpUnresolved);
             return;
         }
-        if (auto mac = arp.lookup(*hop, now)) {
-            emit_ethernet_header(frame, *mac, config.mac, EtherType::Ipv4);
+        auto mac = arp.lookup(*hop, now);
+        emit_ethernet_header(frame, mac.value_or(MacAddress{}), config.mac, EtherType::Ipv4);
+        if (mac) {
             transmit_frame(frame);
             return;
         }
+        // Queued with the destination MAC still unknown: handle_arp() fills it in.
         switch (arp.enqueue(*hop, std::vector<uint8_t>(frame.begin(), frame.end()), now)) {
         case ArpCache::QueueResult::SendRequest: send_arp_request(*hop); break;
         case ArpCache::QueueResult::Queued: break;
@@ -223,6 +225,7 @@ struct Stack::Impl final : TcpEnvironment {
         if (to == TcpState::Closed) mark(c);  // to be freed at the end of poll()
     }
     void post_event(TcpConnection& c) override { event_queue.push_back(c.socket_id()); }
+    void retransmitted(TcpConnection&) override { ++stats.tcp_retransmissions; }
 
     // ---------------------------------------------------------------- input
     void handle_frame(Bytes frame) {

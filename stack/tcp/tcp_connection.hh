@@ -10,6 +10,7 @@
 #include <optional>
 #include <string_view>
 
+#include "stack/base/log.hh"
 #include "stack/base/time.hh"
 #include "stack/tcp/byte_ring.hh"
 #include "stack/tcp/four_tuple.hh"
@@ -32,6 +33,8 @@ public:
     virtual void state_changed(TcpConnection&, TcpState from, TcpState to, std::string_view why, Instant now) = 0;
     // Socket events for the application, delivered later (end of Stack::poll).
     virtual void post_event(TcpConnection&) = 0;
+    // A segment (or SYN/FIN) is being sent again: for the counters.
+    virtual void retransmitted(TcpConnection&) {}
 };
 
 struct TcpSettings {
@@ -145,6 +148,11 @@ private:
     uint32_t unsent_bytes() const;
     uint16_t window_to_advertise();
     void terminate(CloseReason, Instant now);
+    void count_retransmission() {
+        ++total_retransmissions_;
+        TS_LOG(Debug, "{}: retransmission in {} (snd.una={} snd.nxt={})", tuple_, to_string(state_), snd_.una - iss_, snd_.nxt - iss_);
+        env_.retransmitted(*this);
+    }
     void post(Event e);
 
     TcpEnvironment& env_;

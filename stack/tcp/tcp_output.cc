@@ -113,7 +113,7 @@ bool TcpConnection::send_data(Instant now) {
         rtt_seq_ = snd_.nxt;
         rtt_start_ = now;
     }
-    if (retransmission) ++total_retransmissions_;
+    if (retransmission) count_retransmission();
     send_data_segment(snd_.nxt, len, now);
     snd_.nxt += len;
     if (snd_.max < snd_.nxt) snd_.max = snd_.nxt;
@@ -144,7 +144,7 @@ void TcpConnection::dispatch(Instant now) {
             bool retransmission = fin_sent_;
             fin_seq_ = data_end();
             fin_sent_ = true;
-            if (retransmission) ++total_retransmissions_;
+            if (retransmission) count_retransmission();
             send_segment(tcp_flag::fin | tcp_flag::ack, fin_seq_, {}, now);
             snd_.nxt = fin_seq_ + 1;
             if (snd_.max < snd_.nxt) snd_.max = snd_.nxt;
@@ -157,7 +157,7 @@ void TcpConnection::dispatch(Instant now) {
 
 void TcpConnection::retransmit_first_unacked(Instant now) {
     // Resends the segment at SND.UNA without rewinding snd.nxt (fast retransmit, partial ACK).
-    ++total_retransmissions_;
+    count_retransmission();
     rtt_seq_.reset();  // Karn: no RTT sample across a retransmission
     if (state_ == TcpState::SynSent) {
         send_segment(tcp_flag::syn, iss_, {}, now, true);

@@ -117,6 +117,8 @@ TEST(Arp, PacketWaitingForResolutionLeavesWhenTheReplyArrives) {
     ASSERT_TRUE(syn_frame);  // the SYN that triggered the lookup was kept, not lost
     auto eth = EthernetView::parse(*syn_frame);
     EXPECT_EQ(eth->dst(), peer_mac);
+    EXPECT_EQ(eth->src(), our_mac);
+    EXPECT_EQ(eth->ethertype(), static_cast<uint16_t>(EtherType::Ipv4));
     auto ip = Ipv4View::parse(eth->payload());
     ASSERT_TRUE(ip);
     auto tcp = TcpSegment::parse_unchecked(ip->payload());
