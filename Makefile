@@ -36,7 +36,7 @@ APP_OBJS := $(APP_SRCS:%.cc=$(BUILD)/obj/%.o)
 TEST_OBJS := $(TEST_SRCS:%.cc=$(BUILD)/obj/%.o)
 DEPS := $(LIB_OBJS:.o=.d) $(APP_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
 
-.PHONY: all help deps deps-test debug asan unit test e2e demo lint format clean compile_commands
+.PHONY: all help deps deps-test debug asan unit test e2e demo lint format clean compile_commands fuzz
 
 all: build/tapstack
 
@@ -47,6 +47,7 @@ help:
 	@echo "make e2e            integration tests only (root; runs in its own network namespace)"
 	@echo "sudo make demo      curl against tapstack in a namespace, annotated like the article"
 	@echo "make debug|asan     build/debug/tapstack or build/asan/tapstack"
+	@echo "make fuzz           each libFuzzer target for FUZZ_SECONDS (default 60) under ASan+UBSan"
 	@echo "make lint           the code's promises, checked by grep"
 	@echo "make clean          remove build/"
 
@@ -97,6 +98,25 @@ e2e: build/tapstack deps-test
 
 demo: build/tapstack deps-test
 	scripts/demo.sh
+
+# libFuzzer targets (clang), each run for FUZZ_SECONDS on its seed corpus in tests/fuzz/corpus/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.cc,build/fuzz/%,$(wildcard tests/fuzz/*_fuzz.cc))
+FUZZ_SRCS := tests/support/tcp_script.cc $(LIB_SRCS)
+build/fuzz/%: tests/fuzz/%.cc $(FUZZ_SRCS) | deps
+	@mkdir -p build/fuzz
+	clang++ -std=c++20 -O1 -g -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  $< $(FUZZ_SRCS) -o $@ $(PKG_LIBS) $(GTEST_LIBS)
+
+fuzz: $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+	  name=$$(basename $$t); mkdir -p build/fuzz/corpus-$$name; \
+	  echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	    build/fuzz/corpus-$$name $$( [ -d tests/fuzz/corpus/$$name ] && echo tests/fuzz/corpus/$$name ) \
+	    > build/fuzz/$$name.log 2>&1 || { tail -40 build/fuzz/$$name.log; exit 1; }; \
+	  grep -E "stat::number_of_executed_units" build/fuzz/$$name.log; \
+	done
 
 lint:
 	@scripts/lint.sh
