@@ -22,7 +22,7 @@ endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags fmt libpcap 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs fmt libpcap 2>/dev/null || echo -lfmt -lpcap)
-GTEST_LIBS = $(shell pkg-config --libs gtest 2>/dev/null || echo -lgtest) -lpthread
+GTEST_LIBS = $(shell pkg-config --libs gtest_main gtest 2>/dev/null || echo -lgtest_main -lgtest) -lpthread
 
 CXXFLAGS += -std=c++20 $(WARNINGS) $(CXXFLAGS_$(MODE)) -I. $(PKG_CFLAGS) -MMD -MP
 LDFLAGS += $(LDFLAGS_$(MODE))

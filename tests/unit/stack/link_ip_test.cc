@@ -93,7 +93,7 @@ TEST(Arp, RequestForAnotherAddressIsIgnored) {
 TEST(Arp, TruncatedPacketIsDroppedWithAReason) {
     Harness h;
     auto f = arp_frame(ArpOp::Request, MacAddress::broadcast(), peer_ip, our_ip);
-    f.resize(f.size() - 1);
+    f.pop_back();
     h.send(f);
     EXPECT_FALSE(h.take());
     EXPECT_EQ(h.stack.stats().drops(DropReason::ArpMalformed), 1u);
