@@ -73,7 +73,7 @@ $(BUILD)/unit_tests: $(TEST_OBJS) $(BUILD)/libtapstack.a
 
 ifeq ($(MODE),release)
 build/tapstack: $(BUILD)/tapstack
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 else
 build/tapstack:
 	$(MAKE) MODE=release build/tapstack

@@ -35,6 +35,7 @@ fi
 if ((want_test)); then
   need iproute2 command -v ip
   need curl command -v curl
+  need iputils-ping command -v ping
   need tshark command -v tshark
   need apache2-utils command -v ab
   need procps command -v ps

@@ -112,7 +112,8 @@ struct Stack::Impl final : TcpEnvironment {
         timers.push({*at, slot_of(c), c.socket_id().generation});
     }
 
-    TcpConnection* create_connection(const FourTuple& tuple, SeqNum iss, SocketHandler* handler) {
+    TcpConnection* create_connection(const FourTuple& tuple, SeqNum iss, SocketHandler* handler,
+                                     TcpState initial = TcpState::Closed) {
         if (by_tuple.size() >= config.max_connections) return nullptr;
         uint32_t index;
         if (!free_slots.empty()) {
@@ -123,7 +124,7 @@ struct Stack::Impl final : TcpEnvironment {
             slots.emplace_back();
         }
         Slot& s = slots[index];
-        s.conn = std::make_unique<TcpConnection>(*this, settings, tuple, iss);
+        s.conn = std::make_unique<TcpConnection>(*this, settings, tuple, iss, initial);
         s.conn->set_socket_id(SocketId{index, s.generation});
         s.conn->set_handler(handler);
         by_tuple[tuple] = index;
@@ -342,7 +343,7 @@ struct Stack::Impl final : TcpEnvironment {
             send_reset_for(tuple, seg);
             return;
         }
-        TcpConnection* c = create_connection(tuple, initial_sequence_number(tuple), listener->second);
+        TcpConnection* c = create_connection(tuple, initial_sequence_number(tuple), listener->second, TcpState::Listen);
         if (!c) return drop(DropReason::TcpTableFull);
         c->accept_syn(seg, now);
         reschedule(*c);

@@ -11,10 +11,11 @@
 namespace tapstack {
 
 TcpConnection::TcpConnection(TcpEnvironment& env, const TcpSettings& settings, const FourTuple& tuple,
-                             SeqNum iss)
+                             SeqNum iss, TcpState initial)
     : env_(env),
       settings_(settings),
       tuple_(tuple),
+      state_(initial),
       iss_(iss),
       send_buffer_(settings.send_buffer),
       receive_buffer_(settings.receive_buffer) {

@@ -56,7 +56,9 @@ public:
     // Events pending for the application (bit set, cleared when delivered).
     enum Event : uint8_t { Accepted = 1, Connected = 2, Readable = 4, Writable = 8, Closed = 16 };
 
-    TcpConnection(TcpEnvironment&, const TcpSettings&, const FourTuple&, SeqNum iss);
+    // A passive open starts in LISTEN (the TCB is the listener's, specialised by the SYN, as in
+    // RFC 9293 §3.10.7.2); an active open starts in CLOSED.
+    TcpConnection(TcpEnvironment&, const TcpSettings&, const FourTuple&, SeqNum iss, TcpState initial = TcpState::Closed);
 
     // --- opening ---
     // Passive open: a SYN arrived at a listener. Sends SYN,ACK; state SYN-RECEIVED.
@@ -158,7 +160,7 @@ private:
     TcpEnvironment& env_;
     TcpSettings settings_;
     FourTuple tuple_;
-    TcpState state_ = TcpState::Closed;
+    TcpState state_;
 
     // RFC 9293 §3.3.1 send sequence variables.
     struct {

@@ -79,7 +79,9 @@ void TcpConnection::send_data_segment(SeqNum seq, uint32_t len, Instant now) {
     seg.seq = seq;
     seg.ack = rcv_.nxt;
     // PSH on the segment that empties what the application wrote, as Linux and Apache do.
-    seg.flags = static_cast<uint8_t>(tcp_flag::ack | (seq + len == data_end() ? tcp_flag::psh : 0));
+    bool last = seq + len == data_end();
+    seg.flags = static_cast<uint8_t>(tcp_flag::ack | (last ? tcp_flag::psh : 0) |
+                                     (last && fin_sent_ && fin_seq_ == data_end() ? tcp_flag::fin : 0));
     seg.window = window_to_advertise();
     seg.payload = head;
     seg.payload_tail = tail;
@@ -114,8 +116,16 @@ bool TcpConnection::send_data(Instant now) {
         rtt_start_ = now;
     }
     if (retransmission) count_retransmission();
+    // The FIN rides on the segment that carries the last byte the application wrote, so the peer
+    // gets the end of the response and the end of the stream in one frame (docs/design.md,
+    // "Why the FIN rides on the last data segment").
+    if (fin_queued_ && !fin_sent_ && len == unsent) {
+        fin_sent_ = true;
+        fin_seq_ = data_end();
+    }
     send_data_segment(snd_.nxt, len, now);
     snd_.nxt += len;
+    if (fin_sent_ && snd_.nxt == fin_seq_) snd_.nxt += 1;
     if (snd_.max < snd_.nxt) snd_.max = snd_.nxt;
     if (!retransmit_timer_.armed()) retransmit_timer_.arm(now, rto_);
     return true;
@@ -138,8 +148,8 @@ void TcpConnection::dispatch(Instant now) {
     case TcpState::LastAck:
         while (send_data(now)) {
         }
-        // Our FIN goes once every byte before it has been sent, in a segment of its own (as
-        // Apache's did in the article). After a timeout rewound snd.nxt, it is sent again.
+        // A FIN with no data left to carry it (the application closed after everything was
+        // sent) goes in a segment of its own. After a timeout rewound snd.nxt, it is sent again.
         if (fin_queued_ && snd_.nxt == data_end() && (!fin_sent_ || snd_.nxt == fin_seq_)) {
             bool retransmission = fin_sent_;
             fin_seq_ = data_end();
@@ -210,7 +220,7 @@ void TcpConnection::on_retransmit_timeout(Instant now) {
     // cumulative ACK skips what it already holds).
     if (state_ != TcpState::SynSent && state_ != TcpState::SynReceived) {
         SeqNum resent_end = snd_.una + std::min<uint32_t>(snd_.mss, static_cast<uint32_t>(snd_.max - snd_.una));
-        if (fin_sent_ && snd_.una == fin_seq_) resent_end = fin_seq_ + 1;
+        if (fin_sent_ && resent_end == fin_seq_) resent_end = fin_seq_ + 1;  // the FIN went along
         snd_.nxt = seq_min(resent_end, snd_.max);
     }
     retransmit_timer_.arm(now, rto_);

@@ -16,13 +16,13 @@ TEST(TcpClose, ServerFirstCloseFollowsTheArticle) {
     t.stack.write(id, as_bytes(std::string(279, 'r')));
     t.stack.close(id);
     t.poll();
-    t.expect_sent(seg().ack_(323).seq_(1).psh().data(std::string(279, 'r')));  // No11
-    t.expect_sent(seg().fin().ack_(323).seq_(280));          // No12
+    // No11 and No12 in one segment: the FIN rides on the end of the response.
+    t.expect_sent(seg().fin().psh().ack_(323).seq_(1).data(std::string(279, 'r')));
     t.peer_sends(seg().ack_(281).seq_(323));                 // No13
     t.expect_nothing();
     t.peer_sends(seg().fin().ack_(281).seq_(323));           // No14
     t.expect_sent(seg().ack_(324).seq_(281));                // No16
-    EXPECT_EQ(t.state_log, (std::vector<std::string>{"CLOSED->SYN-RECEIVED", "SYN-RECEIVED->ESTABLISHED",
+    EXPECT_EQ(t.state_log, (std::vector<std::string>{"LISTEN->SYN-RECEIVED", "SYN-RECEIVED->ESTABLISHED",
                                                      "ESTABLISHED->FIN-WAIT-1", "FIN-WAIT-1->FIN-WAIT-2",
                                                      "FIN-WAIT-2->TIME-WAIT"}));
     EXPECT_EQ(t.stack.connection_count(), 1u);
@@ -66,6 +66,31 @@ TEST(TcpClose, SimultaneousCloseGoesThroughClosing) {
     EXPECT_EQ(t.state_log.back(), "CLOSING->TIME-WAIT");
     t.advance(2s);
     EXPECT_EQ(t.state_log.back(), "TIME-WAIT->CLOSED");
+}
+
+TEST(TcpClose, FinAfterAllDataWasSentGoesAlone) {
+    TcpScript t;
+    SocketId id = t.establish();
+    t.stack.write(id, as_bytes("data"));
+    t.poll();
+    t.expect_sent(seg().psh().ack_(1).seq_(1).data("data"));
+    t.stack.close(id);
+    t.poll();
+    t.expect_sent(seg().fin().ack_(1).seq_(5));
+}
+
+TEST(TcpClose, LostDataWithFinIsRetransmittedTogether) {
+    TcpScript t;
+    SocketId id = t.establish();
+    t.stack.write(id, as_bytes("bye"));
+    t.stack.close(id);
+    t.poll();
+    t.expect_sent(seg().fin().psh().ack_(1).seq_(1).data("bye"));
+    t.advance(1s);
+    t.expect_sent(seg().fin().psh().ack_(1).seq_(1).data("bye"));
+    t.expect_nothing();
+    t.peer_sends(seg().ack_(5).seq_(1));
+    EXPECT_EQ(t.state_log.back(), "FIN-WAIT-1->FIN-WAIT-2");
 }
 
 TEST(TcpClose, FinIsRetransmittedUntilAcknowledged) {
@@ -160,7 +185,7 @@ TEST(TcpTimeWait, NewSynWithHigherSequenceReusesTheTuple) {
     ASSERT_TRUE(synack);
     EXPECT_EQ(synack->flags, tcp_flag::syn | tcp_flag::ack);
     EXPECT_EQ(t.rel_ack(synack->ack), 100001u);
-    EXPECT_EQ(t.state_log.back(), "CLOSED->SYN-RECEIVED");
+    EXPECT_EQ(t.state_log.back(), "LISTEN->SYN-RECEIVED");
 }
 
 TEST(TcpTimeWait, OldSynGetsNoNewConnection) {

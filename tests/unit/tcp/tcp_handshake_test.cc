@@ -10,7 +10,7 @@ TEST(TcpListen, SynIsAnsweredWithSynAckAndEntersSynReceived) {
     t.peer_sends(seg().syn().seq_(0).mss_(1460));
     t.expect_sent(seg().syn().ack_(1).seq_(0).mss_(1460));
     t.expect_nothing();
-    EXPECT_EQ(t.state_log, std::vector<std::string>{"CLOSED->SYN-RECEIVED"});
+    EXPECT_EQ(t.state_log, std::vector<std::string>{"LISTEN->SYN-RECEIVED"});
 }
 
 TEST(TcpListen, AckOfSynAckEstablishesAndAcceptsOnce) {

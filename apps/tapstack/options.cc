@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+#include "apps/tapstack/options.hh"
+
+#include <charconv>
+#include <string_view>
+
+namespace tapstack {
+
+const char* const usage_text = R"(Usage: tapstack [OPTIONS]
+       tapstack annotate FILE.pcap [--format text|json] [--check-article [--expect server-first|client-first|any]] [--port N]
+
+A user-space TCP/IP stack on a Linux TAP device, serving HTTP. Every frame goes into a pcap file.
+
+Options:
+  --tap NAME              TAP device to attach to (created when run as root)     [tap0]
+  --ip A.B.C.D/NN         our address and prefix                                  [10.0.0.2/24]
+  --mac XX:XX:XX:XX:XX:XX our MAC address                                         [02:00:00:00:00:02]
+  --gateway A.B.C.D       next hop for destinations outside the prefix            [none]
+  --http-root DIR         serve files from DIR (default: a built-in "Hello World!" page)
+  --port N                HTTP port                                               [80]
+  --pcap FILE             capture every received and sent frame into FILE         [tapstack.pcap]
+  --no-pcap               do not capture
+  --keep-alive SECONDS    keep HTTP/1.1 connections open while idle up to SECONDS [0: Connection: close]
+  --trace                 print every frame as the Wireshark article reads it, with TCP state changes
+  --trace-format FORMAT   text or json (one object per line)                      [text]
+  --log-level LEVEL       error, warn, info, debug (state changes), trace (drops) [info]
+  --msl SECONDS           maximum segment lifetime; TIME-WAIT lasts 2*MSL         [30]
+  --seed N                secret for initial sequence numbers (default: random)
+  -h, --help              show this help and exit
+  --version               show the version and exit
+
+Set-up on your own machine: sudo ./scripts/setup_tap.sh, then ./build/tapstack, then curl 10.0.0.2.
+SIGINT or SIGTERM closes the connections, completes the pcap file and exits with status 0.
+)";
+
+namespace {
+
+template <typename T>
+std::optional<T> parse_uint(std::string_view s, T max) {
+    uint64_t v = 0;
+    if (s.empty()) return std::nullopt;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || end != s.data() + s.size() || v > max) return std::nullopt;
+    return static_cast<T>(v);
+}
+
+}  // namespace
+
+std::variant<Options, ParseError> parse_options(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        std::string_view value;
+        bool has_inline_value = false;
+        if (arg.starts_with("--")) {
+            if (auto eq = arg.find('='); eq != std::string_view::npos) {
+                value = arg.substr(eq + 1);
+                arg = arg.substr(0, eq);
+                has_inline_value = true;
+            }
+        }
+        auto need_value = [&]() -> std::optional<std::string_view> {
+            if (has_inline_value) return value;
+            if (i + 1 >= argc) return std::nullopt;
+            return std::string_view{argv[++i]};
+        };
+        auto bad = [&](std::string_view what) { return ParseError{fmt::format("{}: {}", arg, what)}; };
+
+        if (arg == "-h" || arg == "--help") { o.help = true; continue; }
+        if (arg == "--version") { o.version = true; continue; }
+        if (arg == "--trace") { o.trace = true; continue; }
+        if (arg == "--no-pcap") { o.pcap.reset(); continue; }
+
+        bool takes_value = arg == "--tap" || arg == "--ip" || arg == "--mac" || arg == "--gateway" ||
+                           arg == "--http-root" || arg == "--port" || arg == "--pcap" || arg == "--keep-alive" ||
+                           arg == "--trace-format" || arg == "--log-level" || arg == "--msl" || arg == "--seed";
+        if (!takes_value) return ParseError{fmt::format("unknown option '{}' (see --help)", arg)};
+        auto v = need_value();
+        if (!v) return bad("needs a value");
+
+        if (arg == "--tap") {
+            if (v->empty() || v->size() > 15) return bad("a device name of 1 to 15 characters");
+            o.tap = *v;
+        } else if (arg == "--ip") {
+            auto c = Ipv4Cidr::parse(*v);
+            if (!c || c->prefix_len == 0 || c->prefix_len > 30) return bad(fmt::format("'{}' is not an address like 10.0.0.2/24", *v));
+            o.ip = *c;
+        } else if (arg == "--mac") {
+            auto m = MacAddress::parse(*v);
+            if (!m || m->is_multicast() || m->is_zero()) return bad(fmt::format("'{}' is not a unicast MAC like 02:00:00:00:00:02", *v));
+            o.mac = *m;
+        } else if (arg == "--gateway") {
+            auto a = Ipv4Address::parse(*v);
+            if (!a) return bad(fmt::format("'{}' is not an IPv4 address", *v));
+            o.gateway = *a;
+        } else if (arg == "--http-root") {
+            if (v->empty()) return bad("needs a directory");
+            o.http_root = std::string{*v};
+        } else if (arg == "--port") {
+            auto p = parse_uint<uint16_t>(*v, 65535);
+            if (!p || *p == 0) return bad(fmt::format("'{}' is not a port from 1 to 65535", *v));
+            o.port = *p;
+        } else if (arg == "--pcap") {
+            if (v->empty()) return bad("needs a file name");
+            o.pcap = std::string{*v};
+        } else if (arg == "--keep-alive") {
+            auto s = parse_uint<uint32_t>(*v, 86400);
+            if (!s) return bad(fmt::format("'{}' is not a number of seconds (0 to 86400)", *v));
+            o.keep_alive_seconds = *s;
+        } else if (arg == "--trace-format") {
+            if (*v == "text") o.trace_json = false;
+            else if (*v == "json") o.trace_json = true;
+            else return bad(fmt::format("'{}' is not text or json", *v));
+            o.trace = true;
+        } else if (arg == "--log-level") {
+            auto l = log::parse_level(*v);
+            if (!l) return bad(fmt::format("'{}' is not error, warn, info, debug or trace", *v));
+            o.log_level = *l;
+        } else if (arg == "--msl") {
+            auto s = parse_uint<uint32_t>(*v, 3600);
+            if (!s) return bad(fmt::format("'{}' is not a number of seconds (0 to 3600)", *v));
+            o.msl_seconds = *s;
+        } else if (arg == "--seed") {
+            auto s = parse_uint<uint64_t>(*v, UINT64_MAX);
+            if (!s) return bad(fmt::format("'{}' is not a non-negative integer", *v));
+            o.seed = *s;
+        }
+    }
+    if (o.gateway && !o.ip.contains(*o.gateway)) return ParseError{"--gateway: must be inside the --ip prefix"};
+    return o;
+}
+
+}  // namespace tapstack

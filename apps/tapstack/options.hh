@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+// The tapstack command line (contract in README.md and DESIGN.md): parsed into Options, or a
+// one-line error for exit status 2.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "stack/base/log.hh"
+#include "stack/wire/address.hh"
+
+namespace tapstack {
+
+struct Options {
+    std::string tap = "tap0";
+    Ipv4Cidr ip{Ipv4Address::from_octets(10, 0, 0, 2), 24};
+    MacAddress mac{{0x02, 0x00, 0x00, 0x00, 0x00, 0x02}};
+    std::optional<Ipv4Address> gateway;
+    std::optional<std::string> http_root;
+    uint16_t port = 80;
+    std::optional<std::string> pcap = "tapstack.pcap";  // nullopt: --no-pcap
+    uint32_t keep_alive_seconds = 0;
+    bool trace = false;
+    bool trace_json = false;
+    log::Level log_level = log::Level::Info;
+    uint32_t msl_seconds = 30;
+    std::optional<uint64_t> seed;
+    bool help = false;
+    bool version = false;
+};
+
+struct ParseError {
+    std::string message;
+};
+
+std::variant<Options, ParseError> parse_options(int argc, char** argv);
+extern const char* const usage_text;
+
+}  // namespace tapstack
