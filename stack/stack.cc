@@ -189,6 +189,7 @@ struct Stack::Impl final : TcpEnvironment {
         emit_ethernet_header(frame, mac.value_or(MacAddress{}), config.mac, EtherType::Ipv4);
         if (mac) {
             transmit_frame(frame);
+            if (arp.should_refresh(*hop, now)) send_arp_request(*hop);
             return;
         }
         // Queued with the destination MAC still unknown: handle_arp() fills it in.

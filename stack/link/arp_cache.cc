@@ -9,6 +9,17 @@ std::optional<MacAddress> ArpCache::lookup(Ipv4Address ip, Instant now) const {
     return it->second.mac;
 }
 
+bool ArpCache::should_refresh(Ipv4Address ip, Instant now) {
+    auto it = entries_.find(ip.value);
+    if (it == entries_.end() || !it->second.mac) return false;
+    Entry& e = it->second;
+    // In the last quarter of its life, ask again (at most once per retry interval).
+    if (e.expires - now > limits_.entry_lifetime / 4) return false;
+    if (now - e.last_refresh < limits_.retry_interval) return false;
+    e.last_refresh = now;
+    return true;
+}
+
 std::vector<std::vector<uint8_t>> ArpCache::learn(Ipv4Address ip, MacAddress mac, Instant now) {
     auto it = entries_.find(ip.value);
     if (it == entries_.end()) {

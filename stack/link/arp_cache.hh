@@ -31,6 +31,9 @@ public:
 
     // The MAC for `ip` if resolved and not expired.
     std::optional<MacAddress> lookup(Ipv4Address ip, Instant now) const;
+    // True (once per retry interval) when a resolved entry in use is close to its end of life:
+    // the caller sends a request now so that traffic never stalls on an expired entry.
+    bool should_refresh(Ipv4Address ip, Instant now);
     // Records (or refreshes) a mapping. Returns the frames that were waiting for it, with their
     // destination MAC still to be filled in by the caller.
     std::vector<std::vector<uint8_t>> learn(Ipv4Address ip, MacAddress mac, Instant now);
@@ -56,6 +59,7 @@ private:
     struct Entry {
         std::optional<MacAddress> mac;  // nullopt while resolving
         Instant expires;                // resolved: end of life; pending: next retry
+        Instant last_refresh;           // when should_refresh() last said yes
         uint32_t requests = 0;
         std::deque<std::vector<uint8_t>> waiting;
     };

@@ -263,3 +263,24 @@ TEST_F(IcmpTest, EthernetPaddingAfterTheDatagramIsIgnored) {
 }
 
 }  // namespace tapstack::test
+
+namespace tapstack::test {
+
+TEST(Arp, EntryInUseIsRefreshedBeforeItExpires) {
+    Harness h;
+    h.send(arp_frame(ArpOp::Request, MacAddress::broadcast(), peer_ip, our_ip));
+    h.take();  // our reply; the peer is now in the cache for 60 s
+    h.advance(std::chrono::seconds{50});
+    h.send(icmp_echo_frame(as_bytes("late ping")));
+    auto reply = h.take();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(EthernetView::parse(*reply)->ethertype(), static_cast<uint16_t>(EtherType::Ipv4));
+    auto request = h.take();  // and a request to refresh the entry while it still works
+    ASSERT_TRUE(request);
+    auto arp = ArpPacket::parse(EthernetView::parse(*request)->payload());
+    ASSERT_TRUE(arp);
+    EXPECT_EQ(arp->op, ArpOp::Request);
+    EXPECT_EQ(arp->target_ip, peer_ip);
+}
+
+}  // namespace tapstack::test
