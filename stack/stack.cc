@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <deque>
 #include <queue>
 #include <unordered_map>
 #include <vector>
@@ -77,6 +78,7 @@ struct Stack::Impl final : TcpEnvironment {
     };
     std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers;
     std::vector<uint32_t> dispatch_queue;  // slots with something to send or to free
+    std::deque<SocketId> time_wait_order;  // connections in the order they entered TIME-WAIT
     std::vector<SocketId> event_queue;
     std::vector<SocketId> event_batch;  // reused by deliver_events(): no allocation per poll
 
@@ -114,7 +116,7 @@ struct Stack::Impl final : TcpEnvironment {
 
     TcpConnection* create_connection(const FourTuple& tuple, SeqNum iss, SocketHandler* handler,
                                      TcpState initial = TcpState::Closed) {
-        if (by_tuple.size() >= config.max_connections) return nullptr;
+        if (by_tuple.size() >= config.max_connections && !evict_oldest_time_wait()) return nullptr;
         uint32_t index;
         if (!free_slots.empty()) {
             index = free_slots.back();
@@ -130,6 +132,23 @@ struct Stack::Impl final : TcpEnvironment {
         by_tuple[tuple] = index;
         ++stats.tcp_connections_opened;
         return s.conn.get();
+    }
+
+    // A full table makes room by dropping the connection that has been in TIME-WAIT longest (as
+    // Linux does past tcp_max_tw_buckets): at high connection rates with server-first close,
+    // TIME-WAIT must never lock out new clients. Live connections are never evicted.
+    bool evict_oldest_time_wait() {
+        while (!time_wait_order.empty()) {
+            SocketId id = time_wait_order.front();
+            time_wait_order.pop_front();
+            TcpConnection* c = get(id);
+            if (c && c->state() == TcpState::TimeWait) {
+                TS_LOG(Debug, "{}: evicted from TIME-WAIT, the connection table is full", c->tuple());
+                free_connection(id.index);
+                return true;
+            }
+        }
+        return false;
     }
 
     void free_connection(uint32_t index) {
@@ -224,6 +243,7 @@ struct Stack::Impl final : TcpEnvironment {
     void transmit(TcpConnection& c, const TcpSegment& seg, Instant) override { send_tcp(c.tuple().remote_ip, seg); }
     void state_changed(TcpConnection& c, TcpState from, TcpState to, std::string_view why, Instant at) override {
         if (observer) observer->on_state_change(at, c.tuple(), from, to, why);
+        if (to == TcpState::TimeWait) time_wait_order.push_back(c.socket_id());
         if (to == TcpState::Closed) mark(c);  // to be freed at the end of poll()
     }
     void post_event(TcpConnection& c) override { event_queue.push_back(c.socket_id()); }

@@ -213,3 +213,50 @@ TEST(TcpClose, CloseWithUnreadDataSendsRst) {
 }
 
 }  // namespace tapstack::test
+
+namespace tapstack::test {
+
+TEST(TcpTimeWait, FullTableEvictsTheOldestTimeWaitForANewClient) {
+    StackConfig config;
+    config.max_connections = 2;
+    TcpScript t(0, 1000, config);
+    // Two connections closed by the server: both sit in TIME-WAIT and fill the table.
+    for (uint16_t port : {uint16_t{40001}, uint16_t{40002}}) {
+        Seg syn = seg().syn().seq_(0);
+        syn.src_port = port;
+        t.peer_sends(syn);
+        t.next_sent();
+        Seg ack = seg().ack_(1).seq_(1);
+        ack.src_port = port;
+        t.peer_sends(ack);
+        t.stack.close(t.app.last);
+        t.poll();
+        t.next_sent();  // our FIN
+        Seg fin = seg().fin().ack_(2).seq_(1);
+        fin.src_port = port;
+        t.peer_sends(fin);
+        t.next_sent();  // our ACK
+    }
+    EXPECT_EQ(t.stack.connection_count(), 2u);
+    Seg syn = seg().syn().seq_(0);
+    syn.src_port = 40003;
+    t.peer_sends(syn);
+    auto synack = t.next_sent();
+    ASSERT_TRUE(synack);
+    EXPECT_EQ(synack->flags, tcp_flag::syn | tcp_flag::ack);  // admitted, not dropped
+    EXPECT_EQ(t.stack.connection_count(), 2u);
+}
+
+TEST(TcpListen, FullTableOfLiveConnectionsDropsNewSyns) {
+    StackConfig config;
+    config.max_connections = 1;
+    TcpScript t(0, 1000, config);
+    t.establish();
+    Seg syn = seg().syn().seq_(0);
+    syn.src_port = 40009;
+    t.peer_sends(syn);
+    t.expect_nothing();
+    EXPECT_EQ(t.stack.stats().drops(DropReason::TcpTableFull), 1u);
+}
+
+}  // namespace tapstack::test
