@@ -87,7 +87,7 @@ asan:
 # Unit tests run under ASan+UBSan; GTEST_FILTER=Suite.* narrows them (e.g. make unit GTEST_FILTER='Tcp*').
 unit:
 	$(MAKE) MODE=asan build/asan/unit_tests
-	ASAN_OPTIONS=detect_leaks=1 build/asan/unit_tests $(if $(GTEST_FILTER),--gtest_filter='$(GTEST_FILTER)')
+	ASAN_OPTIONS=detect_leaks=1 scripts/run_unit.sh build/asan/unit_tests $(if $(GTEST_FILTER),--gtest_filter='$(GTEST_FILTER)')
 
 test: unit
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) e2e; else \
