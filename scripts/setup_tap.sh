@@ -59,6 +59,11 @@ fi
 if ! "${ipcmd[@]}" link show "$tap" >/dev/null 2>&1; then
   "${ipcmd[@]}" tuntap add dev "$tap" mode tap user "$user"
 fi
+# tapstack speaks IPv4 only: without IPv6 on this link the kernel sends no neighbour discovery
+# or MLD frames, and the capture holds just the conversation (as the article's did).
+sysctl_cmd=(sysctl)
+[ -n "$netns" ] && sysctl_cmd=(ip netns exec "$netns" sysctl)
+"${sysctl_cmd[@]}" -q -w "net.ipv6.conf.$tap.disable_ipv6=1" 2>/dev/null || true
 "${ipcmd[@]}" addr replace "$addr" dev "$tap"
 "${ipcmd[@]}" link set "$tap" up
 echo "$tap is up${netns:+ in namespace $netns}: the kernel is $addr, owner $user. Now: ./build/tapstack${netns:+ (inside the namespace)}"
