@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
+// MemoryLink's implementation: two shared deques, one per direction; each end receives from one
+// and transmits into the other.
 #include "netdev/memory_link.hh"
 
 #include <algorithm>
-#include <cstring>
 
 namespace tapstack {
 
 std::pair<MemoryLink::End, MemoryLink::End> MemoryLink::pair(size_t capacity) {
-    auto a_to_b = std::make_shared<std::deque<std::vector<uint8_t>>>();
-    auto b_to_a = std::make_shared<std::deque<std::vector<uint8_t>>>();
+    auto a_to_b = std::make_shared<End::Queue>();
+    auto b_to_a = std::make_shared<End::Queue>();
     return {End{b_to_a, a_to_b, capacity}, End{a_to_b, b_to_a, capacity}};
 }
 
@@ -17,21 +18,24 @@ std::optional<size_t> MemoryLink::End::receive(MutBytes buffer, Instant) {
         std::vector<uint8_t> frame = std::move(inbox_->front());
         inbox_->pop_front();
         if (frame.size() > buffer.size()) {
-            ++dropped_;  // too large for the reader: dropped whole, never truncated
+            ++stats_.oversized_dropped;  // dropped whole, never truncated, as TapDev does
             continue;
         }
-        std::memcpy(buffer.data(), frame.data(), frame.size());
+        std::copy(frame.begin(), frame.end(), buffer.begin());
+        ++stats_.frames_received;
         return frame.size();
     }
     return std::nullopt;
 }
 
 void MemoryLink::End::transmit(Bytes frame, Instant) {
+    if (recording_) sent_.emplace_back(frame.begin(), frame.end());
     if (outbox_->size() >= capacity_) {
-        ++dropped_;
+        ++stats_.queue_full_dropped;
         return;
     }
     outbox_->emplace_back(frame.begin(), frame.end());
+    ++stats_.frames_sent;
 }
 
 }  // namespace tapstack
