@@ -5,6 +5,10 @@
 # build/tapstack (release). Dependencies come from Debian packages through scripts/install-deps.sh.
 
 MODE ?= release
+# Use every core unless the caller chose (make -j1 ...).
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
 BUILD := build/$(MODE)
 CXX ?= g++
 ifeq ($(origin CXX),default)

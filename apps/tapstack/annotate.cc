@@ -107,8 +107,11 @@ int run_annotate(int argc, char** argv) {
             conversations[it->second].push_back(s);
         };
         while (auto frame = reader.next()) {
-            if (reader.is_ethernet()) tracer.on_frame(frame->timestamp, FrameDirection::Received, frame->data);
-            else if (frame->data.size() >= *offset) tracer.on_ipv4_packet(frame->timestamp, frame->data.subspan(*offset));
+            if (reader.is_ethernet()) {
+                tracer.on_frame(frame->timestamp, FrameDirection::Received, frame->data);
+            } else if (auto at = reader.ipv4_offset(frame->data)) {
+                tracer.on_ipv4_packet(frame->timestamp, frame->data.subspan(*at));  // cooked or raw capture
+            }
         }
         if (!check) return 0;
 

@@ -86,6 +86,10 @@ int run(const Options& o) {
     sigaction(SIGTERM, &sa, nullptr);
 
     TapDev tap(o.tap);
+    if (tap.created()) {
+        fmt::print(stderr, "tapstack: created {}, which has no address and is down: the kernel cannot reach us through it "
+                           "(sudo ./scripts/setup_tap.sh makes a usable one)\n", tap.name());
+    }
     std::unique_ptr<PcapTee> pcap;
     NetDev* dev = &tap;
     if (o.pcap) {
@@ -158,6 +162,15 @@ int run(const Options& o) {
     }
     if (pcap) pcap->flush();
     print_stats(stack.stats());
+    const TapStats& t = tap.stats();
+    if (t.total_drops() > 0) {
+        fmt::print(stderr, "tapstack: device {}: {} frames too large, {} not sent (queue full), {} send errors, {} receive errors\n",
+                   tap.name(), t.oversized_dropped, t.send_dropped, t.send_errors, t.receive_errors);
+    }
+    if (pcap && pcap->write_failed()) {
+        fmt::print(stderr, "tapstack: writing {} failed (disk full?): the capture is incomplete\n", *o.pcap);
+        return 1;
+    }
     return 0;
 }
 

@@ -30,7 +30,8 @@ Options:
   --version               show the version and exit
 
 Set-up on your own machine: sudo ./scripts/setup_tap.sh, then ./build/tapstack, then curl 10.0.0.2.
-SIGINT or SIGTERM closes the connections, completes the pcap file and exits with status 0.
+SIGINT or SIGTERM closes the connections, completes the pcap file and exits with status 0
+(1 if the pcap file could not be written completely). Bad arguments: exit status 2.
 )";
 
 namespace {
