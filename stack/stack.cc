@@ -42,6 +42,7 @@ struct Stack::Impl final : TcpEnvironment {
         settings.send_buffer = c.send_buffer;
         settings.time_wait = 2 * c.msl;
         settings.max_retransmissions = c.max_retransmissions;
+        settings.fin_with_last_data = c.fin_with_last_data;
         settings.mss = static_cast<uint16_t>(std::min<size_t>(d.mtu(), 65535) - Ipv4Header::len - tcp_field::min_header_len);
         ArpCache::Limits limits;
         limits.entry_lifetime = c.arp_timeout;
@@ -344,9 +345,7 @@ struct Stack::Impl final : TcpEnvironment {
                 free_connection(it->second);
             } else {
                 c.process(*seg, now);
-                c.dispatch(now);  // ACKs go out before the application answers (the article's order)
-                reschedule(c);
-                if (c.finished()) mark(c);
+                mark(c);  // its ACK goes out after this batch of frames, before the application runs
                 return;
             }
         }
@@ -453,6 +452,10 @@ struct Stack::Impl final : TcpEnvironment {
             if (!n) break;
             handle_frame(Bytes{rx_buffer.data(), *n});
         }
+        // ACKs for everything that just arrived leave now, one per connection however many of
+        // its segments came in this batch, and before the application answers: the article's
+        // separate "ACK 323" comes from here.
+        flush_dispatch();
         run_timers();
         deliver_events();
         flush_dispatch();

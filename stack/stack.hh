@@ -36,6 +36,10 @@ struct StackConfig {
     uint32_t max_connections = 16384;  // TCBs of every state, TIME-WAIT included
     uint32_t max_retransmissions = 8;  // then the connection is reset and the app told
     Duration arp_timeout = std::chrono::seconds{60};
+    // Put the FIN on the segment that carries the last data when the application closes right
+    // after writing (one frame: no race with a client that closes as soon as it has the data;
+    // see README). false: the FIN always goes in a segment of its own, as Apache's did.
+    bool fin_with_last_data = true;
 };
 
 class Stack {

@@ -23,8 +23,10 @@ struct HttpLimits {
 };
 
 struct HttpConfig {
-    // Directory to serve files from. Empty: the built-in "Hello World!\n" page at "/".
+    // Directory to serve files from. Empty: the built-in page at "/".
     std::string root;
+    // The built-in page (text/plain). `tapstack --simulate` pads it to the article's sizes.
+    std::string builtin_page = "Hello World!\n";
     // 0: every response says `Connection: close` and the server closes first (the article's
     // Apache). N > 0: persistent connections, closed after N seconds without a request.
     uint32_t keep_alive_seconds = 0;

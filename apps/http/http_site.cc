@@ -200,8 +200,8 @@ Resource HttpSite::open(std::string_view path) const {
     if (!has_root()) {
         if (path == "/" || path == "/index.html") {
             r.status = 200;
-            r.body = builtin_page;
-            r.size = builtin_page.size();
+            r.body = config_.builtin_page;
+            r.size = config_.builtin_page.size();
             r.content_type = builtin_page_type;
         }
         return r;

@@ -55,7 +55,7 @@ struct Resource {
     int status = 404;
     FileDescriptor file;
     uint64_t size = 0;
-    std::string_view body;  // static storage (the built-in page)
+    std::string_view body;  // the built-in page (owned by the HttpSite's config)
     std::string_view content_type;
 };
 
@@ -89,7 +89,6 @@ private:
 };
 
 // The page served when no document root is configured.
-inline constexpr std::string_view builtin_page = "Hello World!\n";
 inline constexpr std::string_view builtin_page_type = "text/plain; charset=utf-8";
 
 }  // namespace tapstack

@@ -19,6 +19,7 @@
 #include "apps/http/http_server.hh"
 #include "apps/tapstack/annotate.hh"
 #include "apps/tapstack/options.hh"
+#include "apps/tapstack/simulate.hh"
 #include "netdev/pcap_tee.hh"
 #include "netdev/tap_dev.hh"
 #include "stack/stack.hh"
@@ -196,6 +197,11 @@ int main(int argc, char** argv) {
         return 0;
     }
     try {
+        if (o.simulate) {
+            Options sim = o;
+            if (!sim.pcap_given) sim.pcap = "tapstack-" + *sim.simulate + ".pcap";
+            return run_simulate(sim);
+        }
         return run(o);
     } catch (const std::system_error& e) {
         fmt::print(stderr, "tapstack: {}\n", e.what());

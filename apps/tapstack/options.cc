@@ -25,7 +25,11 @@ Options:
   --trace-format FORMAT   text or json (one object per line)                      [text]
   --log-level LEVEL       error, warn, info, debug (state changes), trace (drops) [info]
   --msl SECONDS           maximum segment lifetime; TIME-WAIT lasts 2*MSL         [30]
-  --seed N                secret for initial sequence numbers (default: random)
+  --seed N                secret for initial sequence numbers (default: random; with --simulate: 1)
+  --simulate SCENARIO     no TAP, no root: run a conversation in this process, in virtual time, between
+                          our HTTP server and a scripted browser on a second tapstack, print it like
+                          --trace and write tapstack-SCENARIO.pcap. SCENARIO: article (the article's
+                          capture, same sizes and numbers), client-first, lost-segment
   -h, --help              show this help and exit
   --version               show the version and exit
 
@@ -70,11 +74,12 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
         if (arg == "-h" || arg == "--help") { o.help = true; continue; }
         if (arg == "--version") { o.version = true; continue; }
         if (arg == "--trace") { o.trace = true; continue; }
-        if (arg == "--no-pcap") { o.pcap.reset(); continue; }
+        if (arg == "--no-pcap") { o.pcap.reset(); o.pcap_given = true; continue; }
 
         bool takes_value = arg == "--tap" || arg == "--ip" || arg == "--mac" || arg == "--gateway" ||
                            arg == "--http-root" || arg == "--port" || arg == "--pcap" || arg == "--keep-alive" ||
-                           arg == "--trace-format" || arg == "--log-level" || arg == "--msl" || arg == "--seed";
+                           arg == "--trace-format" || arg == "--log-level" || arg == "--msl" || arg == "--seed" ||
+                           arg == "--simulate";
         if (!takes_value) return ParseError{fmt::format("unknown option '{}' (see --help)", arg)};
         auto v = need_value();
         if (!v) return bad("needs a value");
@@ -104,6 +109,11 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
         } else if (arg == "--pcap") {
             if (v->empty()) return bad("needs a file name");
             o.pcap = std::string{*v};
+            o.pcap_given = true;
+        } else if (arg == "--simulate") {
+            if (*v != "article" && *v != "client-first" && *v != "lost-segment")
+                return bad(fmt::format("'{}' is not article, client-first or lost-segment", *v));
+            o.simulate = std::string{*v};
         } else if (arg == "--keep-alive") {
             auto s = parse_uint<uint32_t>(*v, 86400);
             if (!s) return bad(fmt::format("'{}' is not a number of seconds (0 to 86400)", *v));

@@ -21,6 +21,8 @@ struct Options {
     std::optional<std::string> http_root;
     uint16_t port = 80;
     std::optional<std::string> pcap = "tapstack.pcap";  // nullopt: --no-pcap
+    bool pcap_given = false;                            // --pcap or --no-pcap was on the command line
+    std::optional<std::string> simulate;                // --simulate SCENARIO
     uint32_t keep_alive_seconds = 0;
     bool trace = false;
     bool trace_json = false;

@@ -43,6 +43,7 @@ struct TcpSettings {
     uint16_t mss = 1460;  // what we announce: MTU 1500 - 40
     Duration time_wait = std::chrono::seconds{60};
     uint32_t max_retransmissions = 8;
+    bool fin_with_last_data = true;
 };
 
 // RFC 6298 §2: initial RTO 1 s; we use Linux's 200 ms minimum rather than the RFC's 1 s (§2.4

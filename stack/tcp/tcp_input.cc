@@ -255,6 +255,9 @@ void TcpConnection::process_text(const TcpSegment& seg, Instant now) {
         return;  // "This should not occur, since a FIN has been received": ignore the text
     }
     if (seg.fin() && !fin_received_) peer_fin_seq_ = seg.seq + static_cast<uint32_t>(seg.payload.size());
+    // Anything beyond RCV.NXT means a hole: say at once what we are missing (a duplicate ACK,
+    // RFC 5681 §4.2), also for a FIN that came ahead of data.
+    if (seg.seq != rcv_.nxt && seg.seg_len() > 0) ack_pending_ = true;
     if (seg.payload.empty()) return;
     ack_pending_ = true;  // every data segment is acknowledged at once (the article's shape)
 

@@ -119,7 +119,7 @@ bool TcpConnection::send_data(Instant now) {
     // The FIN rides on the segment that carries the last byte the application wrote, so the peer
     // gets the end of the response and the end of the stream in one frame (docs/design.md,
     // "Why the FIN rides on the last data segment").
-    if (fin_queued_ && !fin_sent_ && len == unsent) {
+    if (settings_.fin_with_last_data && fin_queued_ && !fin_sent_ && len == unsent) {
         fin_sent_ = true;
         fin_seq_ = data_end();
     }
