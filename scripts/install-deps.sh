@@ -39,6 +39,7 @@ if ((want_test)); then
   need tshark command -v tshark
   need apache2-utils command -v ab
   need procps command -v ps
+  need gdb command -v gdb
   need clang command -v clang++
   need libclang-rt-dev bash -c 'ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a'
 fi
