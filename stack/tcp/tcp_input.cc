@@ -185,12 +185,12 @@ void TcpConnection::on_new_ack(SeqNum ack, Instant now) {
     if (snd_.nxt < ack) snd_.nxt = ack;  // after a go-back-N timeout, the ACK may pass snd.nxt
 
     // Release acknowledged data (the SYN and FIN occupy sequence space but not the buffer).
+    uint32_t data_acked = 0;
     if (send_base_ < ack) {
-        uint32_t bytes = std::min<uint32_t>(static_cast<uint32_t>(ack - send_base_),
-                                            static_cast<uint32_t>(send_buffer_.size()));
-        send_buffer_.pop(bytes);
-        send_base_ += bytes;
-        if (bytes > 0) post(Writable);
+        data_acked = std::min<uint32_t>(static_cast<uint32_t>(ack - send_base_), static_cast<uint32_t>(send_buffer_.size()));
+        send_buffer_.pop(data_acked);
+        send_base_ += data_acked;
+        if (data_acked > 0) post(Writable);
     }
 
     // RTT sample (RFC 6298 §3 / Karn: only for segments never retransmitted).
@@ -211,8 +211,10 @@ void TcpConnection::on_new_ack(SeqNum ack, Instant now) {
             cwnd_ = (cwnd_ > acked ? cwnd_ - acked : 0) + (acked >= snd_.mss ? snd_.mss : 0);
             cwnd_ = std::max<uint32_t>(cwnd_, snd_.mss);
         }
+    } else if (data_acked == 0) {
+        // Only a SYN or FIN was acknowledged: no data left the network, cwnd stays.
     } else if (cwnd_ < ssthresh_) {
-        cwnd_ += std::min<uint32_t>(acked, snd_.mss);  // slow start
+        cwnd_ += std::min<uint32_t>(data_acked, snd_.mss);  // slow start (RFC 5681 §3.1, eq. 2)
     } else {
         cwnd_ += std::max<uint32_t>(1, snd_.mss * snd_.mss / std::max<uint32_t>(cwnd_, 1));  // avoidance
     }
