@@ -97,8 +97,9 @@ test: unit
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) e2e; else \
 	  echo; echo "*** SKIPPED integration tests: they need root (sudo make test, or sudo make e2e) ***"; echo; fi
 
+# E2E='article load' runs just those (tests/integration/<name>_test.sh).
 e2e: build/tapstack deps-test
-	tests/integration/run_all.sh
+	tests/integration/run_all.sh $(E2E)
 
 demo: build/tapstack deps-test
 	scripts/demo.sh

@@ -1,44 +1,95 @@
 #!/usr/bin/env bash
-# The demo (sudo make demo): in a network namespace of its own, tapstack answers `curl -v`, and
-# the captured conversation is printed the way the Wireshark article reads it. The pcap stays in
-# ./tapstack-demo.pcap for Wireshark. Nothing outside the namespace is touched.
+# The demo (sudo make demo): tapstack answers `curl -v http://10.0.0.2/` inside a network
+# namespace made for the occasion, and the conversation is printed the way the Wireshark article
+# reads it. The capture stays in ./tapstack-demo.pcap. Nothing outside the namespace changes:
+# the namespace, the TAP device in it and every process started here are gone afterwards.
 set -euo pipefail
+
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-cd "$TOP"
-[ "$(id -u)" = 0 ] || { echo "demo.sh: needs root for the network namespace: sudo make demo" >&2; exit 1; }
-[ -x build/tapstack ] || { echo "demo.sh: build/tapstack is missing: run make" >&2; exit 1; }
+out_pcap=$PWD/tapstack-demo.pcap
+
+if [ "$(id -u)" != 0 ]; then
+  echo "demo.sh: needs root to create a network namespace and a TAP device in it: sudo make demo" >&2
+  exit 1
+fi
+[ -x "${TAPSTACK_BIN:-$TOP/build/tapstack}" ] || { echo "demo.sh: ${TAPSTACK_BIN:-build/tapstack} is missing: run make" >&2; exit 1; }
+for tool in ip curl; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "demo.sh: '$tool' is missing: scripts/install-deps.sh --test" >&2; exit 1; }
+done
+
 # shellcheck source=scripts/lib/netns.sh
-source scripts/lib/netns.sh
-
-work=$(mktemp -d)
+source "$TOP/scripts/lib/netns.sh"
+work=$(mktemp -d "${TMPDIR:-/tmp}/tapstack-demo.XXXXXX")
+ns_at_exit 'rm -rf "$work"'
 ns_create demo
-trap '_ns_cleanup; rm -rf "$work"' EXIT
 ns_tap
-pcap="$work/tapstack-demo.pcap"
+pcap=$work/demo.pcap
+if [ -t 1 ]; then
+  say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+  say() { printf '\n== %s\n' "$*"; }
+fi
+indent() { sed 's/^/   /' "$@"; }
 
-echo "== 1. tapstack starts in namespace $NS on tap0 (10.0.0.2; the kernel is 10.0.0.1)"
-ns_start_tapstack "$work/tapstack.log" --pcap "$pcap" --trace
-echo
-echo "== 2. curl -v http://10.0.0.2/   (the kernel's TCP talks to ours)"
-ns_exec timeout 10 curl -v --silent --show-error http://10.0.0.2/ -o "$work/body" 2>&1 | sed 's/^/   /'
-echo "   body: $(cat "$work/body")"
-sleep 0.2
-ns_stop_tapstack || true
-echo
-echo "== 3. every frame, as tapstack saw it (relative seq/ack like Wireshark; indented: our TCP state changes)"
-sed 's/^/   /' "$work/tapstack.log.out"
-echo
-echo "== 4. the same capture against the article's numbers"
-build/tapstack annotate "$pcap" --check-article --expect server-first --port 80 | sed -n '/^conversation/,$p' | sed 's/^/   /'
-echo
-cp "$pcap" ./tapstack-demo.pcap
-[ -n "${SUDO_USER:-}" ] && chown "$SUDO_USER": ./tapstack-demo.pcap
-tail -2 "$work/tapstack.log" | sed 's/^/   /'
-cat <<MSG
+say "1. A network namespace ($NS) with tap0 in it: the kernel is 10.0.0.1, tapstack 10.0.0.2"
+ns_start_tapstack "$work/tapstack" --pcap "$pcap" --trace
+indent "$work/tapstack.err"
 
-The capture is in ./tapstack-demo.pcap. Open it with:
-   wireshark tapstack-demo.pcap
-or read it in a terminal with Wireshark's relative numbers:
-   tshark -r tapstack-demo.pcap -o tcp.relative_sequence_numbers:TRUE -Y tcp
-   build/tapstack annotate tapstack-demo.pcap
-MSG
+say "2. curl -v http://10.0.0.2/  (Linux's TCP, the client, talks to ours)"
+status=0
+ns_exec timeout 10 curl -v --no-progress-meter -o "$work/body" http://10.0.0.2/ >"$work/curl.log" 2>&1 || status=$?
+indent "$work/curl.log"
+if ((status != 0)); then
+  echo "demo.sh: curl failed (status $status)" >&2
+  exit 1
+fi
+echo "   body: $(od -An -c "$work/body" | tr -s ' ' | sed 's/^ //')"
+# The client's FIN and our last ACK follow curl's exit by a moment: wait for our TIME-WAIT.
+for ((i = 0; i < 30; i++)); do
+  grep -q 'TIME-WAIT' "$work/tapstack.out" && break
+  sleep 0.1
+done
+
+say "3. tapstack stops (SIGINT), completes the pcap and prints its counters"
+ns_stop_tapstack 10 || echo "demo.sh: tapstack did not exit cleanly" >&2
+tail -n +3 "$work/tapstack.err" | indent
+
+say "4. Every frame as tapstack saw it (--trace): relative seq/ack as Wireshark shows them, and our TCP state changes"
+indent "$work/tapstack.out"
+
+say "5. The capture against the article (build/tapstack annotate --check-article --expect server-first)"
+annotate_status=0
+"${TAPSTACK_BIN:-$TOP/build/tapstack}" annotate "$pcap" --check-article --expect server-first >"$work/annotate.txt" 2>&1 || annotate_status=$?
+if grep -q '^conversation' "$work/annotate.txt"; then
+  sed -n '/^conversation/,$p' "$work/annotate.txt" | indent
+else
+  indent "$work/annotate.txt"
+fi
+((annotate_status == 0)) || echo "   (annotate exited with status $annotate_status)"
+
+if command -v tshark >/dev/null 2>&1; then
+  say "6. The same frames dissected by tshark (an independent reading), relative numbers"
+  timeout 30 tshark -r "$pcap" -Y tcp -o tcp.relative_sequence_numbers:TRUE -T fields \
+    -e tcp.stream -e frame.number -e ip.src -e tcp.flags.str -e tcp.seq -e tcp.ack -e tcp.len 2>/dev/null |
+    LC_ALL=C sed 's/\xc2\xb7/./g' >"$work/fields" || true
+  awk -F'\t' 'BEGIN { printf "%-6s %-9s %-12s %-8s %-8s %s\n", "frame", "ip.src", "flags", "seq", "ack", "len" }
+    { printf "%-6s %-9s %-12s %-8s %-8s %s\n", $2, $3, $4, $5, $6, $7 }' "$work/fields" | indent
+  if LC_ALL=C awk -F'\t' -v client=10.0.0.1 -v server=10.0.0.2 -v runs=1 \
+    -f "$TOP/tests/integration/article_shape.awk" "$work/fields" >"$work/shape.txt"; then
+    echo "   tshark's numbers have the article's shape: $(cat "$work/shape.txt")"
+  else
+    echo "   tshark's numbers differ from the article's shape: $(cat "$work/shape.txt")"
+  fi
+fi
+
+cp "$pcap" "$out_pcap"
+[ -n "${SUDO_USER:-}" ] && chown "$SUDO_USER": "$out_pcap"
+say "The capture is in $out_pcap"
+cat <<EOF
+   Open it in Wireshark:   wireshark tapstack-demo.pcap
+   Or in a terminal, with the article's relative numbers, flags and lengths:
+     tshark -r tapstack-demo.pcap -Y tcp -o tcp.relative_sequence_numbers:TRUE \\
+       -T fields -E header=y -e frame.number -e ip.src -e tcp.flags.str -e tcp.seq -e tcp.ack -e tcp.len
+   Or tapstack's own reading of it:
+     ./build/tapstack annotate tapstack-demo.pcap --check-article
+EOF

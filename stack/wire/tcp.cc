@@ -73,16 +73,27 @@ std::optional<TcpSegment> parse_impl(Bytes b, TcpError* why) {
     return s;
 }
 
+size_t encoded_len_without_sack(const TcpOptions& o) {
+    size_t n = 0;
+    if (o.mss) n += 4;
+    if (o.window_scale) n += 4;  // NOP + 3
+    if (o.timestamps) n += 12;  // SACK-permitted + TS, or NOP NOP + TS
+    else if (o.sack_permitted) n += 4;  // NOP NOP + SACK-permitted
+    return n;
+}
+
 }  // namespace
 
+size_t TcpOptions::sack_blocks_that_fit() const {
+    constexpr size_t room = tcp_field::max_header_len - tcp_field::min_header_len;
+    size_t used = encoded_len_without_sack(*this) + 4;  // NOP NOP + kind,len
+    size_t fit = used < room ? (room - used) / 8 : 0;
+    return std::min<size_t>(sack_count, fit);
+}
+
 size_t TcpOptions::encoded_len() const {
-    size_t n = 0;
-    if (mss) n += 4;
-    if (window_scale) n += 4;  // NOP + 3
-    if (timestamps) n += 12;  // SACK-permitted + TS, or NOP NOP + TS
-    else if (sack_permitted) n += 4;  // NOP NOP + SACK-permitted
-    if (sack_count) n += 4 + 8 * size_t{sack_count};  // NOP NOP + kind,len + blocks
-    return n;
+    size_t blocks = sack_blocks_that_fit();
+    return encoded_len_without_sack(*this) + (blocks ? 4 + 8 * blocks : 0);  // NOP NOP + kind,len + blocks
 }
 
 std::optional<TcpSegment> TcpSegment::parse(Bytes b, const PseudoHeader& ph, TcpError* why) {
@@ -131,9 +142,9 @@ void TcpSegment::emit(MutBytes out, const PseudoHeader& ph) const {
         i += 8;
     }
     if (options.window_scale) put(opt::nop), put(opt::window_scale), put(3), put(*options.window_scale);
-    if (options.sack_count) {
-        put(opt::nop), put(opt::nop), put(opt::sack), put(static_cast<uint8_t>(2 + 8 * options.sack_count));
-        for (size_t k = 0; k < options.sack_count; ++k) {
+    if (size_t blocks = options.sack_blocks_that_fit()) {
+        put(opt::nop), put(opt::nop), put(opt::sack), put(static_cast<uint8_t>(2 + 8 * blocks));
+        for (size_t k = 0; k < blocks; ++k) {
             store_be32(out, i, options.sack[k].left.raw);
             store_be32(out, i + 4, options.sack[k].right.raw);
             i += 8;
@@ -161,7 +172,7 @@ std::string tcp_flags_string(uint8_t flags) {
         if (!out.empty()) out += ", ";
         out += name;
     }
-    return out.empty() ? "<none>" : out;
+    return out.empty() ? "<None>" : out;
 }
 
 }  // namespace tapstack

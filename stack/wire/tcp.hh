@@ -57,6 +57,9 @@ struct TcpOptions {
     std::array<SackBlock, 4> sack{};
 
     size_t encoded_len() const;  // padded to a multiple of 4
+    // How many of the sack_count blocks emit() writes: as many as fit in the 40 option bytes
+    // beside the other options (RFC 2018 §3: 3 with timestamps, 4 without).
+    size_t sack_blocks_that_fit() const;
 };
 
 struct TcpSegment {

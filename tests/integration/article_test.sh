@@ -1,37 +1,60 @@
 #!/usr/bin/env bash
-# One `curl http://10.0.0.2/` must produce the article's conversation, numbers included:
-#   SYN (0) / SYN,ACK (0, ack 1) / ACK (1, 1) / request (seq 1, len L) / our ACK (ack 1+L) /
-#   response (seq 1, len R; our FIN rides on it: FIN seq 1+R) / client ACK 2+R (may share the
-#   client's FIN segment) / client FIN (seq 1+L, ack 2+R) / our ACK (seq 2+R, ack 2+L).
-# Checked twice, independently: by tshark's own dissection, and by `tapstack annotate`.
+# The article's conversation, numbers included, for each of 3 `curl http://10.0.0.2/` in a row
+# (Connection: close, the server closes first). Relative numbers; L = request length, R =
+# response length; C = client 10.0.0.1 (the kernel), S = tapstack 10.0.0.2:
+#   No6  C [SYN]        seq 0                  No11 S [PSH, ACK]  seq 1     ack 1+L  len R
+#   No7  S [SYN, ACK]   seq 0   ack 1          No12 S [FIN, ACK]  seq 1+R   ack 1+L  (on the No11 segment)
+#   No8  C [ACK]        seq 1   ack 1          No13 C [ACK]       seq 1+L   ack 2+R
+#   No9  C [PSH, ACK]   seq 1   ack 1  len L   No14 C [FIN, ACK]  seq 1+L   ack 2+R
+#   No10 S [ACK]        seq 1   ack 1+L        No16 S [ACK]       seq 2+R   ack 2+L
+# Our segments must be exactly these, except that our FIN rides on the response segment (No11
+# and No12 in one: docs/design.md, "Why the FIN rides on the last data segment"; a separate FIN is
+# accepted too). The client's ACK timing is the client's choice, and Linux
+# makes two choices the article's browser did not (seen with a Linux server and curl over veth):
+# it merges No13 into its FIN (it delays the ACK of a FIN and curl closes within that delay), and
+# it may acknowledge the response (ack 1+R) before our FIN arrives. Both are accepted and named;
+# nothing else is. Checked three ways: tshark's dissection (-T fields, relative numbers), our
+# server's state changes in the --trace output, and `tapstack annotate --check-article`.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 need curl
 need tshark
-start
-ns_exec timeout 10 curl -sS -o /dev/null http://10.0.0.2/ || fail "curl failed"
-ns_stop_tapstack || fail "tapstack did not exit cleanly"
+setup
+pcap=$WORK/capture.pcap
+runs=3
+start --pcap "$pcap" --trace
+for ((i = 1; i <= runs; i++)); do
+  ns_exec timeout 10 curl -sS -o /dev/null http://10.0.0.2/ 2>"$WORK/curl.log" || fail "curl #$i failed: $(cat "$WORK/curl.log")"
+  # Next connection only once this one is closed on our side (TIME-WAIT), so they do not mix.
+  for ((t = 0; t < 50; t++)); do
+    (($(grep -c '→ TIME-WAIT' "$WORK/tapstack.out") >= i)) && break
+    sleep 0.1
+  done
+done
+stop
 
-tshark -r "$WORK/capture.pcap" -o tcp.relative_sequence_numbers:TRUE -Y tcp -T fields \
-  -e ip.src -e tcp.flags.syn -e tcp.flags.ack -e tcp.flags.fin -e tcp.flags.reset -e tcp.seq -e tcp.ack -e tcp.len \
-  >"$WORK/fields" 2>/dev/null || fail "tshark failed"
-awk -v client=10.0.0.1 '
-  function bad(msg) { print "frame " NR ": " msg; failed = 1; exit 1 }
-  { src=$1; syn=$2; ack=$3; fin=$4; rst=$5; seq=$6; a=$7; len=$8; c = (src == client) }
-  rst == 1 { bad("RST") }
-  NR == 1 { if (!(c && syn && !ack && seq == 0)) bad("expected the client SYN seq=0"); next }
-  NR == 2 { if (!(!c && syn && ack && seq == 0 && a == 1)) bad("expected SYN,ACK seq=0 ack=1"); next }
-  NR == 3 { if (!(c && !syn && ack && seq == 1 && a == 1 && len == 0)) bad("expected ACK seq=1 ack=1"); next }
-  NR == 4 { if (!(c && seq == 1 && len > 0)) bad("expected the request at seq=1"); L = len; next }
-  NR == 5 { if (!(!c && ack && seq == 1 && a == 1 + L && len == 0 && !fin)) bad("expected our ACK of " 1 + L); next }
-  NR == 6 { if (!(!c && seq == 1 && a == 1 + L && len > 0 && fin)) bad("expected our response at seq=1 with the FIN"); R = len; next }
-  NR == 7 && c && !fin { if (!(a == 2 + R && seq == 1 + L)) bad("expected the client ACK " 2 + R); sawack = 1; next }
-  c && fin && !cfin { if (!(seq == 1 + L && a == 2 + R)) bad("expected the client FIN seq=" 1 + L " ack=" 2 + R); cfin = 1; next }
-  !c && cfin && !last { if (!(seq == 2 + R && a == 2 + L && len == 0)) bad("expected our final ACK seq=" 2 + R " ack=" 2 + L); last = 1; next }
-  { bad("unexpected segment") }
-  END { if (!failed && !(cfin && last)) { print "the close is incomplete"; exit 1 } }
-' "$WORK/fields" >"$WORK/shape" || fail "tshark's view: $(cat "$WORK/shape")"
+# 1. tshark's view. tcp.flags.str marks unset flags with a middle dot; make it ASCII so that
+# awk (any awk, any locale) can read the letters by position: ....U A P R S F at 7..12.
+ts -r "$pcap" -Y tcp -o tcp.relative_sequence_numbers:TRUE -o tcp.analyze_sequence_numbers:TRUE -T fields \
+  -e tcp.stream -e frame.number -e ip.src -e tcp.flags.str -e tcp.seq -e tcp.ack -e tcp.len >"$WORK/fields.raw" \
+  || fail "tshark could not read the capture: $(grep -v '^Running as user' "$WORK/tshark.stderr" | head -n 2)"
+tshark_stderr_clean || fail "tshark: $(grep -v '^Running as user' "$WORK/tshark.stderr" | head -n 2 | tr '\n' ' ')"
+LC_ALL=C sed 's/\xc2\xb7/./g' "$WORK/fields.raw" >"$WORK/fields"
 
-"$TOP/build/tapstack" annotate "$WORK/capture.pcap" --check-article --expect server-first >"$WORK/annotate" 2>&1 \
-  || fail "tapstack annotate: $(grep 'article check' "$WORK/annotate")"
-grep -q "article check: PASS" "$WORK/annotate" || fail "no verdict from annotate"
-pass "$(grep -o 'request [0-9]* bytes -> ack [0-9]*' "$WORK/annotate"); $(grep -o 'response [0-9]* bytes -> FIN seq [0-9]*' "$WORK/annotate")"
+LC_ALL=C awk -F'\t' -v client=10.0.0.1 -v server=10.0.0.2 -v runs="$runs" -f "$(dirname "$0")/article_shape.awk" \
+  "$WORK/fields" >"$WORK/shape.txt" || fail "tshark's view: $(cat "$WORK/shape.txt")"
+
+# 2. Our server's state changes, from --trace: the article's server path, once per connection.
+sed -n 's/.*state \([A-Z0-9-]*\) → \([A-Z0-9-]*\).*/\1>\2/p' "$WORK/tapstack.out" | tr '\n' ' ' >"$WORK/states.txt"
+path='LISTEN>SYN-RECEIVED SYN-RECEIVED>ESTABLISHED ESTABLISHED>FIN-WAIT-1 FIN-WAIT-1>FIN-WAIT-2 FIN-WAIT-2>TIME-WAIT '
+want=""
+for ((i = 1; i <= runs; i++)); do want+=$path; done
+[ "$(cat "$WORK/states.txt")" = "$want" ] || fail "our TCP states: '$(cat "$WORK/states.txt")', expected $runs times '$path'"
+
+# 3. tapstack's own reading of the capture.
+"$TAPSTACK_BIN" annotate "$pcap" --check-article --expect server-first >"$WORK/annotate.txt" 2>"$WORK/annotate.err"
+status=$?
+((status == 0)) || fail "tapstack annotate --check-article exited $status: $(grep -iE 'article check|error|unknown' "$WORK/annotate.txt" "$WORK/annotate.err" | head -n 2 | tr '\n' ' ')"
+grep -q '^article check: PASS' "$WORK/annotate.txt" || fail "tapstack annotate printed no 'article check: PASS'"
+
+pass "$(head -n 1 "$WORK/shape.txt"); $((runs - 1)) more alike; states as the article's server; annotate agrees"
