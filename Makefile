@@ -72,7 +72,9 @@ $(BUILD)/libtapstack.a: $(LIB_OBJS)
 $(BUILD)/tapstack: $(APP_OBJS) $(BUILD)/libtapstack.a
 	$(CXX) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/unit_tests: $(TEST_OBJS) $(BUILD)/libtapstack.a
+# The unit tests also link the program's own code (annotate, the article check...), all but main().
+APP_LIB_OBJS := $(filter-out $(BUILD)/obj/apps/tapstack/main.o,$(APP_OBJS))
+$(BUILD)/unit_tests: $(TEST_OBJS) $(APP_LIB_OBJS) $(BUILD)/libtapstack.a
 	$(CXX) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(GTEST_LIBS)
 
 ifeq ($(MODE),release)

@@ -64,7 +64,8 @@ int run_annotate(int argc, char** argv) {
         } else if (a == "--port") {
             auto v = value();
             unsigned p = 0;
-            if (!v || std::from_chars(v->data(), v->data() + v->size(), p).ec != std::errc{} || p == 0 || p > 65535)
+            auto parsed = v ? std::from_chars(v->data(), v->data() + v->size(), p) : std::from_chars_result{};
+            if (!v || parsed.ec != std::errc{} || parsed.ptr != v->data() + v->size() || p == 0 || p > 65535)
                 return usage_error("--port: a port from 1 to 65535");
             port = static_cast<uint16_t>(p);
         } else if (a.starts_with("-")) {

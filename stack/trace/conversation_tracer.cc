@@ -25,6 +25,7 @@ std::string options_text(const TcpOptions& o) {
 }
 
 std::string flags_json(uint8_t flags) {
+    if (flags == 0) return "[]";  // not ["<None>"]
     std::string s = "[";
     std::string names = tcp_flags_string(flags);
     size_t start = 0;
@@ -48,11 +49,14 @@ std::string http_first_line(Bytes payload) {
     size_t end = 0;
     while (end < payload.size() && end < 256 && payload[end] != '\r' && payload[end] != '\n') ++end;
     std::string_view line = as_chars(payload.first(end));
-    if (line.starts_with("HTTP/1.") && line.size() >= 12) return std::string{line};
-    size_t method_len = 0;
-    while (method_len < line.size() && is_token_char(static_cast<uint8_t>(line[method_len]))) ++method_len;
-    if (method_len == 0 || method_len >= line.size() || line[method_len] != ' ') return {};
-    if (line.find(" HTTP/1.") == std::string_view::npos) return {};
+    bool status_line = line.starts_with("HTTP/1.") && line.size() >= 12;
+    if (!status_line) {
+        size_t method_len = 0;
+        while (method_len < line.size() && is_token_char(static_cast<uint8_t>(line[method_len]))) ++method_len;
+        if (method_len == 0 || method_len >= line.size() || line[method_len] != ' ') return {};
+        if (line.find(" HTTP/1.") == std::string_view::npos) return {};
+    }
+    // Bytes from the capture go to a terminal: nothing but printable ASCII (no escape sequences).
     std::string out;
     for (char c : line) out += (c >= 0x20 && c < 0x7f) ? c : '?';
     return out;

@@ -15,7 +15,7 @@
 #include "stack/wire/ipv4.hh"
 #include "stack/wire/tcp.hh"
 
-namespace tapstack::testing_support {
+namespace tapstack::test {
 
 // "45 00 00 3c ..." with a line break every 16 bytes.
 inline std::string hex(Bytes b) {
@@ -45,4 +45,4 @@ inline void refresh_tcp_checksum(MutBytes tcp, Ipv4Address src, Ipv4Address dst)
     store_be16(tcp, tcp_field::checksum, c.finish());
 }
 
-}  // namespace tapstack::testing_support
+}  // namespace tapstack::test

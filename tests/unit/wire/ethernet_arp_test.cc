@@ -15,14 +15,14 @@
 namespace tapstack {
 namespace {
 
-using testing_support::hex;
+using test::hex;
 
 const MacAddress host_mac{{0x02, 0x00, 0x00, 0x00, 0x00, 0x01}};
 const MacAddress router_mac{{0x52, 0x54, 0x00, 0x12, 0x34, 0x56}};
 
 // --- Ethernet -----------------------------------------------------------------------------
 
-TEST(Ethernet, CapturedFrameParsesAddressesTypeAndPayload) {
+TEST(EthernetView, CapturedFrameParsesAddressesTypeAndPayload) {
     auto eth = EthernetView::parse(capture::bytes(capture::linux_syn));
     ASSERT_TRUE(eth);
     EXPECT_EQ(eth->dst(), router_mac);
@@ -32,20 +32,20 @@ TEST(Ethernet, CapturedFrameParsesAddressesTypeAndPayload) {
     EXPECT_EQ(eth->payload().data(), capture::linux_syn.data() + 14);
 }
 
-TEST(Ethernet, EveryLengthBelowFourteenIsRefused) {
+TEST(EthernetView, EveryLengthBelowFourteenIsRefused) {
     for (size_t n = 0; n < ethernet_field::header_len; ++n) {
         EXPECT_FALSE(EthernetView::parse(capture::bytes(capture::arp_request).first(n))) << n << " bytes";
     }
 }
 
-TEST(Ethernet, HeaderAloneParsesWithEmptyPayload) {
+TEST(EthernetView, HeaderAloneParsesWithEmptyPayload) {
     auto eth = EthernetView::parse(capture::bytes(capture::arp_request).first(14));
     ASSERT_TRUE(eth);
     EXPECT_TRUE(eth->payload().empty());
     EXPECT_EQ(eth->ethertype(), static_cast<uint16_t>(EtherType::Arp));
 }
 
-TEST(Ethernet, EmitWritesTheCapturedHeader) {
+TEST(EthernetView, EmitWritesTheCapturedHeader) {
     std::array<uint8_t, 14> out{};
     emit_ethernet_header(out, router_mac, host_mac, EtherType::Ipv4);
     EXPECT_EQ(hex(out), hex(capture::bytes(capture::linux_syn).first(14)));
@@ -61,7 +61,7 @@ std::array<uint8_t, 28> arp_copy() {
     return a;
 }
 
-TEST(Arp, CapturedRequestParsesEveryField) {
+TEST(ArpPacket, CapturedRequestParsesEveryField) {
     auto eth = EthernetView::parse(capture::bytes(capture::arp_request));
     ASSERT_TRUE(eth);
     EXPECT_TRUE(eth->dst().is_broadcast());
@@ -75,7 +75,7 @@ TEST(Arp, CapturedRequestParsesEveryField) {
     EXPECT_EQ(arp->target_ip, Ipv4Address::from_octets(10, 0, 0, 2));
 }
 
-TEST(Arp, ParsedRequestEmitsTheCapturedBytes) {
+TEST(ArpPacket, ParsedRequestEmitsTheCapturedBytes) {
     auto arp = ArpPacket::parse(arp_body());
     ASSERT_TRUE(arp);
     std::array<uint8_t, arp_field::packet_len> out{};
@@ -83,7 +83,7 @@ TEST(Arp, ParsedRequestEmitsTheCapturedBytes) {
     EXPECT_EQ(hex(out), hex(arp_body()));
 }
 
-TEST(Arp, ReplyRoundTripsThroughEmitAndParse) {
+TEST(ArpPacket, ReplyRoundTripsThroughEmitAndParse) {
     ArpPacket reply{ArpOp::Reply, router_mac, Ipv4Address::from_octets(10, 0, 0, 2), host_mac,
                     Ipv4Address::from_octets(10, 0, 0, 1)};
     std::array<uint8_t, arp_field::packet_len> out{};
@@ -97,7 +97,7 @@ TEST(Arp, ReplyRoundTripsThroughEmitAndParse) {
     EXPECT_EQ(back->target_ip, Ipv4Address::from_octets(10, 0, 0, 1));
 }
 
-TEST(Arp, EveryTruncationIsRefusedAsTruncated) {
+TEST(ArpPacket, EveryTruncationIsRefusedAsTruncated) {
     for (size_t n = 0; n < arp_field::packet_len; ++n) {
         ArpPacket::Error why{};
         EXPECT_FALSE(ArpPacket::parse(arp_body().first(n), &why)) << n << " bytes";
@@ -105,7 +105,7 @@ TEST(Arp, EveryTruncationIsRefusedAsTruncated) {
     }
 }
 
-TEST(Arp, TrailingEthernetPaddingIsIgnored) {
+TEST(ArpPacket, TrailingEthernetPaddingIsIgnored) {
     std::vector<uint8_t> padded(arp_body().begin(), arp_body().end());
     padded.resize(46, 0);  // a 60-byte frame's payload
     auto arp = ArpPacket::parse(padded);
@@ -119,31 +119,31 @@ ArpPacket::Error parse_error(const std::array<uint8_t, 28>& a) {
     return why;
 }
 
-TEST(Arp, HardwareTypeOtherThanEthernetIsRefused) {
+TEST(ArpPacket, HardwareTypeOtherThanEthernetIsRefused) {
     auto a = arp_copy();
     a[1] = 6;  // IEEE 802
     EXPECT_EQ(parse_error(a), ArpPacket::Error::BadHardware);
 }
 
-TEST(Arp, HardwareLengthOtherThanSixIsRefused) {
+TEST(ArpPacket, HardwareLengthOtherThanSixIsRefused) {
     auto a = arp_copy();
     a[arp_field::hlen] = 8;
     EXPECT_EQ(parse_error(a), ArpPacket::Error::BadHardware);
 }
 
-TEST(Arp, ProtocolTypeOtherThanIpv4IsRefused) {
+TEST(ArpPacket, ProtocolTypeOtherThanIpv4IsRefused) {
     auto a = arp_copy();
     a[2] = 0x86, a[3] = 0xdd;
     EXPECT_EQ(parse_error(a), ArpPacket::Error::BadProtocol);
 }
 
-TEST(Arp, ProtocolLengthOtherThanFourIsRefused) {
+TEST(ArpPacket, ProtocolLengthOtherThanFourIsRefused) {
     auto a = arp_copy();
     a[arp_field::plen] = 16;
     EXPECT_EQ(parse_error(a), ArpPacket::Error::BadProtocol);
 }
 
-TEST(Arp, OperationOtherThanRequestOrReplyIsRefused) {
+TEST(ArpPacket, OperationOtherThanRequestOrReplyIsRefused) {
     for (uint8_t op : {uint8_t{0}, uint8_t{3}, uint8_t{8}}) {
         auto a = arp_copy();
         a[7] = op;

@@ -16,9 +16,9 @@
 namespace tapstack {
 namespace {
 
-using testing_support::hex;
-using testing_support::refresh_ipv4_checksum;
-using testing_support::to_vec;
+using test::hex;
+using test::refresh_ipv4_checksum;
+using test::to_vec;
 
 Bytes syn_ip() { return capture::bytes(capture::linux_syn).subspan(capture::ip_at); }
 
@@ -30,7 +30,7 @@ Ipv4Error parse_error(Bytes b) {
 
 // --- IPv4 ---------------------------------------------------------------------------------
 
-TEST(Ipv4, CapturedSynHeaderParsesEveryField) {
+TEST(Ipv4View, CapturedSynHeaderParsesEveryField) {
     Ipv4Error why{};
     auto ip = Ipv4View::parse(syn_ip(), &why);
     ASSERT_TRUE(ip);
@@ -51,7 +51,7 @@ TEST(Ipv4, CapturedSynHeaderParsesEveryField) {
     EXPECT_EQ(ip->payload().data(), syn_ip().data() + 20);
 }
 
-TEST(Ipv4, HeaderEmitsTheCapturedBytes) {
+TEST(Ipv4Header, EmitWritesTheCapturedBytes) {
     Ipv4Header h{Ipv4Address::from_octets(192, 168, 1, 10), Ipv4Address::from_octets(93, 184, 216, 34),
                  IpProtocol::Tcp, 40, 0x1c46, 64, true};
     std::array<uint8_t, Ipv4Header::len> out{};
@@ -59,7 +59,7 @@ TEST(Ipv4, HeaderEmitsTheCapturedBytes) {
     EXPECT_EQ(hex(out), hex(syn_ip().first(20)));
 }
 
-TEST(Ipv4, PseudoHeaderOfEmittedHeaderCarriesTheTransportLength) {
+TEST(Ipv4Header, PseudoHeaderCarriesTheTransportLength) {
     Ipv4Header h{Ipv4Address::from_octets(10, 0, 0, 1), Ipv4Address::from_octets(10, 0, 0, 2), IpProtocol::Tcp, 40};
     PseudoHeader ph = h.pseudo_header();
     EXPECT_EQ(ph.src, h.src);
@@ -68,7 +68,7 @@ TEST(Ipv4, PseudoHeaderOfEmittedHeaderCarriesTheTransportLength) {
     EXPECT_EQ(ph.length, 40);
 }
 
-TEST(Ipv4, EveryTruncationIsRefused) {
+TEST(Ipv4View, EveryTruncationIsRefused) {
     for (size_t n = 0; n < syn_ip().size(); ++n) {
         Ipv4Error why{};
         EXPECT_FALSE(Ipv4View::parse(syn_ip().first(n), &why)) << n << " bytes";
@@ -76,7 +76,7 @@ TEST(Ipv4, EveryTruncationIsRefused) {
     }
 }
 
-TEST(Ipv4, VersionOtherThanFourIsRefused) {
+TEST(Ipv4View, VersionOtherThanFourIsRefused) {
     for (uint8_t version : {uint8_t{0}, uint8_t{6}, uint8_t{15}}) {
         auto p = to_vec(syn_ip());
         p[0] = static_cast<uint8_t>((version << 4) | 5);
@@ -85,7 +85,7 @@ TEST(Ipv4, VersionOtherThanFourIsRefused) {
     }
 }
 
-TEST(Ipv4, HeaderLengthBelowFiveWordsIsRefused) {
+TEST(Ipv4View, HeaderLengthBelowFiveWordsIsRefused) {
     for (uint8_t ihl = 0; ihl < 5; ++ihl) {
         auto p = to_vec(syn_ip());
         p[0] = static_cast<uint8_t>(0x40 | ihl);
@@ -93,14 +93,14 @@ TEST(Ipv4, HeaderLengthBelowFiveWordsIsRefused) {
     }
 }
 
-TEST(Ipv4, HeaderLengthPastTheTotalLengthIsRefused) {
+TEST(Ipv4View, HeaderLengthPastTheTotalLengthIsRefused) {
     auto p = to_vec(syn_ip());
     store_be16(p, ipv4_field::total_len, 40);
     p[0] = 0x4f;  // 60-byte header in a 40-byte packet
     EXPECT_EQ(parse_error(Bytes{p}.first(40)), Ipv4Error::BadTotalLength);
 }
 
-TEST(Ipv4, TotalLengthBelowTheHeaderIsRefused) {
+TEST(Ipv4View, TotalLengthBelowTheHeaderIsRefused) {
     for (uint16_t total : {uint16_t{0}, uint16_t{1}, uint16_t{19}}) {
         auto p = to_vec(syn_ip());
         store_be16(p, ipv4_field::total_len, total);
@@ -109,26 +109,26 @@ TEST(Ipv4, TotalLengthBelowTheHeaderIsRefused) {
     }
 }
 
-TEST(Ipv4, TotalLengthPastTheBufferIsRefused) {
+TEST(Ipv4View, TotalLengthPastTheBufferIsRefused) {
     auto p = to_vec(syn_ip());
     store_be16(p, ipv4_field::total_len, 61);
     refresh_ipv4_checksum(p);
     EXPECT_EQ(parse_error(p), Ipv4Error::BadTotalLength);
 }
 
-TEST(Ipv4, ChangedHeaderByteFailsTheChecksum) {
+TEST(Ipv4View, ChangedHeaderByteFailsTheChecksum) {
     auto p = to_vec(syn_ip());
     p[ipv4_field::ttl] = 63;  // a router would have fixed the checksum; nobody did
     EXPECT_EQ(parse_error(p), Ipv4Error::BadChecksum);
 }
 
-TEST(Ipv4, ChangedPayloadByteDoesNotMatterToTheHeaderChecksum) {
+TEST(Ipv4View, ChangedPayloadByteDoesNotMatterToTheHeaderChecksum) {
     auto p = to_vec(syn_ip());
     p[30] ^= 0xff;
     EXPECT_TRUE(Ipv4View::parse(p));
 }
 
-TEST(Ipv4, EthernetPaddingIsKeptOutOfThePayload) {
+TEST(Ipv4View, EthernetPaddingIsKeptOutOfThePayload) {
     auto eth = EthernetView::parse(capture::bytes(capture::padded_ack));
     ASSERT_TRUE(eth);
     ASSERT_EQ(eth->payload().size(), 46u);
@@ -139,7 +139,7 @@ TEST(Ipv4, EthernetPaddingIsKeptOutOfThePayload) {
     EXPECT_EQ(ip->payload().size(), 20u);
 }
 
-TEST(Ipv4, OptionsAreSkippedByTheHeaderLength) {
+TEST(Ipv4View, OptionsAreSkippedByTheHeaderLength) {
     // The SYN's header with four NOP option bytes: IHL 6, total 64.
     auto p = to_vec(syn_ip().first(20));
     p.insert(p.end(), {0x01, 0x01, 0x01, 0x01});
@@ -153,7 +153,7 @@ TEST(Ipv4, OptionsAreSkippedByTheHeaderLength) {
     EXPECT_EQ(hex(ip->payload()), hex(syn_ip().subspan(20)));
 }
 
-TEST(Ipv4, FragmentFieldsAreReadInBytes) {
+TEST(Ipv4View, FragmentFieldsAreReadInBytes) {
     auto p = to_vec(syn_ip());
     store_be16(p, ipv4_field::flags_frag, ipv4_field::flag_mf | 185);  // offset 185 * 8
     refresh_ipv4_checksum(p);
@@ -165,7 +165,7 @@ TEST(Ipv4, FragmentFieldsAreReadInBytes) {
     EXPECT_TRUE(ip->is_fragment());
 }
 
-TEST(Ipv4, LastFragmentIsStillAFragment) {
+TEST(Ipv4View, LastFragmentIsStillAFragment) {
     auto p = to_vec(syn_ip());
     store_be16(p, ipv4_field::flags_frag, 1);
     refresh_ipv4_checksum(p);
@@ -179,7 +179,7 @@ TEST(Ipv4, LastFragmentIsStillAFragment) {
 
 Bytes echo_icmp() { return capture::bytes(capture::icmp_echo_request).subspan(capture::l4_at); }
 
-TEST(Icmp, CapturedEchoRequestParsesEveryField) {
+TEST(IcmpView, CapturedEchoRequestParsesEveryField) {
     auto ip = Ipv4View::parse(capture::bytes(capture::icmp_echo_request).subspan(capture::ip_at));
     ASSERT_TRUE(ip);
     EXPECT_EQ(ip->protocol(), static_cast<uint8_t>(IpProtocol::Icmp));
@@ -196,7 +196,7 @@ TEST(Icmp, CapturedEchoRequestParsesEveryField) {
     EXPECT_EQ(hex(icmp->rest_of_header()), "1f 2b 00 01");
 }
 
-TEST(Icmp, ParsedEchoRequestEmitsTheCapturedBytes) {
+TEST(IcmpView, ParsedEchoRequestEmitsTheCapturedBytes) {
     auto icmp = IcmpView::parse(echo_icmp());
     ASSERT_TRUE(icmp);
     std::vector<uint8_t> out(echo_icmp().size());
@@ -204,7 +204,7 @@ TEST(Icmp, ParsedEchoRequestEmitsTheCapturedBytes) {
     EXPECT_EQ(hex(out), hex(echo_icmp()));
 }
 
-TEST(Icmp, EchoReplyWithOddLengthDataRoundTrips) {
+TEST(IcmpView, EchoReplyWithOddLengthDataRoundTrips) {
     const std::array<uint8_t, 4> rest = {0x12, 0x34, 0x00, 0x07};
     const std::array<uint8_t, 5> data = {'h', 'e', 'l', 'l', 'o'};
     std::vector<uint8_t> out(icmp_field::header_len + data.size());
@@ -217,7 +217,7 @@ TEST(Icmp, EchoReplyWithOddLengthDataRoundTrips) {
     EXPECT_EQ(hex(icmp->data()), hex(data));
 }
 
-TEST(Icmp, EveryTruncationIsRefused) {
+TEST(IcmpView, EveryTruncationIsRefused) {
     for (size_t n = 0; n < echo_icmp().size(); ++n) {
         IcmpError why{};
         EXPECT_FALSE(IcmpView::parse(echo_icmp().first(n), &why)) << n << " bytes";
@@ -225,7 +225,7 @@ TEST(Icmp, EveryTruncationIsRefused) {
     }
 }
 
-TEST(Icmp, ChangedDataByteFailsTheChecksum) {
+TEST(IcmpView, ChangedDataByteFailsTheChecksum) {
     auto p = to_vec(echo_icmp());
     p[40] ^= 0x01;
     IcmpError why{};
@@ -233,7 +233,7 @@ TEST(Icmp, ChangedDataByteFailsTheChecksum) {
     EXPECT_EQ(why, IcmpError::BadChecksum);
 }
 
-TEST(Icmp, WrongChecksumFieldIsRefused) {
+TEST(IcmpView, WrongChecksumFieldIsRefused) {
     auto p = to_vec(echo_icmp());
     store_be16(p, icmp_field::checksum, 0xe41e);
     IcmpError why{};

@@ -17,9 +17,9 @@
 namespace tapstack {
 namespace {
 
-using testing_support::hex;
-using testing_support::refresh_tcp_checksum;
-using testing_support::to_vec;
+using test::hex;
+using test::refresh_tcp_checksum;
+using test::to_vec;
 
 const Ipv4Address client_ip = Ipv4Address::from_octets(192, 168, 1, 10);
 const Ipv4Address server_ip = Ipv4Address::from_octets(93, 184, 216, 34);
@@ -277,7 +277,7 @@ TEST(TcpSegment, ChangedByteFailsTheChecksum) {
 
 TEST(TcpSegment, WrongPseudoHeaderFailsTheChecksum) {
     TcpError why{};
-    EXPECT_FALSE(TcpSegment::parse(syn_tcp(), ph(server_ip, client_ip, 40), &why));  // addresses swapped
+    EXPECT_FALSE(TcpSegment::parse(syn_tcp(), ph(client_ip, Ipv4Address::from_octets(93, 184, 216, 35), 40), &why));
     EXPECT_EQ(why, TcpError::BadChecksum);
 }
 
