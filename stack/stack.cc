@@ -244,7 +244,16 @@ struct Stack::Impl final : TcpEnvironment {
     void transmit(TcpConnection& c, const TcpSegment& seg, Instant) override { send_tcp(c.tuple().remote_ip, seg); }
     void state_changed(TcpConnection& c, TcpState from, TcpState to, std::string_view why, Instant at) override {
         if (observer) observer->on_state_change(at, c.tuple(), from, to, why);
-        if (to == TcpState::TimeWait) time_wait_order.push_back(c.socket_id());
+        if (to == TcpState::TimeWait) {
+            // Everyone waits equally long, so the queue is in expiry order: drop from its front
+            // what has already left TIME-WAIT, and it never holds more than the live ones.
+            while (!time_wait_order.empty()) {
+                TcpConnection* old = get(time_wait_order.front());
+                if (old && old->state() == TcpState::TimeWait) break;
+                time_wait_order.pop_front();
+            }
+            time_wait_order.push_back(c.socket_id());
+        }
         if (to == TcpState::Closed) mark(c);  // to be freed at the end of poll()
     }
     void post_event(TcpConnection& c) override { event_queue.push_back(c.socket_id()); }

@@ -7,8 +7,23 @@
 
 namespace tapstack {
 
-void ByteRing::ensure_allocated() {
-    if (!data_ && capacity_ > 0) data_ = std::make_unique<uint8_t[]>(capacity_);
+void ByteRing::reserve(size_t end) {
+    // Memory grows with use (doubling from 4 KiB) up to the capacity, so a connection that moves
+    // a few hundred bytes holds a few KiB, not the whole window.
+    assert(end <= capacity_);
+    if (end <= allocated_) return;
+    size_t grown = std::max<size_t>(allocated_ * 2, 4096);
+    while (grown < end) grown *= 2;
+    grown = std::min(grown, capacity_);
+    auto bigger = std::make_unique<uint8_t[]>(grown);
+    // Keep every byte at its offset from the front (readable ones and any written ahead).
+    if (allocated_ > 0) {
+        std::memcpy(bigger.get(), data_.get() + head_, allocated_ - head_);
+        std::memcpy(bigger.get() + (allocated_ - head_), data_.get(), head_);
+    }
+    data_ = std::move(bigger);
+    allocated_ = grown;
+    head_ = 0;
 }
 
 size_t ByteRing::push(Bytes data) {
@@ -22,9 +37,9 @@ size_t ByteRing::push(Bytes data) {
 void ByteRing::write_at(size_t offset, Bytes data) {
     assert(offset + data.size() <= capacity_);
     if (data.empty()) return;
-    ensure_allocated();
+    reserve(offset + data.size());
     size_t start = physical(offset);
-    size_t first = std::min(data.size(), capacity_ - start);
+    size_t first = std::min(data.size(), allocated_ - start);
     std::memcpy(data_.get() + start, data.data(), first);
     if (first < data.size()) std::memcpy(data_.get(), data.data() + first, data.size() - first);
 }
@@ -33,7 +48,7 @@ void ByteRing::peek(size_t offset, MutBytes out) const {
     assert(offset + out.size() <= size_);
     if (out.empty()) return;
     size_t start = physical(offset);
-    size_t first = std::min(out.size(), capacity_ - start);
+    size_t first = std::min(out.size(), allocated_ - start);
     std::memcpy(out.data(), data_.get() + start, first);
     if (first < out.size()) std::memcpy(out.data() + first, data_.get(), out.size() - first);
 }
@@ -42,14 +57,14 @@ std::pair<Bytes, Bytes> ByteRing::view(size_t offset, size_t len) const {
     assert(offset + len <= size_);
     if (len == 0) return {};
     size_t start = physical(offset);
-    size_t first = std::min(len, capacity_ - start);
+    size_t first = std::min(len, allocated_ - start);
     return {Bytes{data_.get() + start, first}, Bytes{data_.get(), len - first}};
 }
 
 void ByteRing::pop(size_t n) {
     assert(n <= size_);
     if (n == 0) return;
-    head_ = (head_ + n) % capacity_;
+    head_ = (head_ + n) % allocated_;
     size_ -= n;
 }
 
@@ -61,6 +76,7 @@ void ByteRing::commit(size_t n) {
 void ByteRing::release() {
     if (size_ == 0) {
         data_.reset();
+        allocated_ = 0;
         head_ = 0;
     }
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // A fixed-capacity ring of bytes: the send buffer (unacknowledged + unsent data) and the receive
 // buffer (in-order data not yet read, plus out-of-order data written ahead of it) of a TCP
-// connection. Memory is allocated on first use and can be released (a connection in TIME-WAIT
-// keeps no buffers), so idle and closing connections stay small.
+// connection. Memory is allocated on first use, grows with use up to the capacity, and can be
+// released (a connection in TIME-WAIT keeps no buffers), so idle and closing connections stay small.
 #pragma once
 
 #include <cstddef>
@@ -41,11 +41,12 @@ public:
     void release();
 
 private:
-    void ensure_allocated();
-    size_t physical(size_t offset) const { return (head_ + offset) % capacity_; }
+    void reserve(size_t end);  // makes offsets [0, end) addressable
+    size_t physical(size_t offset) const { return (head_ + offset) % allocated_; }
 
     std::unique_ptr<uint8_t[]> data_;
-    size_t capacity_ = 0;
+    size_t capacity_ = 0;   // the most it may hold
+    size_t allocated_ = 0;  // what it holds memory for now (grows on demand up to capacity_)
     size_t head_ = 0;
     size_t size_ = 0;
 };
