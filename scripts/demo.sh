@@ -43,7 +43,8 @@ if ((status != 0)); then
   echo "demo.sh: curl failed (status $status)" >&2
   exit 1
 fi
-echo "   body: $(od -An -c "$work/body" | tr -s ' ' | sed 's/^ //')"
+echo "   the body, $(stat -c %s "$work/body") bytes:"
+sed 's/^/   | /' "$work/body"
 # The client's FIN and our last ACK follow curl's exit by a moment: wait for our TIME-WAIT.
 for ((i = 0; i < 30; i++)); do
   grep -q 'TIME-WAIT' "$work/tapstack.out" && break
