@@ -43,6 +43,13 @@ struct Stack::Impl final : TcpEnvironment {
         settings.time_wait = 2 * c.msl;
         settings.max_retransmissions = c.max_retransmissions;
         settings.fin_with_last_data = c.fin_with_last_data;
+        settings.window_scaling = c.window_scaling;
+        settings.timestamps = c.timestamps;
+        settings.sack = c.sack;
+        settings.nagle = c.nagle;
+        settings.delayed_ack = c.delayed_ack;
+        settings.user_timeout = c.user_timeout;
+        settings.keepalive = c.keepalive;
         settings.mss = static_cast<uint16_t>(std::min<size_t>(d.mtu(), 65535) - Ipv4Header::len - tcp_field::min_header_len);
         ArpCache::Limits limits;
         limits.entry_lifetime = c.arp_timeout;
@@ -558,6 +565,20 @@ void Stack::abort(SocketId id) {
     if (!c || c->app_closed()) return;
     c->abort(impl_->now);
     impl_->mark(*c);
+}
+
+void Stack::set_nodelay(SocketId id, bool on) {
+    if (TcpConnection* c = impl_->get(id)) {
+        c->set_nodelay(on);
+        impl_->mark(*c);  // data held back by Nagle may go now
+    }
+}
+
+void Stack::set_keepalive(SocketId id, bool on) {
+    if (TcpConnection* c = impl_->get(id)) {
+        c->set_keepalive(on, impl_->now);
+        impl_->reschedule(*c);
+    }
 }
 
 std::optional<SocketInfo> Stack::info(SocketId id) const {

@@ -40,6 +40,15 @@ struct StackConfig {
     // after writing (one frame: no race with a client that closes as soon as it has the data;
     // see README). false: the FIN always goes in a segment of its own, as Apache's did.
     bool fin_with_last_data = true;
+
+    // TCP extensions, offered in our SYNs and used when the peer agrees (README, "TCP").
+    bool window_scaling = true;  // RFC 7323 §2
+    bool timestamps = true;      // RFC 7323 §3-5: RTT samples and PAWS
+    bool sack = true;            // RFC 2018, with RFC 6675 loss recovery
+    bool nagle = true;           // per connection: set_nodelay()
+    Duration delayed_ack = std::chrono::milliseconds{40};  // 0: acknowledge every segment at once
+    Duration user_timeout{0};    // 0: give up after max_retransmissions timeouts
+    KeepaliveSettings keepalive;  // off unless enabled here or per connection
 };
 
 class Stack {
@@ -65,6 +74,8 @@ public:
     bool peer_closed(SocketId) const;     // FIN received and all data before it read
     void close(SocketId);                 // FIN after queued data; the id becomes stale
     void abort(SocketId);                 // RST now; the id becomes stale
+    void set_nodelay(SocketId, bool on);  // Nagle's algorithm off (TCP_NODELAY)
+    void set_keepalive(SocketId, bool on);  // keep-alive probes per StackConfig::keepalive
     std::optional<SocketInfo> info(SocketId) const;
     size_t connection_count() const;
 

@@ -43,6 +43,14 @@ uint32_t Reassembler::take_contiguous(SeqNum next) {
     return taken;
 }
 
+void Reassembler::discard_below(SeqNum seq) {
+    size_t gone = 0;
+    while (gone < count_ && ranges_[gone].right <= seq) ++gone;
+    for (size_t k = gone; k < count_; ++k) ranges_[k - gone] = ranges_[k];
+    count_ -= gone;
+    if (count_ > 0 && ranges_[0].left < seq) ranges_[0].left = seq;
+}
+
 uint32_t Reassembler::bytes() const {
     uint32_t n = 0;
     for (size_t i = 0; i < count_; ++i) n += static_cast<uint32_t>(ranges_[i].right - ranges_[i].left);

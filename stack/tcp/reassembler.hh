@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Out-of-order bookkeeping for the receive side: which sequence ranges beyond RCV.NXT have been
-// written into the receive ring. The bytes themselves live in the ring (ByteRing::write_at); this
-// only remembers the ranges, merged and sorted, at most `max_ranges` of them (bounded memory: a
-// segment that would need one more range is dropped and the peer retransmits it).
+// A bounded set of sequence-number ranges, merged and sorted, at most `max_ranges` of them.
+// The receive side uses it for out-of-order bookkeeping: which ranges beyond RCV.NXT have been
+// written into the receive ring (the bytes themselves live in the ring, ByteRing::write_at); a
+// segment that would need one more range is dropped and the peer retransmits it. The send side
+// uses a second one as its SACK scoreboard: the ranges above SND.UNA the peer has SACKed.
 #pragma once
 
 #include <array>
@@ -22,6 +23,8 @@ public:
     // With RCV.NXT at `next`: removes and returns how many bytes from `next` on are now
     // contiguous (0 if the first range doesn't start at or before `next`).
     uint32_t take_contiguous(SeqNum next);
+    // Forgets everything below `seq` (a range that straddles it is cut there).
+    void discard_below(SeqNum seq);
     void clear() { count_ = 0; }
     bool empty() const { return count_ == 0; }
     size_t count() const { return count_; }

@@ -21,6 +21,13 @@ TcpConnection::TcpConnection(TcpEnvironment& env, const TcpSettings& settings, c
       receive_buffer_(settings.receive_buffer) {
     snd_.una = snd_.nxt = snd_.max = iss;
     send_base_ = iss + 1;
+    high_rxt_ = recover_ = iss;
+    // RFC 7323 §2.3: the smallest shift that lets the window field cover the whole buffer.
+    while (rcv_.offered_shift < 14 && (settings_.receive_buffer >> rcv_.offered_shift) > 0xffff) ++rcv_.offered_shift;
+    // RFC 7323 §5.4: a per-connection offset hides our clock; derived from the (keyed) ISS.
+    ts_offset_ = iss.raw * 0x9e3779b1u;
+    rcv_.quickacks_left = settings_.quickack_segments;
+    keepalive_ = settings_.keepalive.enabled;
 }
 
 void TcpConnection::set_state(TcpState next, std::string_view why, Instant now) {
@@ -42,11 +49,11 @@ void TcpConnection::accept_syn(const TcpSegment& syn, Instant now) {
     // RFC 9293 §3.10.7.2 (LISTEN, third: check for a SYN).
     irs_ = syn.seq;
     rcv_.nxt = syn.seq + 1;
+    rcv_.advertised_edge = rcv_.nxt;
     snd_.wnd = syn.window;  // never scaled in a SYN (RFC 7323 §2.2)
     snd_.wl1 = syn.seq;
     snd_.wl2 = iss_;
-    if (syn.options.mss) snd_.mss = std::max<uint16_t>(*syn.options.mss, 64);
-    snd_.mss = std::min(snd_.mss, settings_.mss);
+    negotiate_options(syn.options);
     // RFC 5681 §3.1: IW = min(4*MSS, max(2*MSS, 4380)); RFC 6928's 10 segments is Linux's choice.
     cwnd_ = 10u * snd_.mss;
     set_state(TcpState::SynReceived, "SYN received", now);
@@ -61,6 +68,32 @@ void TcpConnection::connect(Instant now) {
     send_segment(tcp_flag::syn, iss_, {}, now, /*with_options=*/true);
     snd_.nxt = snd_.max = iss_ + 1;
     retransmit_timer_.arm(now, rto_);
+}
+
+void TcpConnection::negotiate_options(const TcpOptions& peer) {
+    // RFC 9293 §3.7.1: send no more than the peer's MSS (536 if it gave none) nor our own.
+    if (peer.mss) snd_.mss = std::max<uint16_t>(*peer.mss, 64);
+    snd_.mss = std::min(snd_.mss, settings_.mss);
+    // RFC 7323 §2.2: scaling is on only when both SYNs carry the option; shifts above 14 are
+    // treated as 14 (§2.3).
+    if (settings_.window_scaling && peer.window_scale) {
+        ws_ok_ = true;
+        snd_.shift = std::min<uint8_t>(*peer.window_scale, 14);
+        rcv_.shift = rcv_.offered_shift;
+    }
+    // RFC 7323 §3.2: timestamps only if the SYN had them; TS.Recent starts at its TSval.
+    if (settings_.timestamps && peer.timestamps) {
+        ts_ok_ = true;
+        ts_recent_ = peer.timestamps->value;
+    }
+    sack_ok_ = settings_.sack && peer.sack_permitted;  // RFC 2018 §2
+}
+
+void TcpConnection::set_keepalive(bool on, Instant now) {
+    keepalive_ = on;
+    keepalive_probes_ = 0;
+    if (on) restart_keepalive(now);
+    else keepalive_timer_.disarm();
 }
 
 size_t TcpConnection::send_space() const {
@@ -166,9 +199,12 @@ void TcpConnection::terminate(CloseReason reason, Instant now) {
     retransmit_timer_.disarm();
     persist_timer_.disarm();
     time_wait_timer_.disarm();
+    delayed_ack_timer_.disarm();
+    keepalive_timer_.disarm();
     send_buffer_.pop(send_buffer_.size());
     receive_buffer_.pop(receive_buffer_.size());
     reassembler_.clear();
+    scoreboard_.clear();
     send_buffer_.release();
     receive_buffer_.release();
     set_state(TcpState::Closed, std::string_view{to_string(reason)}, now);
@@ -177,7 +213,7 @@ void TcpConnection::terminate(CloseReason reason, Instant now) {
 
 uint32_t TcpConnection::rcv_wnd() const {
     size_t free = receive_buffer_.free_space();
-    return static_cast<uint32_t>(std::min<size_t>(free, 0xffff));
+    return static_cast<uint32_t>(std::min<size_t>(free, size_t{0xffff} << rcv_.shift));
 }
 
 bool TcpConnection::accepts_new_syn_in_time_wait(const TcpSegment& syn) const {

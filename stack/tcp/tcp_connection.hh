@@ -44,6 +44,21 @@ struct TcpSettings {
     Duration time_wait = std::chrono::seconds{60};
     uint32_t max_retransmissions = 8;
     bool fin_with_last_data = true;
+    // Offered in our SYN or SYN,ACK; used only when the peer offers them too.
+    bool window_scaling = true;  // RFC 7323 §2
+    bool timestamps = true;      // RFC 7323 §3 (RTTM) and §5 (PAWS)
+    bool sack = true;            // RFC 2018
+    bool nagle = true;           // RFC 896 / RFC 1122 §4.2.3.4; per connection: set_nodelay()
+    // Delayed ACKs (RFC 1122 §4.2.3.2, RFC 5681 §4.2): in-order data is acknowledged at least
+    // every second full-sized segment or after this delay (0: every segment at once). The first
+    // `quickack_segments` data segments of a connection are acknowledged at once, as Linux does,
+    // so a request gets its own ACK before the response (the article's No10).
+    Duration delayed_ack = std::chrono::milliseconds{40};
+    uint32_t quickack_segments = 16;
+    // RFC 9293 §3.10.1 USER TIMEOUT: give up when data stays unacknowledged this long (0: give up
+    // after max_retransmissions timeouts instead).
+    Duration user_timeout{0};
+    KeepaliveSettings keepalive;
 };
 
 // RFC 6298 §2: initial RTO 1 s; we use Linux's 200 ms minimum rather than the RFC's 1 s (§2.4
@@ -82,6 +97,8 @@ public:
     size_t write(Bytes data);
     void close(Instant now);  // FIN after queued data
     void abort(Instant now);  // RST
+    void set_nodelay(bool on) { nodelay_ = on; }  // Nagle off (TCP_NODELAY)
+    void set_keepalive(bool on, Instant now);      // RFC 1122 §4.2.3.6, with settings_.keepalive
     size_t readable_bytes() const { return receive_buffer_.size(); }
     size_t send_space() const;
     bool peer_closed() const { return fin_received_ && receive_buffer_.empty(); }
@@ -109,6 +126,14 @@ public:
     Duration rto() const { return rto_; }
     uint32_t cwnd() const { return cwnd_; }
     uint32_t retransmissions() const { return total_retransmissions_; }
+    uint32_t ssthresh() const { return ssthresh_; }
+    bool in_recovery() const { return in_recovery_; }
+    // Negotiated in the handshake (RFC 7323, RFC 2018).
+    bool timestamps_enabled() const { return ts_ok_; }
+    bool sack_enabled() const { return sack_ok_; }
+    uint8_t send_window_shift() const { return snd_.shift; }
+    uint8_t receive_window_shift() const { return rcv_.shift; }
+    uint32_t sacked_bytes() const { return scoreboard_.bytes(); }
 
     void set_socket_id(SocketId id) { socket_id_ = id; }
     SocketId socket_id() const { return socket_id_; }
@@ -124,12 +149,19 @@ private:
 
     // tcp_input.cc
     void process_syn_sent(const TcpSegment&, Instant now);
+    void negotiate_options(const TcpOptions& peer_syn);
+    bool paws_rejects(const TcpSegment&) const;
+    void update_ts_recent(const TcpSegment&);
+    void update_scoreboard(const TcpSegment&);
+    void maybe_enter_recovery(Instant now);
+    void enter_recovery(Instant now);
+    void acknowledge_received(const TcpSegment&, bool in_order, Instant now);
     bool segment_acceptable(const TcpSegment&) const;
     bool process_ack(const TcpSegment&, Instant now);  // false: drop the segment
     void process_text(const TcpSegment&, Instant now);
     void process_fin(const TcpSegment&, Instant now);
     void update_send_window(const TcpSegment&);
-    void on_new_ack(SeqNum ack, Instant now);
+    void on_new_ack(SeqNum ack, const TcpSegment* seg, Instant now);
     void on_duplicate_ack(Instant now);
     void deliver_in_order();
     void enter_time_wait(Instant now);
@@ -138,18 +170,32 @@ private:
     // tcp_output.cc
     void send_segment(uint8_t flags, SeqNum seq, Bytes payload, Instant now, bool with_options = false);
     void send_ack(Instant now) { send_segment(tcp_flag::ack, snd_.nxt, {}, now); }
+    void add_options(TcpSegment&, Instant now);
+    void add_syn_options(TcpOptions&) const;
+    uint32_t option_overhead() const;  // option bytes our next data segment carries
+    uint32_t max_payload() const { return snd_.mss - option_overhead(); }
+    uint32_t ts_now(Instant now) const { return static_cast<uint32_t>(now.ms()) + ts_offset_; }
+    void mark_acked_by_segment();
     void send_rst(Instant now);
     bool send_data(Instant now);  // one segment of new data, if allowed
     void send_data_segment(SeqNum seq, uint32_t len, Instant now);
-    void retransmit_first_unacked(Instant now);
+    SeqNum retransmit_first_unacked(Instant now);  // returns the end of what it resent
     void send_persist_probe(Instant now);
+    void send_keepalive_probe(Instant now);
+    void restart_keepalive(Instant now);
+    // SACK-based loss recovery (RFC 6675, simplified: see docs/design.md).
+    uint32_t pipe() const;
+    std::optional<SeqNum> next_hole(uint32_t& len) const;
+    bool retransmit_next_hole(Instant now);
+    SeqNum skip_sacked(SeqNum seq, uint32_t& len) const;
+    bool give_up(Instant now) const;
     SeqNum data_end() const { return send_base_ + static_cast<uint32_t>(send_buffer_.size()); }
     bool can_send_data() const;
     void on_rtt_sample(Duration rtt);
     void on_retransmit_timeout(Instant now);
     uint32_t flight_size() const { return static_cast<uint32_t>(snd_.nxt - snd_.una); }
     uint32_t unsent_bytes() const;
-    uint16_t window_to_advertise();
+    uint16_t window_to_advertise(bool syn);
     void terminate(CloseReason, Instant now);
     void count_retransmission() {
         ++total_retransmissions_;
@@ -170,12 +216,19 @@ private:
         uint32_t wnd = 0; // the peer's receive window, in bytes
         SeqNum wl1, wl2;  // segment seq / ack used for the last window update
         uint16_t mss = 536;  // the peer's MSS (RFC 9293 §3.7.1 default 536)
+        uint8_t shift = 0;   // the peer's window scale (RFC 7323 §2.3): SEG.WND << shift
     } snd_;
     // Receive sequence variables.
     struct {
         SeqNum nxt;
         uint32_t advertised_wnd = 0;  // last window we announced
         SeqNum advertised_edge;       // rcv.nxt + that window: never shrunk (RFC 9293 §3.8.6)
+        uint8_t shift = 0;            // our window scale, once both sides agreed on scaling
+        uint8_t offered_shift = 0;    // what our SYN or SYN,ACK offers
+        uint32_t mss = 536;           // largest segment seen from the peer (for delayed ACKs)
+        uint32_t unacked_bytes = 0;   // in-order bytes received since our last ACK
+        uint32_t quickacks_left = 0;  // data segments still acknowledged at once
+        SeqNum last_ooo;              // start of the latest out-of-order segment (SACK order)
     } rcv_;
     SeqNum iss_, irs_;
 
@@ -190,6 +243,18 @@ private:
     bool fin_received_ = false;
     std::optional<SeqNum> peer_fin_seq_;  // a FIN that arrived ahead of missing data
     bool ack_pending_ = false;   // an ACK must go out at the next dispatch
+    bool nodelay_ = false;       // Nagle's algorithm off
+    // RFC 7323 timestamps: on when both SYNs carried them.
+    bool ts_ok_ = false;
+    uint32_t ts_offset_ = 0;     // per-connection offset of our TSval clock (RFC 7323 §5.4)
+    uint32_t ts_recent_ = 0;     // TS.Recent
+    SeqNum last_ack_sent_;       // Last.ACK.sent
+    std::optional<SeqNum> ts_rtt_mark_;  // one timestamp RTT sample per window of data
+    bool ws_ok_ = false;         // RFC 7323 window scaling: both SYNs carried it
+    // RFC 2018 SACK: on when both SYNs carried SACK-permitted.
+    bool sack_ok_ = false;
+    Reassembler scoreboard_;     // ranges above SND.UNA the peer has SACKed
+    SeqNum high_rxt_;            // RFC 6675 HighRxt: holes below it were retransmitted
     bool app_closed_ = false;
     CloseReason close_reason_ = CloseReason::Aborted;
 
@@ -197,6 +262,11 @@ private:
     Timer retransmit_timer_;
     Timer persist_timer_;
     Timer time_wait_timer_;
+    Timer delayed_ack_timer_;
+    Timer keepalive_timer_;
+    bool keepalive_ = false;
+    uint32_t keepalive_probes_ = 0;     // sent without an answer
+    Instant una_since_;                 // when SND.UNA last moved (or data first went out)
     Duration rto_ = rto_initial;
     std::optional<Duration> srtt_;
     Duration rttvar_{0};

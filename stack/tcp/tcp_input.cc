@@ -16,6 +16,13 @@ void TcpConnection::process(const TcpSegment& seg, Instant now) {
     }
     if (state_ == TcpState::Closed || state_ == TcpState::Listen) return;
 
+    // RFC 7323 §5.3 R1: PAWS. A segment whose timestamp is older than TS.Recent is an old
+    // duplicate (from before the sequence numbers wrapped): acknowledge and drop it.
+    if (paws_rejects(seg)) {
+        ack_pending_ = true;
+        return;
+    }
+
     // 1st: check sequence number.
     if (!segment_acceptable(seg)) {
         // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply
@@ -24,6 +31,9 @@ void TcpConnection::process(const TcpSegment& seg, Instant now) {
         if (state_ == TcpState::TimeWait && seg.fin()) time_wait_timer_.arm(now, settings_.time_wait);
         return;
     }
+    update_ts_recent(seg);  // RFC 7323 §5.3 R3
+    keepalive_probes_ = 0;  // the peer is alive
+    restart_keepalive(now);
 
     // 2nd: check the RST bit. RFC 9293 §3.10.7.4 with RFC 5961 §3.2: only an RST exactly at
     // RCV.NXT resets; any other in-window RST gets a challenge ACK.
@@ -54,6 +64,20 @@ void TcpConnection::process(const TcpSegment& seg, Instant now) {
     process_text(seg, now);
     // 8th: FIN.
     process_fin(seg, now);
+}
+
+bool TcpConnection::paws_rejects(const TcpSegment& seg) const {
+    // (RFC 7323's exception for a TS.Recent idle for 24 days is not needed: connections that
+    // stay idle that long keep sending keep-alives or are gone.)
+    if (!ts_ok_ || seg.rst() || !seg.options.timestamps) return false;
+    return static_cast<int32_t>(seg.options.timestamps->value - ts_recent_) < 0;
+}
+
+void TcpConnection::update_ts_recent(const TcpSegment& seg) {
+    // "If SEG.TSval >= TS.Recent and SEG.SEQ =< Last.ACK.sent, then save SEG.TSval in TS.Recent."
+    if (!ts_ok_ || !seg.options.timestamps) return;
+    if (static_cast<int32_t>(seg.options.timestamps->value - ts_recent_) >= 0 && !(last_ack_sent_ < seg.seq))
+        ts_recent_ = seg.options.timestamps->value;
 }
 
 bool TcpConnection::segment_acceptable(const TcpSegment& seg) const {
@@ -90,14 +114,15 @@ void TcpConnection::process_syn_sent(const TcpSegment& seg, Instant now) {
     irs_ = seg.seq;
     rcv_.nxt = seg.seq + 1;
     rcv_.advertised_edge = rcv_.nxt;
-    if (seg.options.mss) snd_.mss = std::min(std::max<uint16_t>(*seg.options.mss, 64), settings_.mss);
+    negotiate_options(seg.options);
     cwnd_ = 10u * snd_.mss;
     snd_.wnd = seg.window;
     snd_.wl1 = seg.seq;
     snd_.wl2 = seg.ack;
     if (ack_ok) {
-        on_new_ack(seg.ack, now);
+        on_new_ack(seg.ack, &seg, now);
         set_state(TcpState::Established, "SYN,ACK received", now);
+        restart_keepalive(now);
         ack_pending_ = true;
         post(Connected);
         post(Writable);
@@ -115,11 +140,12 @@ bool TcpConnection::process_ack(const TcpSegment& seg, Instant now) {
             send_segment(tcp_flag::rst, seg.ack, {}, now);
             return false;
         }
-        snd_.wnd = seg.window;
+        snd_.wnd = static_cast<uint32_t>(seg.window) << snd_.shift;
         snd_.wl1 = seg.seq;
         snd_.wl2 = seg.ack;
-        on_new_ack(seg.ack, now);
+        on_new_ack(seg.ack, &seg, now);
         set_state(TcpState::Established, "ACK of our SYN", now);
+        restart_keepalive(now);
         post(Accepted);
         // Continue with the common processing below (the ACK may carry data or a FIN).
         if (fin_queued_) set_state(TcpState::FinWait1, "application closed before ESTABLISHED", now);
@@ -131,12 +157,15 @@ bool TcpConnection::process_ack(const TcpSegment& seg, Instant now) {
         ack_pending_ = true;
         return false;
     }
+    update_scoreboard(seg);
     if (snd_.una < seg.ack) {
-        on_new_ack(seg.ack, now);
-    } else if (seg.ack == snd_.una && seg.payload.empty() && !seg.fin() && seg.window == snd_.wnd &&
-               snd_.max != snd_.una) {
+        on_new_ack(seg.ack, &seg, now);
+    } else if (seg.ack == snd_.una && seg.payload.empty() && !seg.fin() &&
+               (static_cast<uint32_t>(seg.window) << snd_.shift) == snd_.wnd && snd_.max != snd_.una) {
         on_duplicate_ack(now);  // RFC 5681 §2 duplicate ACK
     }
+    scoreboard_.discard_below(snd_.una);
+    maybe_enter_recovery(now);
     // RFC 9293: update the send window if the segment is newer than the last update.
     if (snd_.wl1 < seg.seq || (snd_.wl1 == seg.seq && snd_.wl2 <= seg.ack)) update_send_window(seg);
 
@@ -170,7 +199,7 @@ bool TcpConnection::process_ack(const TcpSegment& seg, Instant now) {
 
 void TcpConnection::update_send_window(const TcpSegment& seg) {
     bool was_zero = snd_.wnd == 0;
-    snd_.wnd = seg.window;
+    snd_.wnd = static_cast<uint32_t>(seg.window) << snd_.shift;  // RFC 7323 §2.3
     snd_.wl1 = seg.seq;
     snd_.wl2 = seg.ack;
     if (snd_.wnd > 0 && was_zero) {
@@ -179,9 +208,21 @@ void TcpConnection::update_send_window(const TcpSegment& seg) {
     }
 }
 
-void TcpConnection::on_new_ack(SeqNum ack, Instant now) {
+void TcpConnection::update_scoreboard(const TcpSegment& seg) {
+    // RFC 2018 §4 / RFC 6675: remember what the peer holds above SND.UNA. Blocks for data we
+    // never sent are ignored, as are blocks at or below SND.UNA (D-SACK, RFC 2883, is not used).
+    if (!sack_ok_) return;
+    for (size_t i = 0; i < seg.options.sack_count; ++i) {
+        SackBlock b = seg.options.sack[i];
+        if (!(b.left < b.right) || snd_.max < b.right || !(seg.ack < b.right)) continue;
+        scoreboard_.add(seq_max(b.left, seg.ack), b.right);  // full: the peer repeats it later
+    }
+}
+
+void TcpConnection::on_new_ack(SeqNum ack, const TcpSegment* seg, Instant now) {
     uint32_t acked = static_cast<uint32_t>(ack - snd_.una);
     snd_.una = ack;
+    una_since_ = now;
     if (snd_.nxt < ack) snd_.nxt = ack;  // after a go-back-N timeout, the ACK may pass snd.nxt
 
     // Release acknowledged data (the SYN and FIN occupy sequence space but not the buffer).
@@ -193,18 +234,30 @@ void TcpConnection::on_new_ack(SeqNum ack, Instant now) {
         if (data_acked > 0) post(Writable);
     }
 
-    // RTT sample (RFC 6298 §3 / Karn: only for segments never retransmitted).
+    // RTT sample (RFC 6298 §3): timed by our clock for a segment never retransmitted (Karn), or,
+    // across retransmissions, from the echoed timestamp (RFC 7323 §4), once per window of data.
+    const auto* ts = seg && ts_ok_ ? &seg->options.timestamps : nullptr;
     if (rtt_seq_ && *rtt_seq_ < ack) {
         on_rtt_sample(now - rtt_start_);
         rtt_seq_.reset();
+        ts_rtt_mark_ = snd_.max;
+    } else if (!rtt_seq_ && ts && *ts && (*ts)->echo_reply != 0 && (!ts_rtt_mark_ || *ts_rtt_mark_ < ack)) {
+        uint32_t ms = ts_now(now) - (*ts)->echo_reply;
+        on_rtt_sample(std::min<Duration>(std::chrono::milliseconds{ms}, rto_max));
+        ts_rtt_mark_ = snd_.max;
     }
     backoff_count_ = 0;
 
-    // Congestion control: RFC 5681 §3.1 and RFC 6582 §3.2.
+    // Congestion control: RFC 5681 §3.1, RFC 6582 §3.2 (NewReno), RFC 6675 (SACK).
     if (in_recovery_) {
-        if (recover_ < ack) {
-            in_recovery_ = false;  // full acknowledgment: leave fast recovery
-            cwnd_ = std::min(ssthresh_, std::max(flight_size(), uint32_t{snd_.mss}) + snd_.mss);
+        if (!(ack < recover_)) {
+            // Full acknowledgment: leave fast recovery.
+            in_recovery_ = false;
+            cwnd_ = sack_ok_ ? ssthresh_ : std::min(ssthresh_, std::max(flight_size(), uint32_t{snd_.mss}) + snd_.mss);
+        } else if (sack_ok_) {
+            // Partial acknowledgment with SACK: dispatch() resends the holes the pipe allows; the
+            // one at SND.UNA goes at once if it was not resent yet (NewReno's rule).
+            if (!(snd_.una < high_rxt_)) retransmit_first_unacked(now);
         } else {
             // Partial acknowledgment: the next hole was lost too; resend it at once.
             retransmit_first_unacked(now);
@@ -226,21 +279,35 @@ void TcpConnection::on_new_ack(SeqNum ack, Instant now) {
 }
 
 void TcpConnection::on_duplicate_ack(Instant now) {
+    (void)now;
     ++dup_acks_;
-    if (dup_acks_ == 3 && !in_recovery_ && (recover_ < snd_.una || recover_ == snd_.una || snd_.una == iss_ + 1)) {
-        // RFC 5681 §3.2 fast retransmit, RFC 6582 entering fast recovery.
-        ssthresh_ = std::max(flight_size() / 2, 2u * snd_.mss);
-        recover_ = snd_.max;
-        in_recovery_ = true;
-        retransmit_first_unacked(now);
-        cwnd_ = ssthresh_ + 3u * snd_.mss;
-    } else if (dup_acks_ > 3 && in_recovery_) {
-        cwnd_ += snd_.mss;  // each further duplicate means one more segment left the network
-    }
+    // NewReno without SACK: each further duplicate means one more segment left the network.
+    if (in_recovery_ && !sack_ok_ && dup_acks_ > 3) cwnd_ += snd_.mss;
+}
+
+void TcpConnection::maybe_enter_recovery(Instant now) {
+    if (in_recovery_ || snd_.una == snd_.max) return;
+    // RFC 6582 §3.2 step 2: not again for losses from the window already recovered.
+    if (snd_.una < recover_) return;
+    // RFC 5681 §3.2: three duplicate ACKs; RFC 6675 §4 IsLost: or more than (DupThresh - 1)
+    // segments' worth of data SACKed above SND.UNA (ACKs may have been lost or coalesced).
+    bool lost = dup_acks_ >= 3 || (sack_ok_ && scoreboard_.bytes() > 2u * max_payload());
+    if (lost) enter_recovery(now);
+}
+
+void TcpConnection::enter_recovery(Instant now) {
+    // RFC 5681 §3.2 fast retransmit; RFC 6582 / RFC 6675 fast recovery.
+    ssthresh_ = std::max(flight_size() / 2, 2u * snd_.mss);
+    recover_ = snd_.max;
+    in_recovery_ = true;
+    high_rxt_ = snd_.una;
+    retransmit_first_unacked(now);
+    // With SACK the pipe counts what left the network; without, NewReno inflates the window by
+    // the three segments the duplicate ACKs stand for.
+    cwnd_ = sack_ok_ ? ssthresh_ : ssthresh_ + 3u * snd_.mss;
 }
 
 void TcpConnection::process_text(const TcpSegment& seg, Instant now) {
-    (void)now;
     switch (state_) {
     case TcpState::Established:
     case TcpState::FinWait1:
@@ -257,29 +324,64 @@ void TcpConnection::process_text(const TcpSegment& seg, Instant now) {
         return;  // "This should not occur, since a FIN has been received": ignore the text
     }
     if (seg.fin() && !fin_received_) peer_fin_seq_ = seg.seq + static_cast<uint32_t>(seg.payload.size());
-    // Anything beyond RCV.NXT means a hole: say at once what we are missing (a duplicate ACK,
-    // RFC 5681 §4.2), also for a FIN that came ahead of data.
-    if (seg.seq != rcv_.nxt && seg.seg_len() > 0) ack_pending_ = true;
-    if (seg.payload.empty()) return;
-    ack_pending_ = true;  // every data segment is acknowledged at once (the article's shape)
+    if (seg.payload.empty()) {
+        // A FIN ahead of missing data: say at once what we are missing.
+        if (seg.seq != rcv_.nxt && seg.seg_len() > 0) ack_pending_ = true;
+        return;
+    }
 
     // Trim what we already have (overlap at the front) and what does not fit (at the back).
     SeqNum seq = seg.seq;
     Bytes data = seg.payload;
+    bool had_holes = !reassembler_.empty();
     if (seq < rcv_.nxt) {
         uint32_t skip = static_cast<uint32_t>(rcv_.nxt - seq);
-        if (skip >= data.size()) return;
+        if (skip >= data.size()) {
+            send_ack(now);  // all of it was here already: an immediate duplicate ACK (RFC 5681 §4.2)
+            return;
+        }
         data = data.subspan(skip);
         seq = rcv_.nxt;
     }
     size_t offset = static_cast<size_t>(seq - rcv_.nxt);
     size_t room = receive_buffer_.free_space();
-    if (offset >= room) return;
+    if (offset >= room) {
+        ack_pending_ = true;
+        return;
+    }
     data = data.first(std::min(data.size(), room - offset));
 
     receive_buffer_.write_at(receive_buffer_.size() + offset, data);
-    if (!reassembler_.add(seq, seq + static_cast<uint32_t>(data.size()))) return;  // too fragmented
+    if (!reassembler_.add(seq, seq + static_cast<uint32_t>(data.size()))) {
+        ack_pending_ = true;  // too fragmented to keep: the peer sends it again
+        return;
+    }
+    bool in_order = seq == rcv_.nxt;
+    if (!in_order) rcv_.last_ooo = seq;
     deliver_in_order();
+    acknowledge_received(seg, in_order && !had_holes, now);
+}
+
+void TcpConnection::acknowledge_received(const TcpSegment& seg, bool plain_in_order, Instant now) {
+    // RFC 5681 §4.2: data out of order, or filling a hole, is acknowledged at once, one ACK per
+    // segment, so that the sender counts duplicate ACKs and reads fresh SACK blocks.
+    if (!plain_in_order) {
+        send_ack(now);
+        return;
+    }
+    // In order: RFC 1122 §4.2.3.2 delayed ACK - at least every second full-sized segment, and
+    // never later than the delay; the first segments of a connection are acknowledged at once.
+    uint32_t len = static_cast<uint32_t>(seg.payload.size());
+    rcv_.mss = std::max(rcv_.mss, len);
+    rcv_.unacked_bytes += len;
+    if (rcv_.quickacks_left > 0) {
+        --rcv_.quickacks_left;
+        ack_pending_ = true;
+    } else if (settings_.delayed_ack == Duration{0} || rcv_.unacked_bytes >= 2 * rcv_.mss) {
+        ack_pending_ = true;
+    } else if (!delayed_ack_timer_.armed()) {
+        delayed_ack_timer_.arm(now, settings_.delayed_ack);
+    }
 }
 
 void TcpConnection::deliver_in_order() {

@@ -16,14 +16,16 @@ void TcpConnection::send_segment(uint8_t flags, SeqNum seq, Bytes payload, Insta
     seg.seq = seq;
     seg.flags = flags;
     seg.payload = payload;
+    bool syn = flags & tcp_flag::syn;
     if (flags & tcp_flag::ack) {
         seg.ack = rcv_.nxt;
-        seg.window = window_to_advertise();
-        ack_pending_ = false;
+        seg.window = window_to_advertise(syn);
+        mark_acked_by_segment();
     } else if (!(flags & tcp_flag::rst)) {
-        seg.window = window_to_advertise();  // a SYN: our window, RCV.NXT not yet known
+        seg.window = window_to_advertise(syn);  // a SYN: our window, RCV.NXT not yet known
     }
-    if (with_options) seg.options.mss = settings_.mss;
+    if (with_options) add_syn_options(seg.options);
+    if (!(flags & tcp_flag::rst)) add_options(seg, now);
     env_.transmit(*this, seg, now);
 }
 
@@ -32,10 +34,59 @@ void TcpConnection::send_rst(Instant now) {
     send_segment(tcp_flag::rst, snd_.nxt, {}, now);
 }
 
-uint16_t TcpConnection::window_to_advertise() {
+void TcpConnection::mark_acked_by_segment() {
+    ack_pending_ = false;
+    last_ack_sent_ = rcv_.nxt;
+    rcv_.unacked_bytes = 0;
+    delayed_ack_timer_.disarm();
+}
+
+void TcpConnection::add_syn_options(TcpOptions& o) const {
+    // Our SYN offers what the settings allow; our SYN,ACK answers only what the peer offered
+    // (RFC 7323 §2.2, §3.2; RFC 2018 §2).
+    bool active = state_ == TcpState::SynSent;
+    o.mss = settings_.mss;
+    if (active ? settings_.window_scaling : ws_ok_) o.window_scale = rcv_.offered_shift;
+    o.sack_permitted = active ? settings_.sack : sack_ok_;
+}
+
+void TcpConnection::add_options(TcpSegment& seg, Instant now) {
+    // RFC 7323 §3.2: once agreed, every segment but a RST carries timestamps; TSecr is TS.Recent
+    // (zero in our first SYN, where the ACK bit is off).
+    bool offering = state_ == TcpState::SynSent && seg.syn() && settings_.timestamps;
+    if (ts_ok_ || offering)
+        seg.options.timestamps = TcpOptions::Timestamps{ts_now(now), seg.has_ack() ? ts_recent_ : 0};
+    // RFC 2018 §4: every ACK sent while we hold out-of-order data reports it, the block with the
+    // most recent segment first, then the others from the highest down (a simpler order than the
+    // RFC's "most recently reported", and the same when data arrives in sequence order).
+    if (sack_ok_ && seg.has_ack() && !reassembler_.empty()) {
+        size_t n = reassembler_.count();
+        size_t first = n;
+        for (size_t i = 0; i < n; ++i) {
+            const SackBlock& r = reassembler_.range(i);
+            if (!(rcv_.last_ooo < r.left) && rcv_.last_ooo < r.right) first = i;
+        }
+        uint8_t k = 0;
+        if (first < n) seg.options.sack[k++] = reassembler_.range(first);
+        for (size_t i = n; i-- > 0 && k < seg.options.sack.size();)
+            if (i != first) seg.options.sack[k++] = reassembler_.range(i);
+        seg.options.sack_count = k;
+    }
+}
+
+uint32_t TcpConnection::option_overhead() const {
+    TcpOptions o;
+    if (ts_ok_) o.timestamps = TcpOptions::Timestamps{};
+    if (sack_ok_) o.sack_count = static_cast<uint8_t>(std::min<size_t>(reassembler_.count(), o.sack.size()));
+    return static_cast<uint32_t>(o.encoded_len());
+}
+
+uint16_t TcpConnection::window_to_advertise(bool syn) {
+    // RFC 7323 §2.2: the window in a SYN is never scaled.
+    uint8_t shift = syn ? 0 : rcv_.shift;
     // Receiver-side silly-window avoidance (RFC 1122 §4.2.3.3): move the right edge only by at
     // least min(MSS, half the buffer); never move it left (RFC 9293 §3.8.6).
-    uint32_t free = rcv_wnd();
+    uint32_t free = std::min<uint32_t>(rcv_wnd(), uint32_t{0xffff} << shift);
     SeqNum edge = rcv_.nxt + free;
     uint32_t step = std::min<uint32_t>(settings_.mss, settings_.receive_buffer / 2);
     if (rcv_.advertised_edge < edge && static_cast<uint32_t>(edge - rcv_.advertised_edge) < step &&
@@ -44,11 +95,13 @@ uint16_t TcpConnection::window_to_advertise() {
     } else if (edge < rcv_.advertised_edge) {
         edge = rcv_.advertised_edge;
     }
-    uint32_t wnd = edge > rcv_.nxt ? static_cast<uint32_t>(edge - rcv_.nxt) : 0;
-    wnd = std::min<uint32_t>(wnd, 0xffff);
-    rcv_.advertised_edge = rcv_.nxt + wnd;
-    rcv_.advertised_wnd = wnd;
-    return static_cast<uint16_t>(wnd);
+    uint32_t wnd = std::min(edge > rcv_.nxt ? static_cast<uint32_t>(edge - rcv_.nxt) : 0, uint32_t{0xffff} << shift);
+    // The field holds wnd >> shift; rounding down may pull the edge back by less than 2^shift
+    // bytes (RFC 7323 §2.4), so the edge we accept up to stays the larger one.
+    uint32_t field = std::min<uint32_t>(wnd >> shift, 0xffff);
+    rcv_.advertised_wnd = field << shift;
+    rcv_.advertised_edge = seq_max(rcv_.advertised_edge, rcv_.nxt + rcv_.advertised_wnd);
+    return static_cast<uint16_t>(field);
 }
 
 bool TcpConnection::can_send_data() const {
@@ -82,10 +135,11 @@ void TcpConnection::send_data_segment(SeqNum seq, uint32_t len, Instant now) {
     bool last = seq + len == data_end();
     seg.flags = static_cast<uint8_t>(tcp_flag::ack | (last ? tcp_flag::psh : 0) |
                                      (last && fin_sent_ && fin_seq_ == data_end() ? tcp_flag::fin : 0));
-    seg.window = window_to_advertise();
+    seg.window = window_to_advertise(false);
     seg.payload = head;
     seg.payload_tail = tail;
-    ack_pending_ = false;
+    mark_acked_by_segment();
+    add_options(seg, now);
     env_.transmit(*this, seg, now);
 }
 
@@ -95,26 +149,44 @@ uint32_t TcpConnection::unsent_bytes() const {
 }
 
 bool TcpConnection::send_data(Instant now) {
+    if (unsent_bytes() == 0 || !can_send_data()) return false;
+    // Resending after a timeout: skip what the peer has SACKed, and stop short of the next
+    // range it holds.
+    uint32_t limit = UINT32_MAX;
+    if (snd_.nxt < snd_.max) snd_.nxt = skip_sacked(snd_.nxt, limit);
     uint32_t unsent = unsent_bytes();
-    if (unsent == 0 || !can_send_data()) return false;
-    uint32_t window = std::min(snd_.wnd, cwnd_);
-    uint32_t flight = flight_size();
-    uint32_t usable = window > flight ? window - flight : 0;
+    if (unsent == 0) return false;
+
+    // Two limits: the peer's window, from SND.UNA (RFC 9293 §3.8.6), and the congestion window
+    // less what is in the network (RFC 5681; in SACK recovery, RFC 6675's pipe).
+    SeqNum right_edge = snd_.una + snd_.wnd;
+    uint32_t peer_room = snd_.nxt < right_edge ? static_cast<uint32_t>(right_edge - snd_.nxt) : 0;
+    uint32_t in_network = in_recovery_ && sack_ok_ ? pipe() : flight_size();
+    uint32_t cwnd_room = cwnd_ > in_network ? cwnd_ - in_network : 0;
+    uint32_t usable = std::min(peer_room, cwnd_room);
     if (usable == 0) {
         // RFC 9293 §3.8.6.1: a zero window with nothing in flight is probed by the persist timer.
         if (snd_.wnd == 0 && snd_.una == snd_.max && !persist_timer_.armed()) persist_timer_.arm(now, rto_);
         return false;
     }
-    uint32_t len = std::min({unsent, usable, uint32_t{snd_.mss}});
-    // Sender-side silly-window avoidance (RFC 1122 §4.2.3.4): a short segment goes out only
-    // when it is the end of what the application wrote, or nothing is outstanding.
-    if (len < snd_.mss && len < unsent && flight > 0) return false;
-
+    uint32_t full = max_payload();
+    uint32_t len = std::min({unsent, usable, full, limit});
     bool retransmission = snd_.nxt < snd_.max;
+    bool outstanding = snd_.una != snd_.nxt;
+    if (len < full && !retransmission && outstanding) {
+        // Sender-side silly-window avoidance (RFC 1122 §4.2.3.4): a short segment goes out only
+        // when it is the end of what the application wrote.
+        if (len < unsent) return false;
+        // Nagle (RFC 896): and then only when nothing is outstanding, unless the application
+        // turned Nagle off or has closed (the last piece goes out with or before the FIN).
+        if (settings_.nagle && !nodelay_ && !fin_queued_) return false;
+    }
+
     if (!retransmission && !rtt_seq_) {
         rtt_seq_ = snd_.nxt;
         rtt_start_ = now;
     }
+    if (snd_.una == snd_.max) una_since_ = now;  // the clock of the user timeout starts
     if (retransmission) count_retransmission();
     // The FIN rides on the segment that carries the last byte the application wrote, so the peer
     // gets the end of the response and the end of the stream in one frame (docs/design.md,
@@ -128,6 +200,63 @@ bool TcpConnection::send_data(Instant now) {
     if (fin_sent_ && snd_.nxt == fin_seq_) snd_.nxt += 1;
     if (snd_.max < snd_.nxt) snd_.max = snd_.nxt;
     if (!retransmit_timer_.armed()) retransmit_timer_.arm(now, rto_);
+    return true;
+}
+
+SeqNum TcpConnection::skip_sacked(SeqNum seq, uint32_t& limit) const {
+    for (size_t i = 0; i < scoreboard_.count(); ++i) {
+        const SackBlock& r = scoreboard_.range(i);
+        if (!(seq < r.right)) continue;
+        if (!(seq < r.left)) {
+            seq = r.right;  // inside a SACKed range: the peer has it
+            continue;
+        }
+        limit = static_cast<uint32_t>(r.left - seq);
+        break;
+    }
+    return seq_min(seq, snd_.max);
+}
+
+uint32_t TcpConnection::pipe() const {
+    // RFC 6675 §4 "pipe", from ranges instead of per-segment flags: what was sent and is not
+    // acknowledged, less what the peer SACKed, less the holes below its highest SACKed byte that
+    // are presumed lost and not yet sent again (those above HighRxt).
+    uint32_t outstanding = static_cast<uint32_t>(snd_.max - snd_.una);
+    uint32_t gone = scoreboard_.bytes();
+    SeqNum cursor = seq_max(snd_.una, high_rxt_);
+    for (size_t i = 0; i < scoreboard_.count(); ++i) {
+        const SackBlock& r = scoreboard_.range(i);
+        if (!(cursor < r.right)) continue;
+        if (cursor < r.left) gone += static_cast<uint32_t>(r.left - cursor);
+        cursor = r.right;
+    }
+    return outstanding > gone ? outstanding - gone : 0;
+}
+
+std::optional<SeqNum> TcpConnection::next_hole(uint32_t& len) const {
+    // The first byte at or above HighRxt that the peer lacks while holding something above it.
+    SeqNum cursor = seq_max(snd_.una, high_rxt_);
+    for (size_t i = 0; i < scoreboard_.count(); ++i) {
+        const SackBlock& r = scoreboard_.range(i);
+        if (!(cursor < r.right)) continue;
+        if (cursor < r.left) {
+            len = static_cast<uint32_t>(r.left - cursor);
+            return cursor;
+        }
+        cursor = r.right;
+    }
+    return std::nullopt;
+}
+
+bool TcpConnection::retransmit_next_hole(Instant now) {
+    uint32_t len = 0;
+    auto seq = next_hole(len);
+    if (!seq || !(*seq < data_end())) return false;
+    len = std::min({len, max_payload(), static_cast<uint32_t>(data_end() - *seq)});
+    count_retransmission();
+    rtt_seq_.reset();  // Karn
+    send_data_segment(*seq, len, now);
+    high_rxt_ = *seq + len;
     return true;
 }
 
@@ -146,6 +275,12 @@ void TcpConnection::dispatch(Instant now) {
     case TcpState::FinWait1:
     case TcpState::Closing:
     case TcpState::LastAck:
+        // SACK recovery (RFC 6675 §5): first the holes, as far as the congestion window allows,
+        // then new data.
+        if (in_recovery_ && sack_ok_) {
+            while (pipe() + max_payload() <= cwnd_ && retransmit_next_hole(now)) {
+            }
+        }
         while (send_data(now)) {
         }
         // A FIN with no data left to carry it (the application closed after everything was
@@ -165,26 +300,33 @@ void TcpConnection::dispatch(Instant now) {
     if (ack_pending_) send_ack(now);
 }
 
-void TcpConnection::retransmit_first_unacked(Instant now) {
+SeqNum TcpConnection::retransmit_first_unacked(Instant now) {
     // Resends the segment at SND.UNA without rewinding snd.nxt (fast retransmit, partial ACK).
     count_retransmission();
     rtt_seq_.reset();  // Karn: no RTT sample across a retransmission
     if (state_ == TcpState::SynSent) {
         send_segment(tcp_flag::syn, iss_, {}, now, true);
-        return;
+        return iss_ + 1;
     }
     if (state_ == TcpState::SynReceived && snd_.una == iss_) {
         send_segment(tcp_flag::syn | tcp_flag::ack, iss_, {}, now, true);
-        return;
+        return iss_ + 1;
     }
     if (fin_sent_ && snd_.una == fin_seq_) {
         send_segment(tcp_flag::fin | tcp_flag::ack, fin_seq_, {}, now);
-        return;
+        return fin_seq_ + 1;
     }
     uint32_t available = static_cast<uint32_t>(std::max<int32_t>(0, data_end() - snd_.una));
-    uint32_t len = std::min<uint32_t>({available, snd_.mss, static_cast<uint32_t>(snd_.max - snd_.una)});
-    if (len == 0) return;
+    uint32_t limit = UINT32_MAX;
+    (void)skip_sacked(snd_.una, limit);  // not into a range the peer holds
+    uint32_t len = std::min<uint32_t>({available, max_payload(), static_cast<uint32_t>(snd_.max - snd_.una), limit});
+    if (len == 0) return snd_.una;
     send_data_segment(snd_.una, len, now);
+    SeqNum end = snd_.una + len;
+    high_rxt_ = seq_max(high_rxt_, end);
+    // The FIN went along when this segment carries the last byte (send_data_segment sets it).
+    if (fin_sent_ && end == fin_seq_ && end == data_end()) return fin_seq_ + 1;
+    return end;
 }
 
 void TcpConnection::on_rtt_sample(Duration r) {
@@ -201,9 +343,16 @@ void TcpConnection::on_rtt_sample(Duration r) {
     rto_ = std::clamp(rto, rto_min, rto_max);
 }
 
+bool TcpConnection::give_up(Instant now) const {
+    // RFC 9293 §3.8.3 R2 / USER TIMEOUT: after a time if the user set one, else after a count.
+    if (settings_.user_timeout > Duration{0}) return now - una_since_ >= settings_.user_timeout;
+    return backoff_count_ > settings_.max_retransmissions;
+}
+
 void TcpConnection::on_retransmit_timeout(Instant now) {
-    if (++backoff_count_ > settings_.max_retransmissions) {
-        TS_LOG(Info, "{}: giving up after {} retransmissions", tuple_, settings_.max_retransmissions);
+    ++backoff_count_;
+    if (give_up(now)) {
+        TS_LOG(Info, "{}: giving up after {} retransmissions", tuple_, backoff_count_ - 1);
         if (state_ != TcpState::SynSent) send_rst(now);
         terminate(CloseReason::TimedOut, now);
         return;
@@ -214,15 +363,15 @@ void TcpConnection::on_retransmit_timeout(Instant now) {
     in_recovery_ = false;
     recover_ = snd_.max;
     dup_acks_ = 0;
+    high_rxt_ = snd_.una;
+    // RFC 2018 §8: the peer may drop data it SACKed. After a second timeout in a row, stop
+    // trusting the scoreboard and resend everything (RFC 6675 §5.1).
+    if (backoff_count_ > 1) scoreboard_.clear();
     rto_ = std::min(rto_ * 2, rto_max);  // RFC 6298 §5.5: back off
-    retransmit_first_unacked(now);
+    SeqNum resent_end = retransmit_first_unacked(now);
     // Go back: everything after SND.UNA is sent again as the window reopens (the receiver's
-    // cumulative ACK skips what it already holds).
-    if (state_ != TcpState::SynSent && state_ != TcpState::SynReceived) {
-        SeqNum resent_end = snd_.una + std::min<uint32_t>(snd_.mss, static_cast<uint32_t>(snd_.max - snd_.una));
-        if (fin_sent_ && resent_end == fin_seq_) resent_end = fin_seq_ + 1;  // the FIN went along
-        snd_.nxt = seq_min(resent_end, snd_.max);
-    }
+    // cumulative ACK skips what it already holds; send_data() skips what it SACKed).
+    if (state_ != TcpState::SynSent && state_ != TcpState::SynReceived) snd_.nxt = seq_min(resent_end, snd_.max);
     retransmit_timer_.arm(now, rto_);
 }
 
@@ -233,11 +382,43 @@ void TcpConnection::send_persist_probe(Instant now) {
     send_data_segment(snd_.nxt, 1, now);
 }
 
+void TcpConnection::send_keepalive_probe(Instant now) {
+    // RFC 1122 §4.2.3.6: SEG.SEQ = SND.NXT - 1 and no data; the peer answers with an ACK.
+    send_segment(tcp_flag::ack, snd_.nxt - 1, {}, now);
+}
+
+void TcpConnection::restart_keepalive(Instant now) {
+    if (!keepalive_ || (state_ != TcpState::Established && state_ != TcpState::CloseWait)) {
+        keepalive_timer_.disarm();
+        return;
+    }
+    keepalive_timer_.arm(now, keepalive_probes_ == 0 ? settings_.keepalive.idle : settings_.keepalive.interval);
+}
+
 void TcpConnection::on_timer(Instant now) {
     if (time_wait_timer_.expired(now)) {
         time_wait_timer_.disarm();
         set_state(TcpState::Closed, "TIME-WAIT timer expired (2 MSL)", now);
         return;
+    }
+    if (delayed_ack_timer_.expired(now)) {
+        delayed_ack_timer_.disarm();
+        ack_pending_ = true;  // dispatch() sends it
+    }
+    if (keepalive_timer_.expired(now)) {
+        keepalive_timer_.disarm();
+        if (snd_.una != snd_.max) {
+            restart_keepalive(now);  // data in flight: the retransmission timer watches the peer
+        } else if (keepalive_probes_ >= settings_.keepalive.probes) {
+            TS_LOG(Info, "{}: no answer to {} keep-alive probes", tuple_, keepalive_probes_);
+            send_rst(now);
+            terminate(CloseReason::TimedOut, now);
+            return;
+        } else {
+            send_keepalive_probe(now);
+            ++keepalive_probes_;
+            restart_keepalive(now);
+        }
     }
     if (retransmit_timer_.expired(now)) {
         retransmit_timer_.disarm();
@@ -255,7 +436,10 @@ void TcpConnection::on_timer(Instant now) {
 }
 
 std::optional<Instant> TcpConnection::next_deadline() const {
-    return earliest(earliest(retransmit_timer_.deadline(), persist_timer_.deadline()), time_wait_timer_.deadline());
+    auto at = earliest(retransmit_timer_.deadline(), persist_timer_.deadline());
+    at = earliest(at, time_wait_timer_.deadline());
+    at = earliest(at, delayed_ack_timer_.deadline());
+    return earliest(at, keepalive_timer_.deadline());
 }
 
 }  // namespace tapstack

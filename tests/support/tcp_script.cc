@@ -40,6 +40,12 @@ std::string describe(const TcpSegment& s, uint32_t our_iss, uint32_t peer_iss) {
     if (s.has_ack()) out += fmt::format(" ack={}", ack);
     out += fmt::format(" win={} len={}", s.window, s.payload_len());
     if (s.options.mss) out += fmt::format(" mss={}", *s.options.mss);
+    if (s.options.window_scale) out += fmt::format(" ws={}", *s.options.window_scale);
+    if (s.options.sack_permitted) out += " sack_perm";
+    if (s.options.timestamps) out += fmt::format(" tsval={} tsecr={}", s.options.timestamps->value, s.options.timestamps->echo_reply);
+    uint32_t other_iss = ours ? peer_iss : our_iss;
+    for (size_t i = 0; i < s.options.sack_count; ++i)
+        out += fmt::format(" sack={}-{}", s.options.sack[i].left.raw - other_iss, s.options.sack[i].right.raw - other_iss);
     return out;
 }
 
@@ -70,6 +76,15 @@ std::vector<uint8_t> TcpScript::build_frame(const Seg& s) const {
     t.flags = s.flags;
     t.window = s.window.value_or(64240);
     t.options.mss = s.mss;
+    t.options.window_scale = s.wscale;
+    t.options.sack_permitted = s.sack_permitted.value_or(false);
+    t.options.timestamps = s.timestamps;
+    if (s.sack) {
+        for (auto [l, r] : *s.sack) {
+            if (t.options.sack_count == t.options.sack.size()) break;
+            t.options.sack[t.options.sack_count++] = {SeqNum{our_iss_ + l}, SeqNum{our_iss_ + r}};
+        }
+    }
     t.payload = as_bytes(s.payload);
     size_t tcp_len = t.header_len() + t.payload.size();
     std::vector<uint8_t> frame(ethernet_field::header_len + Ipv4Header::len + tcp_len);
@@ -146,6 +161,24 @@ void TcpScript::expect_sent(const Seg& e, const char* file, int line) {
     }
     if (e.payload_set) {
         EXPECT_EQ(std::string(as_chars(got->payload)), e.payload) << what;
+    }
+    if (e.wscale) {
+        EXPECT_EQ(got->options.window_scale, e.wscale) << what;
+    }
+    if (e.sack_permitted) {
+        EXPECT_EQ(got->options.sack_permitted, *e.sack_permitted) << what;
+    }
+    if (e.has_timestamps) {
+        EXPECT_EQ(got->options.timestamps.has_value(), *e.has_timestamps) << what;
+    }
+    if (e.timestamps && got->options.timestamps) {
+        EXPECT_EQ(got->options.timestamps->echo_reply, e.timestamps->echo_reply) << what;
+    }
+    if (e.sack) {
+        std::vector<std::pair<uint32_t, uint32_t>> blocks;
+        for (size_t i = 0; i < got->options.sack_count; ++i)
+            blocks.emplace_back(got->options.sack[i].left.raw - peer_iss_, got->options.sack[i].right.raw - peer_iss_);
+        EXPECT_EQ(blocks, *e.sack) << what;
     }
 }
 

@@ -34,6 +34,11 @@ struct Seg {
     uint8_t flags = 0;
     std::optional<uint32_t> seq, ack;
     std::optional<uint16_t> window, mss;
+    std::optional<uint8_t> wscale;                       // window-scale option (shift)
+    std::optional<bool> sack_permitted;                  // compared only when set
+    std::optional<TcpOptions::Timestamps> timestamps;    // sent as given; expected: TSecr compared
+    std::optional<bool> has_timestamps;                  // expected: option present or not
+    std::optional<std::vector<std::pair<uint32_t, uint32_t>>> sack;  // blocks, relative to the receiver's ISS
     std::string payload;
     bool payload_set = false;
     uint16_t src_port = 0, dst_port = 0;  // 0: the script's defaults
@@ -47,6 +52,11 @@ struct Seg {
     Seg& ack_(uint32_t a) { ack = a; flags |= tcp_flag::ack; return *this; }
     Seg& win(uint16_t w) { window = w; return *this; }
     Seg& mss_(uint16_t m) { mss = m; return *this; }
+    Seg& ws(uint8_t shift) { wscale = shift; return *this; }
+    Seg& sack_perm(bool on = true) { sack_permitted = on; return *this; }
+    Seg& ts(uint32_t value, uint32_t echo) { timestamps = TcpOptions::Timestamps{value, echo}; has_timestamps = true; return *this; }
+    Seg& no_ts() { has_timestamps = false; return *this; }
+    Seg& sacks(std::vector<std::pair<uint32_t, uint32_t>> blocks) { sack = std::move(blocks); return *this; }
     Seg& data(std::string d) { payload = std::move(d); payload_set = true; return *this; }
 };
 inline Seg seg() { return Seg{}; }

@@ -33,6 +33,8 @@ TEST(TcpEstablished, SendingStopsAtThePeerWindowAndResumesOnAck) {
     t.expect_nothing();  // 80 bytes of window left: no silly small segment
     t.peer_sends(seg().ack_(2921).seq_(1).win(3000));
     t.expect_sent(seg().ack_(1).seq_(2921).data(std::string(1460, 'd')));
+    t.expect_nothing();  // Nagle: the short tail waits while a full segment is unacknowledged
+    t.peer_sends(seg().ack_(4381).seq_(1).win(3000));
     t.expect_sent(seg().ack_(1).seq_(4381).psh().data(std::string(620, 'd')));
 }
 

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+// The TCP extensions negotiated in the handshake: window scaling and timestamps (RFC 7323), SACK
+// (RFC 2018). Each is used only when both SYNs carry it; one behaviour per test.
+#include <gtest/gtest.h>
+
+#include "tests/support/tcp_script.hh"
+
+namespace tapstack::test {
+namespace {
+
+// A peer SYN offering everything, as Linux does.
+Seg full_syn() { return seg().syn().seq_(0).mss_(1460).win(64240).ws(7).sack_perm().ts(5000, 0); }
+
+TEST(TcpOptions, SynAckAnswersOnlyWhatThePeerOffered) {
+    TcpScript t;
+    t.peer_sends(seg().syn().seq_(0).mss_(1460).win(64240));
+    t.expect_sent(seg().syn().ack_(1).seq_(0).mss_(1460).sack_perm(false).no_ts());
+    TcpScript u;
+    u.peer_sends(full_syn());
+    // 64 KiB of receive buffer needs a shift of 1 for the 16-bit window field.
+    u.expect_sent(seg().syn().ack_(1).seq_(0).mss_(1460).ws(1).sack_perm().ts(0, 5000));
+}
+
+TEST(TcpOptions, WindowInTheSynIsNotScaledButLaterWindowsAre) {
+    TcpScript t;
+    t.peer_sends(full_syn());
+    auto synack = t.next_sent();
+    ASSERT_TRUE(synack);
+    EXPECT_EQ(synack->window, 65535);  // RFC 7323 §2.2: never scaled in a SYN
+    t.peer_sends(seg().ack_(1).seq_(1).win(100).ts(5001, synack->options.timestamps->value));
+    t.peer_sends(seg().ack_(1).seq_(1).win(100).psh().data("hello").ts(5002, synack->options.timestamps->value));
+    auto ack = t.next_sent();
+    ASSERT_TRUE(ack);
+    // 65536 - 5 bytes free, announced in units of 2 bytes, never beyond what was offered.
+    EXPECT_EQ(ack->window, (65536 - 5) / 2);
+}
+
+TEST(TcpOptions, AnnouncedWindowNeverExceedsTheBufferWhateverTheSequenceNumbers) {
+    // Peer sequence numbers in the upper half of the space once exposed an uninitialised right
+    // edge: the window announced after the handshake covered 128 KiB of a 64 KiB buffer.
+    for (uint32_t peer_iss : {1000u, 0x7fffff00u, 0x90000000u, 0xfffffff0u}) {
+        TcpScript t(0, peer_iss);
+        t.peer_sends(full_syn());
+        auto synack = t.next_sent();
+        ASSERT_TRUE(synack);
+        t.peer_sends(seg().ack_(1).seq_(1).psh().data("x").ts(5001, 0));
+        auto ack = t.next_sent();
+        ASSERT_TRUE(ack);
+        EXPECT_LE(uint32_t{ack->window} << 1, 65536u) << "peer ISS " << peer_iss;
+    }
+}
+
+TEST(TcpOptions, PeerWindowIsScaledByItsShift) {
+    TcpScript t;
+    t.peer_sends(full_syn());
+    t.expect_sent(seg().syn().ack_(1).seq_(0));
+    t.peer_sends(seg().ack_(1).seq_(1).win(10).ts(5001, 0));  // 10 << 7 = 1280 bytes
+    std::string data(3000, 'w');
+    t.stack.write(t.app.last, as_bytes(data));
+    t.poll();
+    // Timestamps take 12 bytes of each segment: 1448 would fit the MSS, the window allows 1280.
+    t.expect_sent(seg().ack_(1).seq_(1).data(std::string(1280, 'w')));
+    t.expect_nothing();
+}
+
+TEST(TcpOptions, TimestampsShrinkTheDataInEachSegment) {
+    TcpScript t;
+    t.peer_sends(full_syn());
+    t.expect_sent(seg().syn().ack_(1).seq_(0));
+    t.peer_sends(seg().ack_(1).seq_(1).win(1000).ts(5001, 0));
+    std::string data(3000, 'w');
+    t.stack.write(t.app.last, as_bytes(data));
+    t.poll();
+    t.expect_sent(seg().ack_(1).seq_(1).data(std::string(1448, 'w')).ts(0, 5001));
+    t.expect_sent(seg().ack_(1).seq_(1449).data(std::string(1448, 'w')).ts(0, 5001));
+}
+
+TEST(TcpOptions, PawsDropsASegmentWithAnOlderTimestampAndAcknowledges) {
+    TcpScript t;
+    t.peer_sends(full_syn());
+    t.expect_sent(seg().syn().ack_(1).seq_(0));
+    t.peer_sends(seg().ack_(1).seq_(1).ts(6000, 0));
+    t.peer_sends(seg().ack_(1).seq_(1).psh().data("new").ts(6001, 0));
+    t.expect_sent(seg().ack_(1).seq_(1).ack_(4).ts(0, 6001));
+    // An old duplicate from before a wrap: in window, but its timestamp is older than TS.Recent.
+    t.peer_sends(seg().ack_(1).seq_(4).psh().data("old").ts(5999, 0));
+    t.expect_sent(seg().ack_(1).seq_(1).ack_(4).ts(0, 6001));  // RFC 7323 §5.3 R1: ACK, drop
+    EXPECT_EQ(t.app.received, "new");
+}
+
+TEST(TcpOptions, TsRecentFollowsTheSegmentsThatAdvanceTheWindow) {
+    TcpScript t;
+    t.peer_sends(full_syn());
+    t.expect_sent(seg().syn().ack_(1).seq_(0));
+    t.peer_sends(seg().ack_(1).seq_(1).ts(6000, 0));
+    t.peer_sends(seg().ack_(1).seq_(1).psh().data("ab").ts(7000, 0));
+    t.expect_sent(seg().ack_(1).seq_(1).ack_(3).ts(0, 7000));
+    // A segment beyond a hole (SEG.SEQ > Last.ACK.sent) does not update TS.Recent.
+    t.peer_sends(seg().ack_(1).seq_(10).psh().data("zz").ts(8000, 0));
+    t.expect_sent(seg().ack_(1).ack_(3).ts(0, 7000));
+}
+
+TEST(TcpOptions, SackBlocksDescribeTheHolesMostRecentFirst) {
+    TcpScript t;
+    t.peer_sends(full_syn());
+    t.expect_sent(seg().syn().ack_(1).seq_(0));
+    t.peer_sends(seg().ack_(1).seq_(1).ts(6000, 0));
+    t.peer_sends(seg().ack_(1).seq_(1).data("aaaa").ts(6001, 0));
+    t.expect_sent(seg().ack_(1).ack_(5));
+    t.peer_sends(seg().ack_(1).seq_(9).data("cccc").ts(6002, 0));  // 5..8 missing
+    t.expect_sent(seg().ack_(1).ack_(5).sacks({{9, 13}}));
+    t.peer_sends(seg().ack_(1).seq_(17).data("eeee").ts(6003, 0));  // 13..16 missing too
+    t.expect_sent(seg().ack_(1).ack_(5).sacks({{17, 21}, {9, 13}}));
+    t.peer_sends(seg().ack_(1).seq_(13).data("dddd").ts(6004, 0));  // joins the two blocks
+    t.expect_sent(seg().ack_(1).ack_(5).sacks({{9, 21}}));
+    t.peer_sends(seg().ack_(1).seq_(5).data("bbbb").ts(6005, 0));  // fills the hole
+    t.expect_sent(seg().ack_(1).ack_(21).sacks({}));
+    EXPECT_EQ(t.app.received, "aaaabbbbccccddddeeee");
+}
+
+TEST(TcpOptions, WithoutSackPermittedNoBlocksAreSent) {
+    TcpScript t;
+    t.establish();
+    t.peer_sends(seg().ack_(1).seq_(1).data("aaaa"));
+    t.expect_sent(seg().ack_(1).ack_(5));
+    t.peer_sends(seg().ack_(1).seq_(9).data("cccc"));
+    t.expect_sent(seg().ack_(1).ack_(5).sacks({}));
+}
+
+TEST(TcpOptions, ActiveOpenOffersEverythingAndUsesWhatTheSynAckGives) {
+    TcpScript t;
+    RecordingApp client(t.stack);
+    auto id = t.stack.connect(Ipv4Address::from_octets(10, 0, 0, 1), 8080, client);
+    ASSERT_TRUE(id.has_value());
+    t.poll();
+    auto syn = t.next_sent();
+    ASSERT_TRUE(syn);
+    EXPECT_TRUE(syn->syn());
+    EXPECT_EQ(syn->options.mss, 1460);
+    EXPECT_EQ(syn->options.window_scale, 1);
+    EXPECT_TRUE(syn->options.sack_permitted);
+    ASSERT_TRUE(syn->options.timestamps);
+    EXPECT_EQ(syn->options.timestamps->echo_reply, 0u);
+}
+
+}  // namespace
+}  // namespace tapstack::test
