@@ -265,6 +265,9 @@ struct Stack::Impl final : TcpEnvironment {
     }
     void post_event(TcpConnection& c) override { event_queue.push_back(c.socket_id()); }
     void retransmitted(TcpConnection&) override { ++stats.tcp_retransmissions; }
+    void loss_detected(TcpConnection&, bool by_timeout) override {
+        ++(by_timeout ? stats.tcp_timeouts : stats.tcp_fast_recoveries);
+    }
 
     // ---------------------------------------------------------------- input
     void handle_frame(Bytes frame) {
@@ -585,7 +588,15 @@ std::optional<SocketInfo> Stack::info(SocketId id) const {
     TcpConnection* c = impl_->get(id);
     if (!c) return std::nullopt;
     const FourTuple& t = c->tuple();
-    return SocketInfo{t.local_ip, t.local_port, t.remote_ip, t.remote_port, to_string(c->state())};
+    SocketInfo i{t.local_ip, t.local_port, t.remote_ip, t.remote_port, to_string(c->state())};
+    i.cwnd = c->cwnd();
+    i.ssthresh = c->ssthresh();
+    i.rto = c->rto();
+    i.retransmissions = c->retransmissions();
+    i.in_recovery = c->in_recovery();
+    i.timestamps = c->timestamps_enabled();
+    i.sack = c->sack_enabled();
+    return i;
 }
 
 void Stack::close_all() {

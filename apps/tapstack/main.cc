@@ -56,10 +56,11 @@ uint64_t random_secret() {
 
 void print_stats(const StackStats& s) {
     fmt::print(stderr,
-               "tapstack: frames received {} sent {}; TCP segments received {} sent {}, retransmissions {}, "
-               "resets sent {}; connections opened {} closed {}; ARP requests {} replies {}; ICMP echo replies {}\n",
+               "tapstack: frames received {} sent {}; TCP segments received {} sent {}, retransmissions {} "
+               "(timeouts {}, fast recoveries {}), resets sent {}; connections opened {} closed {}; ARP requests {} "
+               "replies {}; ICMP echo replies {}\n",
                s.frames_received, s.frames_sent, s.tcp_segments_received, s.tcp_segments_sent, s.tcp_retransmissions,
-               s.tcp_resets_sent, s.tcp_connections_opened, s.tcp_connections_closed, s.arp_requests_sent,
+               s.tcp_timeouts, s.tcp_fast_recoveries, s.tcp_resets_sent, s.tcp_connections_opened, s.tcp_connections_closed, s.arp_requests_sent,
                s.arp_replies_sent, s.icmp_echo_replies);
     std::string drops;
     for (size_t i = 0; i < s.dropped.size(); ++i) {

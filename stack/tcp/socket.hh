@@ -72,6 +72,12 @@ struct SocketInfo {
     Ipv4Address remote_ip;
     uint16_t remote_port = 0;
     std::string_view state;  // RFC spelling: "ESTABLISHED"
+    // The sender's view, for tools, tests and learners.
+    uint32_t cwnd = 0, ssthresh = 0;  // bytes
+    Duration rto{0};
+    uint32_t retransmissions = 0;
+    bool in_recovery = false;
+    bool timestamps = false, sack = false;  // negotiated
 };
 
 }  // namespace tapstack

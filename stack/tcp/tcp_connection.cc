@@ -55,7 +55,7 @@ void TcpConnection::accept_syn(const TcpSegment& syn, Instant now) {
     snd_.wl2 = iss_;
     negotiate_options(syn.options);
     // RFC 5681 §3.1: IW = min(4*MSS, max(2*MSS, 4380)); RFC 6928's 10 segments is Linux's choice.
-    cwnd_ = 10u * snd_.mss;
+    cwnd_ = 10 * smss();
     set_state(TcpState::SynReceived, "SYN received", now);
     send_segment(tcp_flag::syn | tcp_flag::ack, iss_, {}, now, /*with_options=*/true);
     snd_.nxt = snd_.max = iss_ + 1;
@@ -201,6 +201,7 @@ void TcpConnection::terminate(CloseReason reason, Instant now) {
     time_wait_timer_.disarm();
     delayed_ack_timer_.disarm();
     keepalive_timer_.disarm();
+    probe_timer_.disarm();
     send_buffer_.pop(send_buffer_.size());
     receive_buffer_.pop(receive_buffer_.size());
     reassembler_.clear();

@@ -35,6 +35,8 @@ public:
     virtual void post_event(TcpConnection&) = 0;
     // A segment (or SYN/FIN) is being sent again: for the counters.
     virtual void retransmitted(TcpConnection&) {}
+    // A loss was detected: by the retransmission timer, or by duplicate ACKs / SACK blocks.
+    virtual void loss_detected(TcpConnection&, bool by_timeout) { (void)by_timeout; }
 };
 
 struct TcpSettings {
@@ -174,6 +176,8 @@ private:
     void add_syn_options(TcpOptions&) const;
     uint32_t option_overhead() const;  // option bytes our next data segment carries
     uint32_t max_payload() const { return snd_.mss - option_overhead(); }
+    // RFC 5681's SMSS, for the congestion window: the MSS less the options every segment carries.
+    uint32_t smss() const { return snd_.mss - (ts_ok_ ? 12u : 0u); }
     uint32_t ts_now(Instant now) const { return static_cast<uint32_t>(now.ms()) + ts_offset_; }
     void mark_acked_by_segment();
     void send_rst(Instant now);
@@ -182,6 +186,8 @@ private:
     SeqNum retransmit_first_unacked(Instant now);  // returns the end of what it resent
     void send_persist_probe(Instant now);
     void send_keepalive_probe(Instant now);
+    void arm_tail_loss_probe(Instant now);
+    void send_tail_loss_probe(Instant now);
     void restart_keepalive(Instant now);
     // SACK-based loss recovery (RFC 6675, simplified: see docs/design.md).
     uint32_t pipe() const;
@@ -194,6 +200,7 @@ private:
     void on_rtt_sample(Duration rtt);
     void on_retransmit_timeout(Instant now);
     uint32_t flight_size() const { return static_cast<uint32_t>(snd_.nxt - snd_.una); }
+    bool retransmission_pending() const { return snd_.nxt < snd_.max; }  // going back after a timeout
     uint32_t unsent_bytes() const;
     uint16_t window_to_advertise(bool syn);
     void terminate(CloseReason, Instant now);
@@ -263,6 +270,8 @@ private:
     Timer persist_timer_;
     Timer time_wait_timer_;
     Timer delayed_ack_timer_;
+    Timer probe_timer_;                 // RFC 8985 §7 tail loss probe
+    bool probe_sent_ = false;           // one probe until the next new ACK
     Timer keepalive_timer_;
     bool keepalive_ = false;
     uint32_t keepalive_probes_ = 0;     // sent without an answer

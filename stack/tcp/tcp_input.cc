@@ -115,7 +115,7 @@ void TcpConnection::process_syn_sent(const TcpSegment& seg, Instant now) {
     rcv_.nxt = seg.seq + 1;
     rcv_.advertised_edge = rcv_.nxt;
     negotiate_options(seg.options);
-    cwnd_ = 10u * snd_.mss;
+    cwnd_ = 10 * smss();
     snd_.wnd = seg.window;
     snd_.wl1 = seg.seq;
     snd_.wl2 = seg.ack;
@@ -247,13 +247,14 @@ void TcpConnection::on_new_ack(SeqNum ack, const TcpSegment* seg, Instant now) {
         ts_rtt_mark_ = snd_.max;
     }
     backoff_count_ = 0;
+    probe_sent_ = false;
 
     // Congestion control: RFC 5681 §3.1, RFC 6582 §3.2 (NewReno), RFC 6675 (SACK).
     if (in_recovery_) {
         if (!(ack < recover_)) {
             // Full acknowledgment: leave fast recovery.
             in_recovery_ = false;
-            cwnd_ = sack_ok_ ? ssthresh_ : std::min(ssthresh_, std::max(flight_size(), uint32_t{snd_.mss}) + snd_.mss);
+            cwnd_ = sack_ok_ ? ssthresh_ : std::min(ssthresh_, std::max(flight_size(), smss()) + smss());
         } else if (sack_ok_) {
             // Partial acknowledgment with SACK: dispatch() resends the holes the pipe allows; the
             // one at SND.UNA goes at once if it was not resent yet (NewReno's rule).
@@ -261,28 +262,29 @@ void TcpConnection::on_new_ack(SeqNum ack, const TcpSegment* seg, Instant now) {
         } else {
             // Partial acknowledgment: the next hole was lost too; resend it at once.
             retransmit_first_unacked(now);
-            cwnd_ = (cwnd_ > acked ? cwnd_ - acked : 0) + (acked >= snd_.mss ? snd_.mss : 0);
-            cwnd_ = std::max<uint32_t>(cwnd_, snd_.mss);
+            cwnd_ = (cwnd_ > acked ? cwnd_ - acked : 0) + (acked >= smss() ? smss() : 0);
+            cwnd_ = std::max<uint32_t>(cwnd_, smss());
         }
     } else if (data_acked == 0) {
         // Only a SYN or FIN was acknowledged: no data left the network, cwnd stays.
     } else if (cwnd_ < ssthresh_) {
-        cwnd_ += std::min<uint32_t>(data_acked, snd_.mss);  // slow start (RFC 5681 §3.1, eq. 2)
+        cwnd_ += std::min<uint32_t>(data_acked, smss());  // slow start (RFC 5681 §3.1, eq. 2)
     } else {
-        cwnd_ += std::max<uint32_t>(1, snd_.mss * snd_.mss / std::max<uint32_t>(cwnd_, 1));  // avoidance
+        cwnd_ += std::max<uint32_t>(1, smss() * smss() / std::max<uint32_t>(cwnd_, 1));  // avoidance
     }
     dup_acks_ = 0;
 
     // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
     if (snd_.una == snd_.max) retransmit_timer_.disarm();
     else retransmit_timer_.arm(now, rto_);
+    arm_tail_loss_probe(now);
 }
 
 void TcpConnection::on_duplicate_ack(Instant now) {
     (void)now;
     ++dup_acks_;
     // NewReno without SACK: each further duplicate means one more segment left the network.
-    if (in_recovery_ && !sack_ok_ && dup_acks_ > 3) cwnd_ += snd_.mss;
+    if (in_recovery_ && !sack_ok_ && dup_acks_ > 3) cwnd_ += smss();
 }
 
 void TcpConnection::maybe_enter_recovery(Instant now) {
@@ -291,20 +293,26 @@ void TcpConnection::maybe_enter_recovery(Instant now) {
     if (snd_.una < recover_) return;
     // RFC 5681 §3.2: three duplicate ACKs; RFC 6675 §4 IsLost: or more than (DupThresh - 1)
     // segments' worth of data SACKed above SND.UNA (ACKs may have been lost or coalesced).
-    bool lost = dup_acks_ >= 3 || (sack_ok_ && scoreboard_.bytes() > 2u * max_payload());
+    // RFC 5827 early retransmit: with fewer than four segments outstanding and nothing new to
+    // send, three duplicates can never come; the threshold drops to the segments outstanding - 1.
+    uint32_t segments = (flight_size() + smss() - 1) / smss();
+    uint32_t threshold = 3;
+    if (segments < 4 && unsent_bytes() == 0) threshold = std::max<uint32_t>(segments, 2) - 1;
+    bool lost = dup_acks_ >= threshold || (sack_ok_ && scoreboard_.bytes() > (threshold - 1) * smss());
     if (lost) enter_recovery(now);
 }
 
 void TcpConnection::enter_recovery(Instant now) {
     // RFC 5681 §3.2 fast retransmit; RFC 6582 / RFC 6675 fast recovery.
-    ssthresh_ = std::max(flight_size() / 2, 2u * snd_.mss);
+    ssthresh_ = std::max(flight_size() / 2, 2 * smss());
     recover_ = snd_.max;
     in_recovery_ = true;
     high_rxt_ = snd_.una;
+    env_.loss_detected(*this, false);
     retransmit_first_unacked(now);
     // With SACK the pipe counts what left the network; without, NewReno inflates the window by
     // the three segments the duplicate ACKs stand for.
-    cwnd_ = sack_ok_ ? ssthresh_ : ssthresh_ + 3u * snd_.mss;
+    cwnd_ = sack_ok_ ? ssthresh_ : ssthresh_ + 3 * smss();
 }
 
 void TcpConnection::process_text(const TcpSegment& seg, Instant now) {

@@ -161,27 +161,34 @@ bool TcpConnection::send_data(Instant now) {
     // less what is in the network (RFC 5681; in SACK recovery, RFC 6675's pipe).
     SeqNum right_edge = snd_.una + snd_.wnd;
     uint32_t peer_room = snd_.nxt < right_edge ? static_cast<uint32_t>(right_edge - snd_.nxt) : 0;
+    // The congestion window is counted in whole segments, as Linux does: any room at all lets a
+    // full segment go. A byte-exact room would cut segments short, and a short segment that
+    // waits for an ACK the peer delays (one segment outstanding) stalls for the delay.
+    uint32_t full = max_payload();
     uint32_t in_network = in_recovery_ && sack_ok_ ? pipe() : flight_size();
-    uint32_t cwnd_room = cwnd_ > in_network ? cwnd_ - in_network : 0;
+    uint32_t cwnd_room = cwnd_ > in_network ? std::max(cwnd_ - in_network, full) : 0;
+    // RFC 3042 limited transmit: each of the first two duplicate ACKs lets one new segment out
+    // beyond the congestion window, so that a small window still yields three duplicates.
+    if (!in_recovery_ && !retransmission_pending() && dup_acks_ > 0 && dup_acks_ <= 2)
+        cwnd_room = std::max(cwnd_room, cwnd_ + dup_acks_ * smss() > in_network ? cwnd_ + dup_acks_ * smss() - in_network : 0);
     uint32_t usable = std::min(peer_room, cwnd_room);
     if (usable == 0) {
         // RFC 9293 §3.8.6.1: a zero window with nothing in flight is probed by the persist timer.
         if (snd_.wnd == 0 && snd_.una == snd_.max && !persist_timer_.armed()) persist_timer_.arm(now, rto_);
         return false;
     }
-    uint32_t full = max_payload();
-    uint32_t len = std::min({unsent, usable, full, limit});
+    uint32_t wanted = std::min({unsent, full, limit});
+    uint32_t len = std::min(wanted, usable);
     bool retransmission = snd_.nxt < snd_.max;
     bool outstanding = snd_.una != snd_.nxt;
-    if (len < full && !retransmission && outstanding) {
-        // Sender-side silly-window avoidance (RFC 1122 §4.2.3.4): a short segment goes out only
-        // when it is the end of what the application wrote.
-        if (len < unsent) return false;
-        // Nagle (RFC 896): and then only when nothing is outstanding, unless the application
-        // turned Nagle off or has closed (the last piece goes out with or before the FIN).
-        if (settings_.nagle && !nodelay_ && !fin_queued_) return false;
-    }
-
+    // Sender-side silly-window avoidance (RFC 1122 §4.2.3.4): no segment cut short by a window
+    // while something is outstanding; the ACK for it opens the window further.
+    if (len < wanted && outstanding) return false;
+    // Nagle (RFC 896): the end of what the application wrote, shorter than a full segment, goes
+    // only when nothing is outstanding, unless Nagle is off or the application has closed (the
+    // last piece goes out with or before the FIN).
+    if (len < full && len == unsent && !retransmission && outstanding && settings_.nagle && !nodelay_ && !fin_queued_)
+        return false;
     if (!retransmission && !rtt_seq_) {
         rtt_seq_ = snd_.nxt;
         rtt_start_ = now;
@@ -283,6 +290,7 @@ void TcpConnection::dispatch(Instant now) {
         }
         while (send_data(now)) {
         }
+        if (!probe_timer_.armed()) arm_tail_loss_probe(now);
         // A FIN with no data left to carry it (the application closed after everything was
         // sent) goes in a segment of its own. After a timeout rewound snd.nxt, it is sent again.
         if (fin_queued_ && snd_.nxt == data_end() && (!fin_sent_ || snd_.nxt == fin_seq_)) {
@@ -357,9 +365,10 @@ void TcpConnection::on_retransmit_timeout(Instant now) {
         terminate(CloseReason::TimedOut, now);
         return;
     }
+    env_.loss_detected(*this, true);
     // RFC 5681 §3.1 (5): after a timeout, ssthresh = max(FlightSize/2, 2*SMSS), cwnd = 1 SMSS.
-    ssthresh_ = std::max(flight_size() / 2, 2u * snd_.mss);
-    cwnd_ = snd_.mss;
+    ssthresh_ = std::max(flight_size() / 2, 2 * smss());
+    cwnd_ = smss();
     in_recovery_ = false;
     recover_ = snd_.max;
     dup_acks_ = 0;
@@ -382,6 +391,42 @@ void TcpConnection::send_persist_probe(Instant now) {
     send_data_segment(snd_.nxt, 1, now);
 }
 
+void TcpConnection::arm_tail_loss_probe(Instant now) {
+    // RFC 8985 §7.2: PTO = 2 SRTT (plus the peer's delayed-ACK time when one segment is out),
+    // at least 10 ms, and only if it comes before the retransmission timeout. A loss at the
+    // tail of a flight brings no duplicate ACKs; the probe makes the peer report it (SACK).
+    bool eligible = srtt_ && !in_recovery_ && !probe_sent_ && snd_.una != snd_.max && !retransmission_pending() &&
+                    (state_ == TcpState::Established || state_ == TcpState::CloseWait);
+    if (!eligible) {
+        probe_timer_.disarm();
+        return;
+    }
+    Duration pto = std::max<Duration>(2 * *srtt_, std::chrono::milliseconds{10});
+    if (flight_size() <= smss()) pto += std::chrono::milliseconds{200};  // RFC 8985 WCDelAckT
+    auto rto_at = retransmit_timer_.deadline();
+    if (rto_at && now + pto >= *rto_at) probe_timer_.disarm();
+    else probe_timer_.arm(now, pto);
+}
+
+void TcpConnection::send_tail_loss_probe(Instant now) {
+    // RFC 8985 §7.3: the last segment sent goes again (new data would do too, but the window
+    // that held it back still holds). The congestion window is not touched.
+    bool still_due = !in_recovery_ && snd_.una != snd_.max && !retransmission_pending() &&
+                     (state_ == TcpState::Established || state_ == TcpState::CloseWait);
+    if (!still_due) return;
+    probe_sent_ = true;
+    SeqNum end = seq_min(snd_.max, data_end());
+    if (!(snd_.una < end)) {
+        retransmit_first_unacked(now);  // only a FIN is outstanding
+        return;
+    }
+    uint32_t len = std::min<uint32_t>(max_payload(), static_cast<uint32_t>(end - snd_.una));
+    count_retransmission();
+    rtt_seq_.reset();
+    send_data_segment(end - len, len, now);
+    retransmit_timer_.arm(now, rto_);
+}
+
 void TcpConnection::send_keepalive_probe(Instant now) {
     // RFC 1122 §4.2.3.6: SEG.SEQ = SND.NXT - 1 and no data; the peer answers with an ACK.
     send_segment(tcp_flag::ack, snd_.nxt - 1, {}, now);
@@ -400,6 +445,10 @@ void TcpConnection::on_timer(Instant now) {
         time_wait_timer_.disarm();
         set_state(TcpState::Closed, "TIME-WAIT timer expired (2 MSL)", now);
         return;
+    }
+    if (probe_timer_.expired(now)) {
+        probe_timer_.disarm();
+        send_tail_loss_probe(now);
     }
     if (delayed_ack_timer_.expired(now)) {
         delayed_ack_timer_.disarm();
@@ -439,6 +488,7 @@ std::optional<Instant> TcpConnection::next_deadline() const {
     auto at = earliest(retransmit_timer_.deadline(), persist_timer_.deadline());
     at = earliest(at, time_wait_timer_.deadline());
     at = earliest(at, delayed_ack_timer_.deadline());
+    at = earliest(at, probe_timer_.deadline());
     return earliest(at, keepalive_timer_.deadline());
 }
 
