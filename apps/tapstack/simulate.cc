@@ -5,7 +5,7 @@
 //   article       the article's capture: a 322-byte GET, a 279-byte response, the server closes
 //                 first with its FIN in a segment of its own, the browser ACKs it and closes later
 //   client-first  keep-alive: the browser closes first (CLOSE-WAIT and LAST-ACK on our side)
-//   lost-segment  as article, but the response is lost once and retransmitted after the RTO
+//   lost-segment  as article, but the response is lost once and retransmitted (early retransmit)
 #include "apps/tapstack/simulate.hh"
 
 #include <fmt/core.h>
@@ -136,8 +136,11 @@ uint32_t isn_from(uint64_t seed, uint64_t which) {
 }
 
 bool is_response_segment(const std::vector<uint8_t>& frame) {
-    // Ethernet (14) + IPv4 (20) + TCP (20, we send no options after the SYN): "HTTP/1.1 2..."
-    constexpr size_t at = 14 + 20 + 20;
+    // Ethernet (14) + IPv4 (20, we send no IP options) + TCP (its data offset: timestamps
+    // follow the SYN): "HTTP/1.1 2..."
+    constexpr size_t tcp_at = 14 + 20;
+    if (frame.size() <= tcp_at + tcp_field::offset) return false;
+    size_t at = tcp_at + static_cast<size_t>(frame[tcp_at + tcp_field::offset] >> 4) * 4;
     return frame.size() > at + 9 && std::string_view(reinterpret_cast<const char*>(frame.data() + at), 9) == "HTTP/1.1 ";
 }
 

@@ -21,7 +21,7 @@ TcpConnection::TcpConnection(TcpEnvironment& env, const TcpSettings& settings, c
       receive_buffer_(settings.receive_buffer) {
     snd_.una = snd_.nxt = snd_.max = iss;
     send_base_ = iss + 1;
-    high_rxt_ = recover_ = iss;
+    high_rxt_ = recover_ = una_resent_at_max_ = iss;
     // RFC 7323 §2.3: the smallest shift that lets the window field cover the whole buffer.
     while (rcv_.offered_shift < 14 && (settings_.receive_buffer >> rcv_.offered_shift) > 0xffff) ++rcv_.offered_shift;
     // RFC 7323 §5.4: a per-connection offset hides our clock; derived from the (keyed) ISS.

@@ -157,6 +157,7 @@ private:
     void update_scoreboard(const TcpSegment&);
     void maybe_enter_recovery(Instant now);
     void enter_recovery(Instant now);
+    void detect_lost_retransmission(Instant now);
     void acknowledge_received(const TcpSegment&, bool in_order, Instant now);
     bool segment_acceptable(const TcpSegment&) const;
     bool process_ack(const TcpSegment&, Instant now);  // false: drop the segment
@@ -204,8 +205,9 @@ private:
     uint32_t unsent_bytes() const;
     uint16_t window_to_advertise(bool syn);
     void terminate(CloseReason, Instant now);
-    void count_retransmission() {
+    void count_retransmission(Instant now) {
         ++total_retransmissions_;
+        ts_last_retransmission_ = ts_now(now);
         TS_LOG(Debug, "{}: retransmission in {} (snd.una={} snd.nxt={})", tuple_, to_string(state_), snd_.una - iss_, snd_.nxt - iss_);
         env_.retransmitted(*this);
     }
@@ -257,11 +259,13 @@ private:
     uint32_t ts_recent_ = 0;     // TS.Recent
     SeqNum last_ack_sent_;       // Last.ACK.sent
     std::optional<SeqNum> ts_rtt_mark_;  // one timestamp RTT sample per window of data
+    uint32_t ts_last_retransmission_ = 0;  // our TSval clock when we last sent something again
     bool ws_ok_ = false;         // RFC 7323 window scaling: both SYNs carried it
     // RFC 2018 SACK: on when both SYNs carried SACK-permitted.
     bool sack_ok_ = false;
     Reassembler scoreboard_;     // ranges above SND.UNA the peer has SACKed
     SeqNum high_rxt_;            // RFC 6675 HighRxt: holes below it were retransmitted
+    SeqNum una_resent_at_max_;   // SND.MAX when the segment at SND.UNA was last sent again
     bool app_closed_ = false;
     CloseReason close_reason_ = CloseReason::Aborted;
 

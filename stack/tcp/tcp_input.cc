@@ -166,6 +166,7 @@ bool TcpConnection::process_ack(const TcpSegment& seg, Instant now) {
     }
     scoreboard_.discard_below(snd_.una);
     maybe_enter_recovery(now);
+    detect_lost_retransmission(now);
     // RFC 9293: update the send window if the segment is newer than the last update.
     if (snd_.wl1 < seg.seq || (snd_.wl1 == seg.seq && snd_.wl2 <= seg.ack)) update_send_window(seg);
 
@@ -234,14 +235,18 @@ void TcpConnection::on_new_ack(SeqNum ack, const TcpSegment* seg, Instant now) {
         if (data_acked > 0) post(Writable);
     }
 
-    // RTT sample (RFC 6298 §3): timed by our clock for a segment never retransmitted (Karn), or,
-    // across retransmissions, from the echoed timestamp (RFC 7323 §4), once per window of data.
+    // RTT sample (RFC 6298 §3): timed by our clock for a segment never retransmitted (Karn), or
+    // from the echoed timestamp (RFC 7323 §4), once per window of data. An echo older than our
+    // last retransmission is TS.Recent from before a loss: its "RTT" would include the time the
+    // loss took to repair and inflate the timeout just when losses are frequent, so it is not
+    // used (RFC 7323 §4.2 accepts that inflation; Linux also avoids it).
     const auto* ts = seg && ts_ok_ ? &seg->options.timestamps : nullptr;
     if (rtt_seq_ && *rtt_seq_ < ack) {
         on_rtt_sample(now - rtt_start_);
         rtt_seq_.reset();
         ts_rtt_mark_ = snd_.max;
-    } else if (!rtt_seq_ && ts && *ts && (*ts)->echo_reply != 0 && (!ts_rtt_mark_ || *ts_rtt_mark_ < ack)) {
+    } else if (!rtt_seq_ && ts && *ts && (*ts)->echo_reply != 0 && (!ts_rtt_mark_ || *ts_rtt_mark_ < ack) &&
+               static_cast<int32_t>((*ts)->echo_reply - ts_last_retransmission_) >= 0) {
         uint32_t ms = ts_now(now) - (*ts)->echo_reply;
         on_rtt_sample(std::min<Duration>(std::chrono::milliseconds{ms}, rto_max));
         ts_rtt_mark_ = snd_.max;
@@ -300,6 +305,14 @@ void TcpConnection::maybe_enter_recovery(Instant now) {
     if (segments < 4 && unsent_bytes() == 0) threshold = std::max<uint32_t>(segments, 2) - 1;
     bool lost = dup_acks_ >= threshold || (sack_ok_ && scoreboard_.bytes() > (threshold - 1) * smss());
     if (lost) enter_recovery(now);
+}
+
+void TcpConnection::detect_lost_retransmission(Instant now) {
+    // RFC 6675 alone repairs a lost retransmission only by a timeout. As RACK (RFC 8985) does
+    // by time, we do by order: once the peer SACKs data first sent after our last copy of the
+    // segment at SND.UNA, that copy should have arrived before it; it was lost, so send it again.
+    if (!in_recovery_ || !sack_ok_ || scoreboard_.empty() || !(snd_.una < high_rxt_)) return;
+    if (una_resent_at_max_ < scoreboard_.range(scoreboard_.count() - 1).right) retransmit_first_unacked(now);
 }
 
 void TcpConnection::enter_recovery(Instant now) {

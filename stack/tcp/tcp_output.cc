@@ -194,7 +194,7 @@ bool TcpConnection::send_data(Instant now) {
         rtt_start_ = now;
     }
     if (snd_.una == snd_.max) una_since_ = now;  // the clock of the user timeout starts
-    if (retransmission) count_retransmission();
+    if (retransmission) count_retransmission(now);
     // The FIN rides on the segment that carries the last byte the application wrote, so the peer
     // gets the end of the response and the end of the stream in one frame (docs/design.md,
     // "Why the FIN rides on the last data segment").
@@ -260,7 +260,7 @@ bool TcpConnection::retransmit_next_hole(Instant now) {
     auto seq = next_hole(len);
     if (!seq || !(*seq < data_end())) return false;
     len = std::min({len, max_payload(), static_cast<uint32_t>(data_end() - *seq)});
-    count_retransmission();
+    count_retransmission(now);
     rtt_seq_.reset();  // Karn
     send_data_segment(*seq, len, now);
     high_rxt_ = *seq + len;
@@ -297,7 +297,7 @@ void TcpConnection::dispatch(Instant now) {
             bool retransmission = fin_sent_;
             fin_seq_ = data_end();
             fin_sent_ = true;
-            if (retransmission) count_retransmission();
+            if (retransmission) count_retransmission(now);
             send_segment(tcp_flag::fin | tcp_flag::ack, fin_seq_, {}, now);
             snd_.nxt = fin_seq_ + 1;
             if (snd_.max < snd_.nxt) snd_.max = snd_.nxt;
@@ -310,7 +310,7 @@ void TcpConnection::dispatch(Instant now) {
 
 SeqNum TcpConnection::retransmit_first_unacked(Instant now) {
     // Resends the segment at SND.UNA without rewinding snd.nxt (fast retransmit, partial ACK).
-    count_retransmission();
+    count_retransmission(now);
     rtt_seq_.reset();  // Karn: no RTT sample across a retransmission
     if (state_ == TcpState::SynSent) {
         send_segment(tcp_flag::syn, iss_, {}, now, true);
@@ -332,6 +332,7 @@ SeqNum TcpConnection::retransmit_first_unacked(Instant now) {
     send_data_segment(snd_.una, len, now);
     SeqNum end = snd_.una + len;
     high_rxt_ = seq_max(high_rxt_, end);
+    una_resent_at_max_ = snd_.max;
     // The FIN went along when this segment carries the last byte (send_data_segment sets it).
     if (fin_sent_ && end == fin_seq_ && end == data_end()) return fin_seq_ + 1;
     return end;
@@ -421,7 +422,7 @@ void TcpConnection::send_tail_loss_probe(Instant now) {
         return;
     }
     uint32_t len = std::min<uint32_t>(max_payload(), static_cast<uint32_t>(end - snd_.una));
-    count_retransmission();
+    count_retransmission(now);
     rtt_seq_.reset();
     send_data_segment(end - len, len, now);
     retransmit_timer_.arm(now, rto_);
