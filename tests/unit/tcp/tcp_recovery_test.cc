@@ -180,6 +180,27 @@ TEST(TcpSackRecovery, AfterATimeoutSackedDataIsNotSentAgain) {
     EXPECT_EQ(t.stack.info(id)->retransmissions, 3u);
 }
 
+TEST(TcpSackRecovery, ALostRetransmissionIsSentAgainOnceLaterDataIsSacked) {
+    TcpScript t;
+    SocketId id = establish_with_sack(t);
+    std::string data(4 * seg_len, 'L');
+    t.stack.write(id, as_bytes(data));
+    t.poll();
+    for (uint32_t n = 0; n < 4; ++n) t.next_sent();
+    t.peer_sends(seg().ack_(1).seq_(1).win(2000).sacks({{at(1), at(4)}}).ts(5002, 0));
+    t.expect_sent(seg().ack_(1).seq_(at(0)));  // fast retransmit
+    t.stack.write(id, as_bytes(std::string(seg_len, 'M')));
+    t.poll();
+    t.expect_sent(seg().ack_(1).seq_(at(4)).psh());  // new data, sent after the retransmission
+    t.expect_nothing();
+    // The new segment arrived, the retransmitted one did not: it was lost too.
+    t.peer_sends(seg().ack_(1).seq_(1).win(2000).sacks({{at(1), at(5)}}).ts(5003, 0));
+    t.expect_sent(seg().ack_(1).seq_(at(0)));
+    t.peer_sends(seg().ack_(at(5)).seq_(1).win(2000).ts(5004, 0));
+    EXPECT_FALSE(t.stack.info(id)->in_recovery);
+    EXPECT_EQ(t.stack.info(id)->retransmissions, 2u);
+}
+
 TEST(TcpSackRecovery, BlocksForDataNeverSentAreIgnored) {
     TcpScript t;
     SocketId id = establish_with_sack(t);
