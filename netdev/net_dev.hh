@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The one link-layer interface the stack sees: receive a frame into a caller's buffer, transmit a
 // frame, and (for real devices) a file descriptor to poll. Implementations: TapDev (Linux TAP),
-// MemoryLink (tests), and decorators that wrap another NetDev: PcapTee (capture), and later
-// FaultInjector. Only this header of netdev/ may be included from stack/.
+// MemoryLink (tests), and decorators that wrap another NetDev: PcapTee (capture) and
+// FaultInjector (a bad link on purpose). Only this header of netdev/ may be included from stack/.
 #pragma once
 
 #include <cstddef>
@@ -33,6 +33,10 @@ public:
 
     // Largest IP payload (MTU) the link carries.
     virtual size_t mtu() const { return 1500; }
+
+    // When a frame the device holds back (a delaying decorator) becomes due, for the event loop's
+    // sleep; nullopt: nothing held.
+    virtual std::optional<Instant> next_ready() const { return std::nullopt; }
 };
 
 }  // namespace tapstack

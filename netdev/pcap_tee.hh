@@ -28,6 +28,7 @@ public:
     void transmit(Bytes frame, Instant now) override;
     int wait_fd() const override { return inner_.wait_fd(); }
     size_t mtu() const override { return inner_.mtu(); }
+    std::optional<Instant> next_ready() const override { return inner_.next_ready(); }
 
     // Writes buffered records to the file; a no-op when nothing was recorded since the last flush.
     void flush();

@@ -481,7 +481,7 @@ struct Stack::Impl final : TcpEnvironment {
     }
 
     std::optional<Instant> poll_at() const {
-        std::optional<Instant> at = arp.poll_at();
+        std::optional<Instant> at = earliest(arp.poll_at(), dev.next_ready());
         if (!timers.empty()) at = earliest(at, timers.top().at);
         if (!dispatch_queue.empty() || !event_queue.empty()) at = earliest(at, now);
         return at;

@@ -98,6 +98,19 @@ int run(const Options& o) {
         pcap = std::make_unique<PcapTee>(tap, *o.pcap, wall_clock_offset());
         dev = pcap.get();
     }
+    // The faults sit between the stack and the capture: the pcap shows what crossed the TAP, as a
+    // capture on the kernel's side of a bad link would.
+    std::unique_ptr<FaultInjector> faults;
+    if (o.faults.rates.any()) {
+        FaultConfig fc = o.faults;
+        fc.seed = o.seed ? *o.seed : random_secret();
+        faults = std::make_unique<FaultInjector>(*dev, fc);
+        dev = faults.get();
+        fmt::print(stderr, "tapstack: faults on {} (seed {}): drop {}%, duplicate {}%, reorder {}%, corrupt {}%, delay {} ms ± {} ms\n",
+                   fc.direction == FaultDirection::Rx ? "receive" : fc.direction == FaultDirection::Tx ? "send" : "receive and send",
+                   fc.seed, fc.rates.drop * 100, fc.rates.duplicate * 100, fc.rates.reorder * 100, fc.rates.corrupt * 100,
+                   static_cast<double>(fc.rates.delay.count()) / 1000, static_cast<double>(fc.rates.jitter.count()) / 1000);
+    }
 
     StackConfig config;
     config.mac = o.mac;
@@ -164,6 +177,10 @@ int run(const Options& o) {
     }
     if (pcap) pcap->flush();
     print_stats(stack.stats());
+    if (faults) {
+        fmt::print(stderr, "tapstack: faults on receive: {}\n", describe(faults->rx_stats()));
+        fmt::print(stderr, "tapstack: faults on send: {}\n", describe(faults->tx_stats()));
+    }
     const TapStats& t = tap.stats();
     if (t.total_drops() > 0) {
         fmt::print(stderr, "tapstack: device {}: {} frames too large, {} not sent (queue full), {} send errors, {} receive errors\n",

@@ -26,6 +26,17 @@ Options:
   --log-level LEVEL       error, warn, info, debug (state changes), trace (drops) [info]
   --msl SECONDS           maximum segment lifetime; TIME-WAIT lasts 2*MSL         [30]
   --seed N                secret for initial sequence numbers (default: random; with --simulate: 1)
+
+A bad link on purpose (between the stack and the device; the pcap shows what crossed the TAP):
+  --drop P                lose P percent of the frames ("5" or "5%"; 0 to 100)    [0]
+  --duplicate P           deliver P percent twice                                 [0]
+  --reorder P             hold P percent back 1 ms, so that later frames overtake them [0]
+  --corrupt P             flip one bit (past the Ethernet header) in P percent    [0]
+  --delay MS[±J]          delay every frame MS milliseconds, plus or minus up to J (also "+-") [0]
+  --faults rx|tx|both     which way the faults apply                              [both]
+                          (--seed N also seeds the faults; without it they get a random seed,
+                          printed at start so that a run can be repeated)
+
   --simulate SCENARIO     no TAP, no root: run a conversation in this process, in virtual time, between
                           our HTTP server and a scripted browser on a second tapstack, print it like
                           --trace and write tapstack-SCENARIO.pcap. SCENARIO: article (the article's
@@ -39,6 +50,24 @@ SIGINT or SIGTERM closes the connections, completes the pcap file and exits with
 )";
 
 namespace {
+
+// "5", "5%", "0.5": a percentage from 0 to 100, returned as a probability.
+std::optional<double> parse_percent(std::string_view s) {
+    if (s.ends_with('%')) s.remove_suffix(1);
+    double v = 0;
+    if (s.empty() || s.front() == '-' || s.front() == '+') return std::nullopt;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || end != s.data() + s.size() || !(v >= 0 && v <= 100)) return std::nullopt;
+    return v / 100;
+}
+
+std::optional<Duration> parse_ms(std::string_view s) {
+    double v = 0;
+    if (s.empty() || s.front() == '-' || s.front() == '+') return std::nullopt;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || end != s.data() + s.size() || !(v >= 0 && v <= 60'000)) return std::nullopt;
+    return Duration{static_cast<int64_t>(v * 1000)};
+}
 
 template <typename T>
 std::optional<T> parse_uint(std::string_view s, T max) {
@@ -79,7 +108,8 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
         bool takes_value = arg == "--tap" || arg == "--ip" || arg == "--mac" || arg == "--gateway" ||
                            arg == "--http-root" || arg == "--port" || arg == "--pcap" || arg == "--keep-alive" ||
                            arg == "--trace-format" || arg == "--log-level" || arg == "--msl" || arg == "--seed" ||
-                           arg == "--simulate";
+                           arg == "--simulate" || arg == "--drop" || arg == "--duplicate" || arg == "--reorder" ||
+                           arg == "--corrupt" || arg == "--delay" || arg == "--faults";
         if (!takes_value) return ParseError{fmt::format("unknown option '{}' (see --help)", arg)};
         auto v = need_value();
         if (!v) return bad("needs a value");
@@ -131,6 +161,30 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
             auto s = parse_uint<uint32_t>(*v, 3600);
             if (!s) return bad(fmt::format("'{}' is not a number of seconds (0 to 3600)", *v));
             o.msl_seconds = *s;
+        } else if (arg == "--drop" || arg == "--duplicate" || arg == "--reorder" || arg == "--corrupt") {
+            auto p = parse_percent(*v);
+            if (!p) return bad(fmt::format("'{}' is not a percentage from 0 to 100 (like 5 or 5%)", *v));
+            FaultRates& r = o.faults.rates;
+            (arg == "--drop" ? r.drop : arg == "--duplicate" ? r.duplicate : arg == "--reorder" ? r.reorder : r.corrupt) = *p;
+        } else if (arg == "--delay") {
+            std::string_view base = *v, jitter;
+            for (std::string_view sep : {"±", "+-"}) {
+                if (auto at = v->find(sep); at != std::string_view::npos) {
+                    base = v->substr(0, at);
+                    jitter = v->substr(at + sep.size());
+                    break;
+                }
+            }
+            auto d = parse_ms(base);
+            auto j = jitter.empty() && base.size() == v->size() ? std::optional<Duration>{Duration{0}} : parse_ms(jitter);
+            if (!d || !j) return bad(fmt::format("'{}' is not MS or MS±JITTER in milliseconds (like 20 or 20±5)", *v));
+            o.faults.rates.delay = *d;
+            o.faults.rates.jitter = *j;
+        } else if (arg == "--faults") {
+            if (*v == "rx") o.faults.direction = FaultDirection::Rx;
+            else if (*v == "tx") o.faults.direction = FaultDirection::Tx;
+            else if (*v == "both") o.faults.direction = FaultDirection::Both;
+            else return bad(fmt::format("'{}' is not rx, tx or both", *v));
         } else if (arg == "--seed") {
             auto s = parse_uint<uint64_t>(*v, UINT64_MAX);
             if (!s) return bad(fmt::format("'{}' is not a non-negative integer", *v));

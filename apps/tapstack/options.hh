@@ -8,6 +8,7 @@
 #include <string>
 #include <variant>
 
+#include "netdev/fault_injector.hh"
 #include "stack/base/log.hh"
 #include "stack/wire/address.hh"
 
@@ -29,6 +30,7 @@ struct Options {
     log::Level log_level = log::Level::Info;
     uint32_t msl_seconds = 30;
     std::optional<uint64_t> seed;
+    FaultConfig faults;  // --drop, --duplicate, --reorder, --corrupt, --delay, --faults
     bool help = false;
     bool version = false;
 };
