@@ -40,6 +40,9 @@ if ((want_test)); then
   need apache2-utils command -v ab
   need procps command -v ps
   need gdb command -v gdb
+  need iptables bash -c 'command -v iptables || test -x /usr/sbin/iptables'
+  need ethtool bash -c 'command -v ethtool || test -x /usr/sbin/ethtool'
+  need python3 command -v python3
   need clang command -v clang++
   need libclang-rt-dev bash -c 'ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a'
 fi

@@ -275,7 +275,7 @@ private:
     Timer time_wait_timer_;
     Timer delayed_ack_timer_;
     Timer probe_timer_;                 // RFC 8985 §7 tail loss probe
-    bool probe_sent_ = false;           // one probe until the next new ACK
+    uint8_t probes_sent_ = 0;           // tail loss probes since the last new ACK (at most 2)
     Timer keepalive_timer_;
     bool keepalive_ = false;
     uint32_t keepalive_probes_ = 0;     // sent without an answer

@@ -157,16 +157,22 @@ bool TcpConnection::process_ack(const TcpSegment& seg, Instant now) {
         ack_pending_ = true;
         return false;
     }
+    uint32_t sacked_before = scoreboard_.bytes();
     update_scoreboard(seg);
+    bool sacks_more = scoreboard_.bytes() > sacked_before;
     if (snd_.una < seg.ack) {
         on_new_ack(seg.ack, &seg, now);
-    } else if (seg.ack == snd_.una && seg.payload.empty() && !seg.fin() &&
-               (static_cast<uint32_t>(seg.window) << snd_.shift) == snd_.wnd && snd_.max != snd_.una) {
-        on_duplicate_ack(now);  // RFC 5681 §2 duplicate ACK
+    } else if (seg.ack == snd_.una && snd_.max != snd_.una &&
+               (sacks_more || (seg.payload.empty() && !seg.fin() &&
+                               (static_cast<uint32_t>(seg.window) << snd_.shift) == snd_.wnd))) {
+        // A duplicate ACK: RFC 5681 §2's (same window, no data), or RFC 6675 §2's (it SACKs
+        // something new), which still counts when the peer's window moved as its reader read.
+        on_duplicate_ack(now);
     }
     scoreboard_.discard_below(snd_.una);
     maybe_enter_recovery(now);
     detect_lost_retransmission(now);
+    if (sacks_more) arm_tail_loss_probe(now);
     // RFC 9293: update the send window if the segment is newer than the last update.
     if (snd_.wl1 < seg.seq || (snd_.wl1 == seg.seq && snd_.wl2 <= seg.ack)) update_send_window(seg);
 
@@ -252,7 +258,7 @@ void TcpConnection::on_new_ack(SeqNum ack, const TcpSegment* seg, Instant now) {
         ts_rtt_mark_ = snd_.max;
     }
     backoff_count_ = 0;
-    probe_sent_ = false;
+    probes_sent_ = 0;
 
     // Congestion control: RFC 5681 §3.1, RFC 6582 §3.2 (NewReno), RFC 6675 (SACK).
     if (in_recovery_) {
@@ -312,7 +318,10 @@ void TcpConnection::detect_lost_retransmission(Instant now) {
     // by time, we do by order: once the peer SACKs data first sent after our last copy of the
     // segment at SND.UNA, that copy should have arrived before it; it was lost, so send it again.
     if (!in_recovery_ || !sack_ok_ || scoreboard_.empty() || !(snd_.una < high_rxt_)) return;
-    if (una_resent_at_max_ < scoreboard_.range(scoreboard_.count() - 1).right) retransmit_first_unacked(now);
+    if (una_resent_at_max_ < scoreboard_.range(scoreboard_.count() - 1).right) {
+        retransmit_first_unacked(now);
+        arm_tail_loss_probe(now);
+    }
 }
 
 void TcpConnection::enter_recovery(Instant now) {
@@ -326,6 +335,7 @@ void TcpConnection::enter_recovery(Instant now) {
     // With SACK the pipe counts what left the network; without, NewReno inflates the window by
     // the three segments the duplicate ACKs stand for.
     cwnd_ = sack_ok_ ? ssthresh_ : ssthresh_ + 3 * smss();
+    arm_tail_loss_probe(now);  // in recovery: watches the copy just sent
 }
 
 void TcpConnection::process_text(const TcpSegment& seg, Instant now) {

@@ -367,6 +367,9 @@ void TcpConnection::on_retransmit_timeout(Instant now) {
         return;
     }
     env_.loss_detected(*this, true);
+    TS_LOG(Debug, "{}: retransmission timeout #{} (RTO {} ms): snd.una={} in flight {} of which SACKed {}, cwnd {}, {}", tuple_,
+           backoff_count_, rto_.count() / 1000, snd_.una - iss_, flight_size(), scoreboard_.bytes(), cwnd_,
+           in_recovery_ ? "in recovery" : "not in recovery");
     // RFC 5681 §3.1 (5): after a timeout, ssthresh = max(FlightSize/2, 2*SMSS), cwnd = 1 SMSS.
     ssthresh_ = std::max(flight_size() / 2, 2 * smss());
     cwnd_ = smss();
@@ -394,28 +397,56 @@ void TcpConnection::send_persist_probe(Instant now) {
 
 void TcpConnection::arm_tail_loss_probe(Instant now) {
     // RFC 8985 §7.2: PTO = 2 SRTT (plus the peer's delayed-ACK time when one segment is out),
-    // at least 10 ms, and only if it comes before the retransmission timeout. A loss at the
+    // at least 2 ms (Linux waits at least 10 ms, a relic of its timer ticks: on a link with a
+    // 0.1 ms RTT that is a hundred round trips lost at every tail), and only if it comes before
+    // the retransmission timeout. A loss at the
     // tail of a flight brings no duplicate ACKs; the probe makes the peer report it (SACK).
-    bool eligible = srtt_ && !in_recovery_ && !probe_sent_ && snd_.una != snd_.max && !retransmission_pending() &&
-                    (state_ == TcpState::Established || state_ == TcpState::CloseWait);
+    // In recovery the same timer watches our retransmission of SND.UNA's segment: no progress
+    // within PTO means that copy was lost too (RACK's reordering timer, RFC 8985 §6.2, with PTO
+    // for the window), and it goes again without waiting for the 200 ms timeout.
+    bool eligible = srtt_ && snd_.una != snd_.max && !retransmission_pending() && (in_recovery_ || probes_sent_ < 2) &&
+                    can_send_data();
     if (!eligible) {
         probe_timer_.disarm();
         return;
     }
-    Duration pto = std::max<Duration>(2 * *srtt_, std::chrono::milliseconds{10});
-    if (flight_size() <= smss()) pto += std::chrono::milliseconds{200};  // RFC 8985 WCDelAckT
+    Duration pto = std::max<Duration>(2 * *srtt_, std::chrono::milliseconds{2});
+    if (!in_recovery_ && flight_size() <= smss()) pto += std::chrono::milliseconds{200};  // RFC 8985 WCDelAckT
+    // RFC 8985 sends one probe and then waits for the timeout; when the probe or its answer is
+    // lost too, that costs 200 ms. A second probe, after twice the time, makes it rarer.
+    if (!in_recovery_ && probes_sent_ == 1) pto *= 2;
+    // Once the peer has SACKed data sent after SND.UNA's segment, that segment needs only one
+    // RTT plus a quarter for reordering (RACK's reo_wnd, RFC 8985 §6.2) to be called lost.
+    if (sack_ok_ && !scoreboard_.empty()) pto = std::max<Duration>(*srtt_ + *srtt_ / 4, std::chrono::milliseconds{1});
     auto rto_at = retransmit_timer_.deadline();
     if (rto_at && now + pto >= *rto_at) probe_timer_.disarm();
     else probe_timer_.arm(now, pto);
 }
 
 void TcpConnection::send_tail_loss_probe(Instant now) {
-    // RFC 8985 §7.3: the last segment sent goes again (new data would do too, but the window
-    // that held it back still holds). The congestion window is not touched.
-    bool still_due = !in_recovery_ && snd_.una != snd_.max && !retransmission_pending() &&
-                     (state_ == TcpState::Established || state_ == TcpState::CloseWait);
+    bool still_due = snd_.una != snd_.max && !retransmission_pending() &&
+                     can_send_data();
     if (!still_due) return;
-    probe_sent_ = true;
+    TS_LOG(Debug, "{}: {} (snd.una={}, in flight {}, SACKed {})", tuple_,
+           in_recovery_ ? "no progress in recovery: SND.UNA's segment again" : "tail loss probe", snd_.una - iss_,
+           flight_size(), scoreboard_.bytes());
+    if (in_recovery_) {
+        retransmit_first_unacked(now);
+        arm_tail_loss_probe(now);
+        return;
+    }
+    if (sack_ok_ && !scoreboard_.empty()) {
+        // Data sent after SND.UNA's segment has arrived and a whole PTO passed without that
+        // segment: it is lost (RACK's rule, RFC 8985 §6.2, applied by order at this timer), even
+        // if too few segments came after it for three duplicate ACKs.
+        enter_recovery(now);
+        return;
+    }
+    // RFC 8985 §7.3 allows new data or the last segment sent; we resend the last segment: the
+    // peer answers it at once either way (it fills a hole, or it is a duplicate), where new data
+    // that arrives in order may wait for the peer's delayed ACK (40 ms on Linux). The congestion
+    // window is not touched.
+    ++probes_sent_;
     SeqNum end = seq_min(snd_.max, data_end());
     if (!(snd_.una < end)) {
         retransmit_first_unacked(now);  // only a FIN is outstanding

@@ -4,7 +4,8 @@
 source "$(dirname "$0")/lib.sh"
 trap 'rm -rf "$WORK"' EXIT
 need gdb
-[ -x "$TOP/build/debug/tapstack" ] || make -C "$TOP" debug >/dev/null || fail "make debug failed"
+# Always through make: a stale debug binary would put the breakpoint on the wrong line.
+make -C "$TOP" debug >/dev/null || fail "make debug failed"
 cd "$WORK"
 timeout 300 gdb -batch -x "$TOP/scripts/gdb/tapstack.gdb" -ex run --args "$TOP/build/debug/tapstack" --simulate article --no-pcap \
   >gdb.out 2>&1 || fail "gdb exited $?: $(tail -3 gdb.out)"

@@ -129,8 +129,35 @@ TEST(TcpLossDetection, TailLossProbeResendsTheLastSegmentBeforeTheTimeout) {
     t.expect_nothing();
     t.advance(1ms);  // PTO = 2 SRTT
     t.expect_sent(seg().ack_(1).seq_(2 + 1460).psh());
-    t.advance(100ms);
-    t.expect_nothing();  // one probe; then the retransmission timer
+    t.advance(39ms);
+    t.expect_nothing();
+    t.advance(1ms);  // no answer: a second probe after twice the time
+    t.expect_sent(seg().ack_(1).seq_(2 + 1460).psh());
+    t.advance(150ms);
+    t.expect_nothing();  // then only the retransmission timer
+}
+
+TEST(TcpLossDetection, AProbeAnsweredWithSackStartsRecovery) {
+    TcpScript t;
+    SocketId id = establish_with_sack(t);
+    t.stack.write(id, as_bytes("a"));
+    t.poll();
+    t.next_sent();
+    t.advance(10ms);
+    t.peer_sends(seg().ack_(2).seq_(1).win(2000).ts(5002, 0));  // SRTT 10 ms
+    std::string data(3 * seg_len, 'p');
+    t.stack.write(id, as_bytes(data));
+    t.poll();
+    for (int n = 0; n < 3; ++n) t.next_sent();
+    t.advance(20ms);
+    t.expect_sent(seg().ack_(1).seq_(2 + 2 * seg_len).psh());  // the probe: the last segment
+    // The peer holds only the last segment: the first two were lost. One SACK, no three
+    // duplicates; after RTT + RTT/4 (RACK) the first hole is called lost.
+    t.peer_sends(seg().ack_(2).seq_(1).win(2000).sacks({{2 + 2 * seg_len, 2 + 3 * seg_len}}).ts(5003, 0));
+    t.expect_nothing();
+    t.advance(12500us);
+    t.expect_sent(seg().ack_(1).seq_(2));
+    EXPECT_TRUE(t.stack.info(id)->in_recovery);
 }
 
 TEST(TcpSackRecovery, OnlyTheHolesAreResent) {

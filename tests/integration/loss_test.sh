@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Loss that tapstack makes itself (--drop, both directions): Linux curl downloads a 20 MiB file
+# while 5 % of the frames each way are lost, then a 1 MiB file at 20 % (20 MiB at 20 % each way
+# takes Linux's own retransmission timers, backing off, minutes). sha256 equal, times reported.
+# The capture of the 5 % run must hold no frame with a bad checksum, and every retransmission
+# tshark sees from us must be one we made (tshark's count <= our counter).
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+need curl
+need sha256sum coreutils
+need tshark
+setup
+mkdir "$WORK/root"
+head -c $((20 * 1024 * 1024)) /dev/urandom >"$WORK/root/big.bin"
+head -c $((1024 * 1024)) /dev/urandom >"$WORK/root/small.bin"
+
+# download FILE LIMIT: prints "seconds"; fails on a bad status, a timeout or a sha256 mismatch.
+download() {
+  local file=$1 limit=$2 code secs want got
+  ns_exec timeout "$limit" curl -sS -o "$WORK/out" -w '%{http_code} %{time_total}\n' "http://10.0.0.2/$file" \
+    >"$WORK/result" 2>"$WORK/curl.log" || fail "$file: curl failed or took over $limit s: $(cat "$WORK/curl.log") ($(stat -c %s "$WORK/out" 2>/dev/null || echo 0) bytes arrived)"
+  read -r code secs <"$WORK/result"
+  [ "$code" = 200 ] || fail "$file: HTTP $code"
+  want=$(sha256sum <"$WORK/root/$file")
+  got=$(sha256sum <"$WORK/out")
+  [ "$want" = "$got" ] || fail "$file: sha256 differs ($(stat -c %s "$WORK/out") bytes arrived)"
+  echo "$secs"
+}
+
+start --http-root "$WORK/root" --pcap "$WORK/loss5.pcap" --drop 5 --seed 5
+t5=$(download big.bin 120) || exit 1
+stop
+grep -q 'faults on send: .* [1-9][0-9]* dropped' "$WORK/tapstack.err" || fail "the injector dropped nothing on send: $(grep faults "$WORK/tapstack.err")"
+grep -q 'faults on receive: .* [1-9][0-9]* dropped' "$WORK/tapstack.err" || fail "the injector dropped nothing on receive"
+ours=$(sed -n 's/.*retransmissions \([0-9]*\) .*/\1/p' "$WORK/tapstack.err" | head -n 1)
+[ -n "$ours" ] && [ "$ours" -gt 0 ] || fail "no retransmissions counted at 5 % loss"
+
+# The capture (what crossed the TAP): every checksum good, and no retransmission flagged from
+# our side that we did not make.
+bad=$(ts -r "$WORK/loss5.pcap" -Y 'ip.checksum.status == "Bad" || tcp.checksum.status == "Bad"' -T fields -e frame.number | wc -l)
+[ "$bad" = 0 ] || fail "$bad frames with a bad checksum in the capture"
+flagged=$(ts -r "$WORK/loss5.pcap" -Y 'ip.src == 10.0.0.2 && (tcp.analysis.retransmission || tcp.analysis.fast_retransmission)' -T fields -e frame.number | wc -l)
+tshark_stderr_clean || fail "tshark complained: $(head -n 3 "$WORK/tshark.stderr")"
+[ "$flagged" -le "$ours" ] || fail "tshark flags $flagged retransmissions from us, we made $ours"
+
+start --http-root "$WORK/root" --no-pcap --drop 20 --seed 20
+t20=$(download small.bin 120) || exit 1
+stop
+pass "20 MiB at 5 % loss each way in ${t5} s ($ours retransmissions, tshark sees $flagged of them, checksums good); 1 MiB at 20 % each way in ${t20} s; sha256 equal"
