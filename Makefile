@@ -40,7 +40,7 @@ APP_OBJS := $(APP_SRCS:%.cc=$(BUILD)/obj/%.o)
 TEST_OBJS := $(TEST_SRCS:%.cc=$(BUILD)/obj/%.o)
 DEPS := $(LIB_OBJS:.o=.d) $(APP_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
 
-.PHONY: all help deps deps-test debug asan unit test e2e demo lint format clean compile_commands fuzz
+.PHONY: all help deps deps-test debug asan unit test e2e demo lint format clean compile_commands fuzz golden
 
 all: build/tapstack
 
@@ -48,6 +48,7 @@ help:
 	@echo "make                build/tapstack (release)"
 	@echo "make test           unit tests under ASan+UBSan, then (as root) the namespace integration tests"
 	@echo "make unit           unit tests only (no root needed)"
+	@echo "make unit-GROUP     one group of them: $(UNIT_GROUPS)"
 	@echo "make e2e            integration tests only (root; runs in its own network namespace)"
 	@echo "sudo make demo      curl against tapstack in a namespace, annotated like the article"
 	@echo "make debug|asan     build/debug/tapstack or build/asan/tapstack"
@@ -94,6 +95,13 @@ asan:
 unit:
 	$(MAKE) MODE=asan build/asan/unit_tests
 	ASAN_OPTIONS=detect_leaks=1 scripts/run_unit.sh build/asan/unit_tests $(if $(GTEST_FILTER),--gtest_filter='$(GTEST_FILTER)')
+
+# One group of unit tests: make unit-tcp, unit-wire, ... (the directories under tests/unit/;
+# scripts/test_group.sh turns a group into a GoogleTest filter). For assignments: docs/teaching.md.
+UNIT_GROUPS := $(notdir $(patsubst %/,%,$(wildcard tests/unit/*/)))
+unit-%:
+	@scripts/test_group.sh $* >/dev/null
+	$(MAKE) unit GTEST_FILTER="$$(scripts/test_group.sh $*)"
 
 test: unit
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) e2e; else \

@@ -59,6 +59,16 @@ report "no ntohs/htons/ntohl/htonl in stack/" \
 report "stack/ includes nothing from netdev/ but netdev/net_dev.hh, and nothing from apps/" \
   "$(code_grep '^[ \t]*#[ \t]*include[ \t]*[<"](\.\./)*(netdev|apps)/' "${stack_files[@]}" | grep -vE '#[ \t]*include[ \t]*[<"]netdev/net_dev\.hh[">]')"
 
+# 6. The docs name functions that exist (docs/article-in-code.md): a renamed or deleted function
+# must take its reference with it. The checker first shows that it catches a bad reference.
+if ! scripts/check_doc_refs.sh --self-test >/dev/null || ! doc_refs=$(scripts/check_doc_refs.sh 2>&1); then
+  echo "lint: FAIL: every code reference in docs/ names an existing file and function"
+  echo "${doc_refs:-the self-test of the checker failed}" | sed 's/^/    /'
+  failed=$((failed + 1))
+else
+  echo "lint: ok:   $doc_refs"
+fi
+
 if ((failed)); then
   echo "lint: $failed rule(s) broken"
   exit 1

@@ -43,5 +43,10 @@ else
   ((status != 0)) || status=1
 fi
 ((${skipped:-0} > 0)) && echo "unit: $skipped skipped"
+if ((passed + failed == 0)); then
+  echo "unit: no test ran (a filter that matches nothing?)"
+  failed=1
+  status=1
+fi
 echo "unit: $passed passed, $failed failed"
 exit "$status"
