@@ -54,6 +54,7 @@ help:
 	@echo "make debug|asan     build/debug/tapstack or build/asan/tapstack"
 	@echo "make fuzz           each libFuzzer target for FUZZ_SECONDS (default 60) under ASan+UBSan"
 	@echo "make lint           the code's promises, checked by grep"
+	@echo "make golden         rewrite the golden traces of --simulate (tests/data/golden/)"
 	@echo "make clean          remove build/"
 
 # Installs what is missing (Debian packages) or says what to run when not root.
@@ -132,6 +133,10 @@ fuzz: $(FUZZ_TARGETS)
 	    > build/fuzz/$$name.log 2>&1 || { tail -40 build/fuzz/$$name.log; exit 1; }; \
 	  grep -E "stat::number_of_executed_units" build/fuzz/$$name.log; \
 	done
+
+# Rewrites the golden traces in tests/data/golden/ (checked by the simulate integration test).
+golden: build/tapstack
+	scripts/golden.sh update
 
 lint:
 	@scripts/lint.sh

@@ -26,4 +26,5 @@ cp tapstack-article.pcap first.pcap
 cmp -s first.pcap tapstack-article.pcap || fail "two runs with the same seed gave different pcaps"
 "$TOP/build/tapstack" --simulate article --trace-format json >json 2>/dev/null || fail "json run failed"
 grep -q '"http":"GET / HTTP/1.1"' json || fail "no JSON line with the request"
-pass "the article's numbers exactly, deterministic pcap, client-first and lost-segment complete"
+"$TOP/scripts/golden.sh" check >golden.diff 2>&1 || fail "the trace differs from tests/data/golden: $(head -n 20 golden.diff | tr '\n' '|')"
+pass "golden traces equal; the article's numbers exactly, deterministic pcap, client-first and lost-segment complete"
