@@ -112,6 +112,16 @@ TapDev::TapDev(std::string name, std::string clone_device) : name_(std::move(nam
     oversize_.resize(largest_tap_frame);
 }
 
+bool TapDev::running() const {
+    int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return true;  // cannot tell: assume it is
+    ifreq request{};
+    std::memcpy(request.ifr_name, name_.data(), name_.size());
+    bool up = ::ioctl(s, SIOCGIFFLAGS, &request) != 0 || (request.ifr_flags & IFF_RUNNING) != 0;
+    ::close(s);
+    return up;
+}
+
 TapDev::~TapDev() {
     if (fd_ >= 0) ::close(fd_);
 }

@@ -45,6 +45,10 @@ public:
     // removes it again when the fd closes, and nobody has brought it up or given it an address.
     bool created() const { return created_; }
     const TapStats& stats() const { return stats_; }
+    // The kernel's side is up and running (IFF_RUNNING). Attaching turns the carrier on, but the
+    // kernel takes the link up a little later (its link watch runs up to a second behind), and
+    // until then it drops what it would send us: an ARP reply, a SYN/ACK.
+    bool running() const;
 
 private:
     int fd_ = -1;

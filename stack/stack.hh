@@ -66,6 +66,8 @@ public:
 
     // --- sockets ---
     Result<SocketId, ListenError> listen(uint16_t port, SocketHandler& handler);
+    // Active open. Its timers start at the time of the last poll(): poll once before the first
+    // connect of a program.
     Result<SocketId, ConnectError> connect(Ipv4Address dst, uint16_t port, SocketHandler& handler);
     size_t read(SocketId, MutBytes);      // bytes copied; 0 when nothing is buffered
     size_t write(SocketId, Bytes);        // bytes accepted into the send buffer

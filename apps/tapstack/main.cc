@@ -1,16 +1,11 @@
 // SPDX-License-Identifier: MIT
 // The tapstack program: wires a TAP device, the pcap tee, the stack and the HTTP server together
-// and runs the single-threaded event loop. This is the only place that reads the clock and
-// sleeps: each turn reads the monotonic clock, polls the stack and the server, then waits in
-// ppoll() on the device until the next deadline or a signal.
+// and runs the single-threaded event loop (`tapstack get` is apps/tapstack/get.cc, the offline
+// tools annotate.cc and simulate.cc). Each turn reads the monotonic clock, polls the stack and
+// the server, then waits in ppoll() on the device until the next deadline or a signal; the
+// clock, the signals and the device chain are apps/tapstack/host.cc.
 #include <fmt/core.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/random.h>
-#include <time.h>
 
-#include <cerrno>
-#include <csignal>
 #include <cstring>
 #include <memory>
 #include <string_view>
@@ -18,107 +13,28 @@
 
 #include "apps/http/http_server.hh"
 #include "apps/tapstack/annotate.hh"
+#include "apps/tapstack/get.hh"
+#include "apps/tapstack/host.hh"
 #include "apps/tapstack/options.hh"
 #include "apps/tapstack/simulate.hh"
-#include "netdev/pcap_tee.hh"
-#include "netdev/tap_dev.hh"
 #include "stack/stack.hh"
 #include "stack/trace/conversation_tracer.hh"
 
 namespace tapstack {
 namespace {
 
-volatile std::sig_atomic_t g_stop_signal = 0;
-void on_stop_signal(int sig) { g_stop_signal = sig; }
-
-Instant monotonic_now() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return Instant::from_us(int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000);
-}
-
-// realtime - monotonic: added to Instants so that pcap timestamps are wall-clock times.
-Duration wall_clock_offset() {
-    timespec mono{}, real{};
-    clock_gettime(CLOCK_MONOTONIC, &mono);
-    clock_gettime(CLOCK_REALTIME, &real);
-    int64_t us = (int64_t{real.tv_sec} - mono.tv_sec) * 1'000'000 + (real.tv_nsec - mono.tv_nsec) / 1000;
-    return Duration{us};
-}
-
-uint64_t random_secret() {
-    uint64_t v = 0;
-    if (getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v)) {
-        throw std::system_error(errno, std::generic_category(), "getrandom");
-    }
-    return v;
-}
-
-void print_stats(const StackStats& s) {
-    fmt::print(stderr,
-               "tapstack: frames received {} sent {}; TCP segments received {} sent {}, retransmissions {} "
-               "(timeouts {}, fast recoveries {}), resets sent {}; connections opened {} closed {}; ARP requests {} "
-               "replies {}; ICMP echo replies {}\n",
-               s.frames_received, s.frames_sent, s.tcp_segments_received, s.tcp_segments_sent, s.tcp_retransmissions,
-               s.tcp_timeouts, s.tcp_fast_recoveries, s.tcp_resets_sent, s.tcp_connections_opened, s.tcp_connections_closed, s.arp_requests_sent,
-               s.arp_replies_sent, s.icmp_echo_replies);
-    std::string drops;
-    for (size_t i = 0; i < s.dropped.size(); ++i) {
-        if (s.dropped[i] == 0) continue;
-        drops += fmt::format(" {}={}", to_string(static_cast<DropReason>(i)), s.dropped[i]);
-    }
-    fmt::print(stderr, "tapstack: dropped {}{}\n", s.total_drops(), drops);
-}
-
 int run(const Options& o) {
     log::set_level(o.log_level);
-
-    // Block the stop signals except inside ppoll(), so a signal can never slip in between the
-    // check of g_stop_signal and the wait.
-    sigset_t block{}, wait_mask{};
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigprocmask(SIG_BLOCK, &block, &wait_mask);
-    sigdelset(&wait_mask, SIGINT);
-    sigdelset(&wait_mask, SIGTERM);
-    struct sigaction sa{};
-    sa.sa_handler = on_stop_signal;
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-
-    TapDev tap(o.tap);
-    if (tap.created()) {
-        fmt::print(stderr, "tapstack: created {}, which has no address and is down: the kernel cannot reach us through it "
-                           "(sudo ./scripts/setup_tap.sh makes a usable one)\n", tap.name());
-    }
-    std::unique_ptr<PcapTee> pcap;
-    NetDev* dev = &tap;
-    if (o.pcap) {
-        pcap = std::make_unique<PcapTee>(tap, *o.pcap, wall_clock_offset());
-        dev = pcap.get();
-    }
-    // The faults sit between the stack and the capture: the pcap shows what crossed the TAP, as a
-    // capture on the kernel's side of a bad link would.
-    std::unique_ptr<FaultInjector> faults;
-    if (o.faults.rates.any()) {
-        FaultConfig fc = o.faults;
-        fc.seed = o.seed ? *o.seed : random_secret();
-        faults = std::make_unique<FaultInjector>(*dev, fc);
-        dev = faults.get();
-        fmt::print(stderr, "tapstack: faults on {} (seed {}): drop {}%, duplicate {}%, reorder {}%, corrupt {}%, delay {} ms ± {} ms\n",
-                   fc.direction == FaultDirection::Rx ? "receive" : fc.direction == FaultDirection::Tx ? "send" : "receive and send",
-                   fc.seed, fc.rates.drop * 100, fc.rates.duplicate * 100, fc.rates.reorder * 100, fc.rates.corrupt * 100,
-                   static_cast<double>(fc.rates.delay.count()) / 1000, static_cast<double>(fc.rates.jitter.count()) / 1000);
-    }
-
+    StopSignals signals;
+    uint64_t secret = o.seed ? *o.seed : random_secret();
+    DeviceChain devices(o, o.seed ? *o.seed : random_secret());  // (the fault seed is printed)
     StackConfig config;
     config.mac = o.mac;
     config.ip = o.ip;
     config.gateway = o.gateway;
-    config.isn_secret = o.seed ? *o.seed : random_secret();
+    config.isn_secret = secret;
     config.msl = std::chrono::seconds{o.msl_seconds};
-    Stack stack(config, *dev);
+    Stack stack(config, devices.stack_device());
 
     std::unique_ptr<ConversationTracer> tracer;
     if (o.trace) {
@@ -145,48 +61,29 @@ int run(const Options& o) {
     fmt::print(stderr, "tapstack: listening on {}:{} ({}, MAC {}), {}\n", o.ip.address, o.port, o.tap, o.mac,
                o.pcap ? fmt::format("pcap {}", *o.pcap) : std::string{"no pcap"});
 
-    pollfd pfd{dev->wait_fd(), POLLIN, 0};
     std::optional<Instant> shutdown_deadline;
     for (;;) {
         Instant now = monotonic_now();
-        if (g_stop_signal && !shutdown_deadline) {
-            fmt::print(stderr, "tapstack: {} received, closing connections\n", strsignal(g_stop_signal));
+        if (signals.received() && !shutdown_deadline) {
+            fmt::print(stderr, "tapstack: {} received, closing connections\n", strsignal(signals.received()));
             server.stop();
             stack.close_all();
             shutdown_deadline = now + std::chrono::seconds{1};  // time for FINs to be acknowledged
         }
         stack.poll(now);
         server.poll(now);
-        if (pcap) pcap->flush();
+        devices.flush();
         if (tracer) std::fflush(stdout);
         if (shutdown_deadline && (now >= *shutdown_deadline || stack.connection_count() == 0)) break;
 
         std::optional<Instant> wake = earliest(stack.poll_at(), server.poll_at());
         if (shutdown_deadline) wake = earliest(wake, *shutdown_deadline);
-        timespec timeout{};
-        timespec* timeout_ptr = nullptr;  // no deadline: wait for a frame or a signal
-        if (wake) {
-            int64_t us = std::max<int64_t>(0, (*wake - monotonic_now()).count());
-            timeout.tv_sec = us / 1'000'000;
-            timeout.tv_nsec = (us % 1'000'000) * 1000;
-            timeout_ptr = &timeout;
-        }
-        if (ppoll(&pfd, 1, timeout_ptr, &wait_mask) < 0 && errno != EINTR) {
-            throw std::system_error(errno, std::generic_category(), "ppoll");
-        }
+        wait_for(devices.stack_device(), wake, signals);
     }
-    if (pcap) pcap->flush();
+    devices.flush();
     print_stats(stack.stats());
-    if (faults) {
-        fmt::print(stderr, "tapstack: faults on receive: {}\n", describe(faults->rx_stats()));
-        fmt::print(stderr, "tapstack: faults on send: {}\n", describe(faults->tx_stats()));
-    }
-    const TapStats& t = tap.stats();
-    if (t.total_drops() > 0) {
-        fmt::print(stderr, "tapstack: device {}: {} frames too large, {} not sent (queue full), {} send errors, {} receive errors\n",
-                   tap.name(), t.oversized_dropped, t.send_dropped, t.send_errors, t.receive_errors);
-    }
-    if (pcap && pcap->write_failed()) {
+    devices.print_stats();
+    if (devices.capture_failed()) {
         fmt::print(stderr, "tapstack: writing {} failed (disk full?): the capture is incomplete\n", *o.pcap);
         return 1;
     }
@@ -215,6 +112,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     try {
+        if (o.get) return run_get(o);
         if (o.simulate) {
             Options sim = o;
             if (!sim.pcap_given) sim.pcap = "tapstack-" + *sim.simulate + ".pcap";

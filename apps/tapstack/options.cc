@@ -7,9 +7,14 @@
 namespace tapstack {
 
 const char* const usage_text = R"(Usage: tapstack [OPTIONS]
+       tapstack get [OPTIONS] http://A.B.C.D[:PORT][/PATH] [-o FILE] [--timeout SECONDS]
        tapstack annotate FILE.pcap [--format text|json] [--check-article [--expect server-first|client-first|any]] [--port N]
 
 A user-space TCP/IP stack on a Linux TAP device, serving HTTP. Every frame goes into a pcap file.
+`tapstack get` makes the same stack the client instead: it fetches the URL (ARP, the handshake,
+GET, the response, the close) and writes the body to standard output or FILE; the status line
+and a summary go to standard error. Exit status 0 for a 2xx answer, 1 for anything else (another
+status, refused, reset, timed out after --timeout SECONDS [10]). The URL's host is an IPv4 address.
 
 Options:
   --tap NAME              TAP device to attach to (created when run as root)     [tap0]
@@ -82,8 +87,18 @@ std::optional<T> parse_uint(std::string_view s, T max) {
 
 std::variant<Options, ParseError> parse_options(int argc, char** argv) {
     Options o;
-    for (int i = 1; i < argc; ++i) {
+    int first = 1;
+    if (argc >= 2 && std::string_view{argv[1]} == "get") {
+        o.get = true;
+        first = 2;
+    }
+    for (int i = first; i < argc; ++i) {
         std::string_view arg = argv[i];
+        if (o.get && !arg.starts_with("-")) {
+            if (o.url) return ParseError{fmt::format("get: one URL only ('{}' is a second one)", arg)};
+            o.url = std::string{arg};
+            continue;
+        }
         std::string_view value;
         bool has_inline_value = false;
         if (arg.starts_with("--")) {
@@ -109,7 +124,8 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
                            arg == "--http-root" || arg == "--port" || arg == "--pcap" || arg == "--keep-alive" ||
                            arg == "--trace-format" || arg == "--log-level" || arg == "--msl" || arg == "--seed" ||
                            arg == "--simulate" || arg == "--drop" || arg == "--duplicate" || arg == "--reorder" ||
-                           arg == "--corrupt" || arg == "--delay" || arg == "--faults";
+                           arg == "--corrupt" || arg == "--delay" || arg == "--faults" ||
+                           (o.get && (arg == "-o" || arg == "--output" || arg == "--timeout"));
         if (!takes_value) return ParseError{fmt::format("unknown option '{}' (see --help)", arg)};
         auto v = need_value();
         if (!v) return bad("needs a value");
@@ -185,6 +201,13 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
             else if (*v == "tx") o.faults.direction = FaultDirection::Tx;
             else if (*v == "both") o.faults.direction = FaultDirection::Both;
             else return bad(fmt::format("'{}' is not rx, tx or both", *v));
+        } else if (arg == "-o" || arg == "--output") {
+            if (v->empty()) return bad("needs a file name");
+            o.output = std::string{*v};
+        } else if (arg == "--timeout") {
+            auto s = parse_uint<uint32_t>(*v, 3600);
+            if (!s || *s == 0) return bad(fmt::format("'{}' is not a number of seconds (1 to 3600)", *v));
+            o.timeout_seconds = *s;
         } else if (arg == "--seed") {
             auto s = parse_uint<uint64_t>(*v, UINT64_MAX);
             if (!s) return bad(fmt::format("'{}' is not a non-negative integer", *v));
@@ -192,6 +215,8 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
         }
     }
     if (o.gateway && !o.ip.contains(*o.gateway)) return ParseError{"--gateway: must be inside the --ip prefix"};
+    if (o.get && !o.url && !o.help) return ParseError{"get: which URL? (tapstack get http://10.0.0.1/)"};
+    if (o.get && o.simulate) return ParseError{"get: --simulate is for the server"};
     return o;
 }
 

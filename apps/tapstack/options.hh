@@ -31,6 +31,11 @@ struct Options {
     uint32_t msl_seconds = 30;
     std::optional<uint64_t> seed;
     FaultConfig faults;  // --drop, --duplicate, --reorder, --corrupt, --delay, --faults
+    // tapstack get URL: our stack as the HTTP client.
+    bool get = false;
+    std::optional<std::string> url;
+    std::optional<std::string> output;  // -o FILE (default: standard output)
+    uint32_t timeout_seconds = 10;
     bool help = false;
     bool version = false;
 };
