@@ -16,6 +16,7 @@
 #include "apps/tapstack/get.hh"
 #include "apps/tapstack/host.hh"
 #include "apps/tapstack/options.hh"
+#include "apps/tapstack/replay.hh"
 #include "apps/tapstack/simulate.hh"
 #include "stack/stack.hh"
 #include "stack/trace/conversation_tracer.hh"
@@ -113,6 +114,7 @@ int main(int argc, char** argv) {
     }
     try {
         if (o.get) return run_get(o);
+        if (o.replay) return run_replay(o);
         if (o.simulate) {
             Options sim = o;
             if (!sim.pcap_given) sim.pcap = "tapstack-" + *sim.simulate + ".pcap";

@@ -31,6 +31,10 @@ Options:
   --log-level LEVEL       error, warn, info, debug (state changes), trace (drops) [info]
   --msl SECONDS           maximum segment lifetime; TIME-WAIT lasts 2*MSL         [30]
   --seed N                secret for initial sequence numbers (default: random; with --simulate: 1)
+  --replay FILE           no TAP, no root: feed the client's side of the first TCP conversation in FILE
+                          (a pcap of ours or tcpdump's; --port N picks the conversation by server port)
+                          to our stack in virtual time, as the recorded server, and print our answers
+                          beside the recorded ones. Exit 0 when they match, 1 when they differ.
 
 A bad link on purpose (between the stack and the device; the pcap shows what crossed the TAP):
   --drop P                lose P percent of the frames ("5" or "5%"; 0 to 100)    [0]
@@ -123,7 +127,7 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
         bool takes_value = arg == "--tap" || arg == "--ip" || arg == "--mac" || arg == "--gateway" ||
                            arg == "--http-root" || arg == "--port" || arg == "--pcap" || arg == "--keep-alive" ||
                            arg == "--trace-format" || arg == "--log-level" || arg == "--msl" || arg == "--seed" ||
-                           arg == "--simulate" || arg == "--drop" || arg == "--duplicate" || arg == "--reorder" ||
+                           arg == "--simulate" || arg == "--replay" || arg == "--drop" || arg == "--duplicate" || arg == "--reorder" ||
                            arg == "--corrupt" || arg == "--delay" || arg == "--faults" ||
                            (o.get && (arg == "-o" || arg == "--output" || arg == "--timeout"));
         if (!takes_value) return ParseError{fmt::format("unknown option '{}' (see --help)", arg)};
@@ -152,6 +156,7 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
             auto p = parse_uint<uint16_t>(*v, 65535);
             if (!p || *p == 0) return bad(fmt::format("'{}' is not a port from 1 to 65535", *v));
             o.port = *p;
+            o.port_given = true;
         } else if (arg == "--pcap") {
             if (v->empty()) return bad("needs a file name");
             o.pcap = std::string{*v};
@@ -160,6 +165,9 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
             if (*v != "article" && *v != "client-first" && *v != "lost-segment")
                 return bad(fmt::format("'{}' is not article, client-first or lost-segment", *v));
             o.simulate = std::string{*v};
+        } else if (arg == "--replay") {
+            if (v->empty()) return bad("needs a capture file");
+            o.replay = std::string{*v};
         } else if (arg == "--keep-alive") {
             auto s = parse_uint<uint32_t>(*v, 86400);
             if (!s) return bad(fmt::format("'{}' is not a number of seconds (0 to 86400)", *v));
@@ -216,7 +224,8 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
     }
     if (o.gateway && !o.ip.contains(*o.gateway)) return ParseError{"--gateway: must be inside the --ip prefix"};
     if (o.get && !o.url && !o.help) return ParseError{"get: which URL? (tapstack get http://10.0.0.1/)"};
-    if (o.get && o.simulate) return ParseError{"get: --simulate is for the server"};
+    if (o.get && (o.simulate || o.replay)) return ParseError{"get: --simulate and --replay are for the server"};
+    if (o.simulate && o.replay) return ParseError{"--replay: one of --simulate and --replay"};
     return o;
 }
 

@@ -24,6 +24,8 @@ struct Options {
     std::optional<std::string> pcap = "tapstack.pcap";  // nullopt: --no-pcap
     bool pcap_given = false;                            // --pcap or --no-pcap was on the command line
     std::optional<std::string> simulate;                // --simulate SCENARIO
+    std::optional<std::string> replay;                  // --replay FILE
+    bool port_given = false;                            // --port was on the command line
     uint32_t keep_alive_seconds = 0;
     bool trace = false;
     bool trace_json = false;

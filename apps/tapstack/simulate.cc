@@ -127,14 +127,6 @@ std::string page_for_response_size(HttpConfig config, const std::string& request
     return page;
 }
 
-uint32_t isn_from(uint64_t seed, uint64_t which) {
-    // SplitMix64: a fixed, well-spread number per seed, so captures are the same on every run.
-    uint64_t z = seed * 2 + which + 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return static_cast<uint32_t>(z ^ (z >> 31));
-}
-
 bool is_response_segment(const std::vector<uint8_t>& frame) {
     // Ethernet (14) + IPv4 (20, we send no IP options) + TCP (its data offset: timestamps
     // follow the SYN): "HTTP/1.1 2..."
@@ -145,6 +137,14 @@ bool is_response_segment(const std::vector<uint8_t>& frame) {
 }
 
 }  // namespace
+
+uint32_t isn_from(uint64_t seed, uint64_t which) {
+    // SplitMix64: a fixed, well-spread number per seed, so captures are the same on every run.
+    uint64_t z = seed * 2 + which + 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return static_cast<uint32_t>(z ^ (z >> 31));
+}
 
 int run_simulate(const Options& o) {
     const std::string& scenario = *o.simulate;

@@ -16,4 +16,7 @@ inline constexpr std::string_view simulate_scenarios = "article, client-first, l
 // Runs the scenario named in o.simulate; returns the exit status (0: the conversation completed).
 int run_simulate(const Options& o);
 
+// A fixed, well-spread 32-bit number per seed (SplitMix64): deterministic ISNs for simulations.
+uint32_t isn_from(uint64_t seed, uint64_t which);
+
 }  // namespace tapstack
