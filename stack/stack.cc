@@ -6,6 +6,8 @@
 // Socket events are collected while processing and delivered at the end of poll().
 #include "stack/stack.hh"
 
+#include "stack/ip/ipv4_reassembly.hh"
+
 #include <algorithm>
 #include <cassert>
 #include <deque>
@@ -38,6 +40,7 @@ struct Stack::Impl final : TcpEnvironment {
     Impl(const StackConfig& c, NetDev& d) : config(c), dev(d) {
         rx_buffer.resize(65536);
         tx_buffer.resize(65536);
+        fragment_buffer.resize(ethernet_field::header_len + std::max<size_t>(d.mtu(), 68));
         settings.receive_buffer = c.receive_buffer;
         settings.send_buffer = c.send_buffer;
         settings.time_wait = 2 * c.msl;
@@ -63,6 +66,8 @@ struct Stack::Impl final : TcpEnvironment {
     ConnectionObserver* observer = nullptr;
     std::vector<uint8_t> rx_buffer;
     std::vector<uint8_t> tx_buffer;
+    std::vector<uint8_t> fragment_buffer;  // one outgoing fragment at a time
+    Ipv4Reassembly reassembly;
     ArpCache arp;
     uint16_t ip_ident = 0;
     uint16_t next_ephemeral_port = 49152;
@@ -212,16 +217,38 @@ struct Stack::Impl final : TcpEnvironment {
             drop(DropReason::ArpUnresolved);
             return;
         }
-        auto mac = arp.lookup(*hop, now);
+        if (Ipv4Header::len + payload_len <= dev.mtu()) return route_frame(frame, *hop);
+        // RFC 791 §3.2 fragmentation, for what we build larger than the link's MTU (only an echo
+        // reply to a large ping can be: TCP keeps its segments within the MSS). Every piece but
+        // the last carries a multiple of 8 bytes.
+        size_t piece = (dev.mtu() - Ipv4Header::len) & ~size_t{7};
+        Bytes payload = frame.subspan(ethernet_field::header_len + Ipv4Header::len, payload_len);
+        for (size_t offset = 0; offset < payload_len; offset += piece) {
+            size_t n = std::min(piece, payload_len - offset);
+            MutBytes f{fragment_buffer.data(), ethernet_field::header_len + Ipv4Header::len + n};
+            Ipv4Header part = ip;
+            part.payload_len = static_cast<uint16_t>(n);
+            part.dont_fragment = false;
+            part.more_fragments = offset + n < payload_len;
+            part.fragment_offset = static_cast<uint16_t>(offset);
+            part.emit(f.subspan(ethernet_field::header_len));
+            std::copy_n(payload.begin() + static_cast<std::ptrdiff_t>(offset), n, f.begin() + ethernet_field::header_len + Ipv4Header::len);
+            route_frame(f, *hop);
+        }
+    }
+
+    // Sends a frame whose IPv4 part is complete to `hop`'s MAC, or queues it for ARP.
+    void route_frame(MutBytes frame, Ipv4Address hop) {
+        auto mac = arp.lookup(hop, now);
         emit_ethernet_header(frame, mac.value_or(MacAddress{}), config.mac, EtherType::Ipv4);
         if (mac) {
             transmit_frame(frame);
-            if (arp.should_refresh(*hop, now)) send_arp_request(*hop);
+            if (arp.should_refresh(hop, now)) send_arp_request(hop);
             return;
         }
         // Queued with the destination MAC still unknown: handle_arp() fills it in.
-        switch (arp.enqueue(*hop, std::vector<uint8_t>(frame.begin(), frame.end()), now)) {
-        case ArpCache::QueueResult::SendRequest: send_arp_request(*hop); break;
+        switch (arp.enqueue(hop, std::vector<uint8_t>(frame.begin(), frame.end()), now)) {
+        case ArpCache::QueueResult::SendRequest: send_arp_request(hop); break;
         case ArpCache::QueueResult::Queued: break;
         case ArpCache::QueueResult::QueueFull:
         case ArpCache::QueueResult::CacheFull: drop(DropReason::ArpQueueFull); break;
@@ -323,11 +350,23 @@ struct Stack::Impl final : TcpEnvironment {
         if (src.is_zero() || src.is_broadcast() || src.is_multicast() || src == config.ip.address ||
             src == config.ip.subnet_broadcast())
             return drop(DropReason::Ipv4BadSource);
-        // TODO(fragments): reassembly with bounded memory lands with the hostile-input work.
-        if (ip->is_fragment()) return drop(DropReason::Ipv4Fragment);
-        switch (ip->protocol()) {
-        case static_cast<uint8_t>(IpProtocol::Icmp): return handle_icmp(*ip);
-        case static_cast<uint8_t>(IpProtocol::Tcp): return handle_tcp(*ip);
+        if (ip->is_fragment()) {
+            std::optional<DropReason> dropped;
+            auto whole = reassembly.add(*ip, now, &dropped);
+            if (dropped) drop(*dropped);
+            if (!whole) return;
+            ++stats.ipv4_reassembled;
+            auto datagram = Ipv4View::parse(*whole);
+            if (!datagram) return;  // (cannot happen: we wrote its header)
+            return deliver_ipv4(*datagram);
+        }
+        deliver_ipv4(*ip);
+    }
+
+    void deliver_ipv4(const Ipv4View& ip) {
+        switch (ip.protocol()) {
+        case static_cast<uint8_t>(IpProtocol::Icmp): return handle_icmp(ip);
+        case static_cast<uint8_t>(IpProtocol::Tcp): return handle_tcp(ip);
         default: return drop(DropReason::Ipv4UnknownProtocol);
         }
     }
@@ -417,6 +456,9 @@ struct Stack::Impl final : TcpEnvironment {
             reschedule(*c);
             if (c->finished()) mark(*c);
         }
+        if (auto at = reassembly.next_expiry(); at && *at <= now) {
+            for (size_t n = reassembly.expire(now); n > 0; --n) drop(DropReason::Ipv4FragmentTimeout);
+        }
         if (auto at = arp.poll_at(); at && *at <= now) {
             auto expired = arp.poll(now);
             for (Ipv4Address ip : expired.retry) send_arp_request(ip);
@@ -482,6 +524,7 @@ struct Stack::Impl final : TcpEnvironment {
 
     std::optional<Instant> poll_at() const {
         std::optional<Instant> at = earliest(arp.poll_at(), dev.next_ready());
+        at = earliest(at, reassembly.next_expiry());
         if (!timers.empty()) at = earliest(at, timers.top().at);
         if (!dispatch_queue.empty() || !event_queue.empty()) at = earliest(at, now);
         return at;

@@ -13,7 +13,9 @@ enum class DropReason : uint8_t {
     EthernetTruncated, EthernetNotForUs, EthernetUnknownType,
     ArpMalformed, ArpNotForUs, ArpQueueFull, ArpUnresolved,
     Ipv4Truncated, Ipv4BadVersion, Ipv4BadHeaderLength, Ipv4BadTotalLength, Ipv4BadChecksum,
-    Ipv4NotForUs, Ipv4BadSource, Ipv4Fragment, Ipv4UnknownProtocol,
+    Ipv4NotForUs, Ipv4BadSource, Ipv4UnknownProtocol,
+    Ipv4FragmentMalformed, Ipv4FragmentTooBig, Ipv4FragmentOverlap, Ipv4FragmentNoMemory, Ipv4FragmentEvicted,
+    Ipv4FragmentTimeout,
     IcmpMalformed, IcmpBadChecksum, IcmpUnhandledType,
     TcpMalformed, TcpBadChecksum, TcpNoListener, TcpUnacceptable, TcpTableFull, TcpBadSegment,
     FrameTooLarge,
@@ -25,8 +27,10 @@ constexpr std::string_view to_string(DropReason r) {
         "ethernet_truncated", "ethernet_not_for_us", "ethernet_unknown_type",
         "arp_malformed", "arp_not_for_us", "arp_queue_full", "arp_unresolved",
         "ipv4_truncated", "ipv4_bad_version", "ipv4_bad_header_length", "ipv4_bad_total_length",
-        "ipv4_bad_checksum", "ipv4_not_for_us", "ipv4_bad_source", "ipv4_fragment",
+        "ipv4_bad_checksum", "ipv4_not_for_us", "ipv4_bad_source",
         "ipv4_unknown_protocol",
+        "ipv4_fragment_malformed", "ipv4_fragment_too_big", "ipv4_fragment_overlap", "ipv4_fragment_no_memory",
+        "ipv4_fragment_evicted", "ipv4_fragment_timeout",
         "icmp_malformed", "icmp_bad_checksum", "icmp_unhandled_type",
         "tcp_malformed", "tcp_bad_checksum", "tcp_no_listener", "tcp_unacceptable", "tcp_table_full",
         "tcp_bad_segment",
@@ -42,6 +46,7 @@ struct StackStats {
     uint64_t arp_requests_sent = 0;
     uint64_t arp_replies_sent = 0;
     uint64_t icmp_echo_replies = 0;
+    uint64_t ipv4_reassembled = 0;  // datagrams put together from fragments
     uint64_t tcp_segments_received = 0;
     uint64_t tcp_segments_sent = 0;
     uint64_t tcp_retransmissions = 0;

@@ -80,6 +80,8 @@ struct Ipv4Header {
     uint16_t ident = 0;
     uint8_t ttl = 64;
     bool dont_fragment = true;
+    bool more_fragments = false;    // RFC 791 fragmentation, for datagrams larger than the MTU
+    uint16_t fragment_offset = 0;   // in bytes, a multiple of 8
 
     static constexpr size_t len = ipv4_field::min_header_len;
 
@@ -89,7 +91,9 @@ struct Ipv4Header {
         out[ipv4_field::tos] = 0;
         store_be16(out, ipv4_field::total_len, static_cast<uint16_t>(len + payload_len));
         store_be16(out, ipv4_field::ident, ident);
-        store_be16(out, ipv4_field::flags_frag, dont_fragment ? ipv4_field::flag_df : 0);
+        store_be16(out, ipv4_field::flags_frag,
+                   static_cast<uint16_t>((dont_fragment ? ipv4_field::flag_df : 0) | (more_fragments ? ipv4_field::flag_mf : 0) |
+                                         ((fragment_offset / 8) & ipv4_field::frag_offset_mask)));
         out[ipv4_field::ttl] = ttl;
         out[ipv4_field::protocol] = static_cast<uint8_t>(protocol);
         store_be16(out, ipv4_field::checksum, 0);

@@ -4,6 +4,7 @@
 // reasons, and ICMP echo.
 #include <gtest/gtest.h>
 
+#include "stack/ip/ipv4_reassembly.hh"
 #include "stack/stack.hh"
 #include "stack/wire/arp.hh"
 #include "stack/wire/ethernet.hh"
@@ -221,15 +222,70 @@ TEST_F(IcmpTest, BadIpv4ChecksumIsDropped) {
     EXPECT_EQ(h.stack.stats().drops(DropReason::Ipv4BadChecksum), 1u);
 }
 
-TEST_F(IcmpTest, FragmentIsDroppedWithACountedReason) {
-    auto f = icmp_echo_frame(as_bytes("ping"));
-    MutBytes ip = MutBytes{f}.subspan(ethernet_field::header_len, Ipv4Header::len);
-    store_be16(ip, ipv4_field::flags_frag, ipv4_field::flag_mf);
-    store_be16(ip, ipv4_field::checksum, 0);
-    store_be16(ip, ipv4_field::checksum, internet_checksum(ip));
-    h.send(f);
+// Cuts the IPv4 datagram in `f` (an Ethernet frame) into fragments carrying `piece` bytes each.
+std::vector<std::vector<uint8_t>> fragment(const std::vector<uint8_t>& f, size_t piece) {
+    Bytes payload = Bytes{f}.subspan(ethernet_field::header_len + Ipv4Header::len);
+    auto ip = Ipv4View::parse(Bytes{f}.subspan(ethernet_field::header_len));
+    std::vector<std::vector<uint8_t>> out;
+    for (size_t off = 0; off < payload.size(); off += piece) {
+        size_t n = std::min(piece, payload.size() - off);
+        std::vector<uint8_t> g(ethernet_field::header_len + Ipv4Header::len + n);
+        MutBytes m{g};
+        emit_ethernet_header(m, our_mac, peer_mac, EtherType::Ipv4);
+        Ipv4Header h{ip->src(), ip->dst(), IpProtocol::Icmp, static_cast<uint16_t>(n), 0x4242};
+        h.dont_fragment = false;
+        h.more_fragments = off + n < payload.size();
+        h.fragment_offset = static_cast<uint16_t>(off);
+        h.emit(m.subspan(ethernet_field::header_len));
+        std::copy_n(payload.begin() + static_cast<std::ptrdiff_t>(off), n, g.begin() + ethernet_field::header_len + Ipv4Header::len);
+        out.push_back(std::move(g));
+    }
+    return out;
+}
+
+TEST_F(IcmpTest, ALargePingIsReassembledAndItsReplyFragmented) {
+    // ping -s 2000: 2008 bytes of ICMP, which Linux sends as 1480 + 528.
+    std::vector<uint8_t> data(2000);
+    for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 13);
+    auto pieces = fragment(icmp_echo_frame(data, our_ip, 0xabcd, 3), 1480);
+    ASSERT_EQ(pieces.size(), 2u);
+    h.send(pieces[1]);  // out of order on purpose
     EXPECT_FALSE(h.take());
-    EXPECT_EQ(h.stack.stats().drops(DropReason::Ipv4Fragment), 1u);
+    h.send(pieces[0]);
+    EXPECT_EQ(h.stack.stats().ipv4_reassembled, 1u);
+    // The reply is 2028 bytes of IPv4 at MTU 1500: two fragments, which we put together again.
+    Ipv4Reassembly check;
+    std::optional<Bytes> whole;
+    std::vector<std::vector<uint8_t>> replies;
+    while (auto r = h.take()) replies.push_back(std::move(*r));
+    ASSERT_EQ(replies.size(), 2u);
+    for (auto& r : replies) {
+        EXPECT_LE(r.size(), ethernet_field::header_len + 1500);
+        auto ip = Ipv4View::parse(Bytes{r}.subspan(ethernet_field::header_len));
+        ASSERT_TRUE(ip);
+        EXPECT_TRUE(ip->is_fragment());
+        std::optional<DropReason> dropped;
+        if (auto w = check.add(*ip, h.now, &dropped)) whole = w;
+        EXPECT_FALSE(dropped);
+    }
+    ASSERT_TRUE(whole);
+    auto ip = Ipv4View::parse(*whole);
+    auto icmp = IcmpView::parse(ip->payload());
+    ASSERT_TRUE(icmp);  // the checksum covers all 2008 bytes
+    EXPECT_EQ(icmp->type(), static_cast<uint8_t>(IcmpType::EchoReply));
+    EXPECT_TRUE(std::equal(data.begin(), data.end(), icmp->data().begin(), icmp->data().end()));
+}
+
+TEST_F(IcmpTest, ALoneFragmentTimesOutWithACountedReason) {
+    auto pieces = fragment(icmp_echo_frame(std::vector<uint8_t>(100, 1)), 64);
+    h.send(pieces[0]);
+    EXPECT_FALSE(h.take());
+    h.advance(std::chrono::seconds{29});
+    EXPECT_EQ(h.stack.stats().drops(DropReason::Ipv4FragmentTimeout), 0u);
+    h.advance(std::chrono::seconds{1});
+    EXPECT_EQ(h.stack.stats().drops(DropReason::Ipv4FragmentTimeout), 1u);
+    h.send(pieces[1]);  // too late: alone now, and waits in its turn
+    EXPECT_FALSE(h.take());
 }
 
 TEST_F(IcmpTest, HeaderLengthBelowFiveIsDropped) {
