@@ -292,6 +292,7 @@ struct Stack::Impl final : TcpEnvironment {
     }
     void post_event(TcpConnection& c) override { event_queue.push_back(c.socket_id()); }
     void retransmitted(TcpConnection&) override { ++stats.tcp_retransmissions; }
+    void challenge_ack_suppressed(TcpConnection&) override { ++stats.tcp_challenge_acks_suppressed; }
     void loss_detected(TcpConnection&, bool by_timeout) override {
         ++(by_timeout ? stats.tcp_timeouts : stats.tcp_fast_recoveries);
     }

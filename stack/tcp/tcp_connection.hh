@@ -35,6 +35,8 @@ public:
     virtual void post_event(TcpConnection&) = 0;
     // A segment (or SYN/FIN) is being sent again: for the counters.
     virtual void retransmitted(TcpConnection&) {}
+    // An ACK owed to a suspicious segment was not sent: the per-connection limit was reached.
+    virtual void challenge_ack_suppressed(TcpConnection&) {}
     // A loss was detected: by the retransmission timer, or by duplicate ACKs / SACK blocks.
     virtual void loss_detected(TcpConnection&, bool by_timeout) { (void)by_timeout; }
 };
@@ -68,6 +70,8 @@ struct TcpSettings {
 inline constexpr Duration rto_initial = std::chrono::seconds{1};
 inline constexpr Duration rto_min = std::chrono::milliseconds{200};
 inline constexpr Duration rto_max = std::chrono::seconds{60};
+// RFC 5961 §7: challenge ACKs per connection per second, at most.
+inline constexpr uint32_t challenge_acks_per_second = 10;
 
 class TcpConnection {
 public:
@@ -153,6 +157,7 @@ private:
     void process_syn_sent(const TcpSegment&, Instant now);
     void negotiate_options(const TcpOptions& peer_syn);
     bool paws_rejects(const TcpSegment&) const;
+    void challenge_ack(Instant now);
     void update_ts_recent(const TcpSegment&);
     void update_scoreboard(const TcpSegment&);
     void maybe_enter_recovery(Instant now);
@@ -261,6 +266,9 @@ private:
     std::optional<SeqNum> ts_rtt_mark_;  // one timestamp RTT sample per window of data
     uint32_t ts_last_retransmission_ = 0;  // our TSval clock when we last sent something again
     bool ws_ok_ = false;         // RFC 7323 window scaling: both SYNs carried it
+    uint32_t max_snd_wnd_ = 0;   // the largest window the peer offered (RFC 5961 §5.2)
+    Instant challenge_window_start_;
+    uint32_t challenge_acks_ = 0;  // sent in the second that started there
     // RFC 2018 SACK: on when both SYNs carried SACK-permitted.
     bool sack_ok_ = false;
     Reassembler scoreboard_;     // ranges above SND.UNA the peer has SACKed

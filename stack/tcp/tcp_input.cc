@@ -19,7 +19,7 @@ void TcpConnection::process(const TcpSegment& seg, Instant now) {
     // RFC 7323 §5.3 R1: PAWS. A segment whose timestamp is older than TS.Recent is an old
     // duplicate (from before the sequence numbers wrapped): acknowledge and drop it.
     if (paws_rejects(seg)) {
-        ack_pending_ = true;
+        challenge_ack(now);
         return;
     }
 
@@ -27,7 +27,7 @@ void TcpConnection::process(const TcpSegment& seg, Instant now) {
     if (!segment_acceptable(seg)) {
         // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply
         // (unless the RST bit is set)". A retransmitted FIN in TIME-WAIT lands here too.
-        if (!seg.rst()) ack_pending_ = true;
+        if (!seg.rst()) challenge_ack(now);
         if (state_ == TcpState::TimeWait && seg.fin()) time_wait_timer_.arm(now, settings_.time_wait);
         return;
     }
@@ -39,7 +39,7 @@ void TcpConnection::process(const TcpSegment& seg, Instant now) {
     // RCV.NXT resets; any other in-window RST gets a challenge ACK.
     if (seg.rst()) {
         if (seg.seq != rcv_.nxt) {
-            ack_pending_ = true;
+            challenge_ack(now);
             return;
         }
         reset_by_peer(now);
@@ -50,7 +50,7 @@ void TcpConnection::process(const TcpSegment& seg, Instant now) {
     // ACK (RFC 9293 §3.10.7.4, RFC 5961 §4.2); a SYN that may reuse a TIME-WAIT tuple was
     // handled by the stack before it reached us.
     if (seg.syn()) {
-        ack_pending_ = true;
+        challenge_ack(now);
         return;
     }
 
@@ -64,6 +64,22 @@ void TcpConnection::process(const TcpSegment& seg, Instant now) {
     process_text(seg, now);
     // 8th: FIN.
     process_fin(seg, now);
+}
+
+void TcpConnection::challenge_ack(Instant now) {
+    // RFC 5961 §7: challenge ACKs (and the ACKs for unacceptable segments) are limited per unit
+    // of time. Per connection, not per stack: a counter that all connections share tells a blind
+    // attacker when his guess hit (CVE-2016-5696), one per connection tells him nothing new.
+    if (now - challenge_window_start_ >= std::chrono::seconds{1}) {
+        challenge_window_start_ = now;
+        challenge_acks_ = 0;
+    }
+    if (challenge_acks_ >= challenge_acks_per_second) {
+        env_.challenge_ack_suppressed(*this);
+        return;
+    }
+    ++challenge_acks_;
+    ack_pending_ = true;
 }
 
 bool TcpConnection::paws_rejects(const TcpSegment& seg) const {
@@ -152,9 +168,10 @@ bool TcpConnection::process_ack(const TcpSegment& seg, Instant now) {
         return true;
     }
 
-    // ESTABLISHED and later. RFC 5961 §5.2: an ACK for data never sent is dropped with an ACK.
-    if (seg.ack > snd_.max) {
-        ack_pending_ = true;
+    // ESTABLISHED and later. RFC 5961 §5.2: an ACK for data never sent, or older than the
+    // largest window the peer ever offered, is dropped with a (challenge) ACK.
+    if (seg.ack > snd_.max || seg.ack < snd_.una - std::max(max_snd_wnd_, snd_.wnd)) {
+        challenge_ack(now);
         return false;
     }
     uint32_t sacked_before = scoreboard_.bytes();
@@ -207,6 +224,7 @@ bool TcpConnection::process_ack(const TcpSegment& seg, Instant now) {
 void TcpConnection::update_send_window(const TcpSegment& seg) {
     bool was_zero = snd_.wnd == 0;
     snd_.wnd = static_cast<uint32_t>(seg.window) << snd_.shift;  // RFC 7323 §2.3
+    max_snd_wnd_ = std::max(max_snd_wnd_, snd_.wnd);
     snd_.wl1 = seg.seq;
     snd_.wl2 = seg.ack;
     if (snd_.wnd > 0 && was_zero) {

@@ -260,3 +260,39 @@ TEST(TcpListen, FullTableOfLiveConnectionsDropsNewSyns) {
 }
 
 }  // namespace tapstack::test
+
+namespace tapstack::test {
+
+TEST(TcpChallengeAck, AtMostTenPerSecondPerConnection) {
+    TcpScript t;
+    t.establish();
+    // Blind RSTs in the window but not at RCV.NXT: each earns a challenge ACK, up to the limit.
+    for (uint32_t i = 0; i < 25; ++i) t.peer_sends(seg().rst().seq_(100 + i));
+    size_t acks = 0;
+    while (auto s = t.next_sent()) acks += s->has_ack() && !s->rst();
+    EXPECT_EQ(acks, 10u);
+    EXPECT_EQ(t.stack.stats().tcp_challenge_acks_suppressed, 15u);
+    EXPECT_EQ(t.state(), TcpState::Established);  // none of them reset it
+    t.advance(std::chrono::seconds{1});
+    t.peer_sends(seg().syn().seq_(5000));  // a new second: a SYN in ESTABLISHED is answered again
+    t.expect_sent(seg().ack_(1).seq_(1));
+}
+
+TEST(TcpChallengeAck, AnAckOlderThanTheLargestWindowIsChallenged) {
+    TcpScript t;
+    SocketId id = t.establish(/*peer_window=*/1000);
+    std::string data(3000, 'w');
+    t.stack.write(id, as_bytes(data));
+    t.poll();
+    while (t.next_sent()) {
+    }
+    t.peer_sends(seg().ack_(1001).seq_(1).win(1000));
+    while (t.next_sent()) {
+    }
+    // SND.UNA is 1001, the largest window 1000: an ACK below 1 is too old to be real.
+    t.peer_sends(seg().ack_(0xffff0000u).seq_(1).data("x"));
+    t.expect_sent(seg().ack_(1).seq_(2001));  // the challenge (no data taken)
+    EXPECT_EQ(t.app.received, "");
+}
+
+}  // namespace tapstack::test
