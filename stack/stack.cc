@@ -9,6 +9,7 @@
 #include "stack/ip/ipv4_reassembly.hh"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <deque>
 #include <queue>
@@ -70,6 +71,7 @@ struct Stack::Impl final : TcpEnvironment {
     Ipv4Reassembly reassembly;
     ArpCache arp;
     uint16_t ip_ident = 0;
+    uint32_t half_open = 0;  // connections in SYN-RECEIVED
     uint16_t next_ephemeral_port = 49152;
     Instant now;
 
@@ -278,6 +280,8 @@ struct Stack::Impl final : TcpEnvironment {
     void transmit(TcpConnection& c, const TcpSegment& seg, Instant) override { send_tcp(c.tuple().remote_ip, seg); }
     void state_changed(TcpConnection& c, TcpState from, TcpState to, std::string_view why, Instant at) override {
         if (observer) observer->on_state_change(at, c.tuple(), from, to, why);
+        if (to == TcpState::SynReceived) ++half_open;
+        if (from == TcpState::SynReceived) --half_open;
         if (to == TcpState::TimeWait) {
             // Everyone waits equally long, so the queue is in expiry order: drop from its front
             // what has already left TIME-WAIT, and it never holds more than the live ones.
@@ -415,6 +419,13 @@ struct Stack::Impl final : TcpEnvironment {
     void handle_tcp_without_connection(const FourTuple& tuple, const TcpSegment& seg) {
         if (seg.rst()) return;  // "An incoming segment containing a RST is discarded"
         auto listener = listeners.find(tuple.local_port);
+        if (listener != listeners.end() && seg.has_ack() && !seg.syn()) {
+            if (auto mss = valid_syn_cookie(tuple, seg)) return accept_cookie(tuple, seg, *mss, listener->second);
+        }
+        if (listener != listeners.end() && seg.syn() && !seg.has_ack() &&
+            (half_open >= config.max_half_open || by_tuple.size() >= config.max_connections)) {
+            return send_syn_cookie(tuple, seg);
+        }
         if (listener == listeners.end() || seg.has_ack() || !seg.syn()) {
             if (listener == listeners.end()) drop(DropReason::TcpNoListener);
             else drop(DropReason::TcpUnacceptable);
@@ -425,6 +436,69 @@ struct Stack::Impl final : TcpEnvironment {
         TcpConnection* c = create_connection(tuple, initial_sequence_number(tuple), listener->second, TcpState::Listen);
         if (!c) return drop(DropReason::TcpTableFull);
         c->accept_syn(seg, now);
+        reschedule(*c);
+    }
+
+    // ------------------------------------------------------------ SYN cookies
+    // When the half-open connections reach config.max_half_open (a SYN flood), a SYN gets a
+    // SYN,ACK whose ISN encodes everything we need and no TCB: the client's final ACK proves it
+    // received our ISN, and the connection is made then. The ISN (RFC 4987 §3.6's layout):
+    // 5 bits of a 64-second counter, 3 bits indexing the MSS, 24 bits of SipHash over the 4-tuple,
+    // the client's ISN, the counter and the index, keyed by the stack's secret. Window scaling,
+    // SACK and timestamps are not offered in a cookie's SYN,ACK (nowhere to keep them).
+    static constexpr std::array<uint16_t, 8> cookie_mss = {536, 1024, 1220, 1360, 1400, 1440, 1452, 1460};
+
+    uint32_t cookie_counter() const { return static_cast<uint32_t>(now.us() / 64'000'000); }
+
+    uint32_t syn_cookie(const FourTuple& t, SeqNum client_isn, uint32_t counter, uint8_t mss_index) const {
+        uint8_t in[21];
+        MutBytes k{in, sizeof in};
+        store_be32(k, 0, t.local_ip.value);
+        store_be16(k, 4, t.local_port);
+        store_be32(k, 6, t.remote_ip.value);
+        store_be16(k, 10, t.remote_port);
+        store_be32(k, 12, client_isn.raw);
+        store_be32(k, 16, counter);
+        in[20] = mss_index;
+        uint64_t h = siphash24(config.isn_secret ^ 0x636f6f6b6965ull, config.isn_secret * 0x9e3779b97f4a7c15ull + 1, k);
+        return (counter & 31u) << 27 | uint32_t{mss_index & 7u} << 24 | static_cast<uint32_t>(h & 0xffffff);
+    }
+
+    void send_syn_cookie(const FourTuple& tuple, const TcpSegment& syn) {
+        uint16_t peer_mss = syn.options.mss.value_or(536);
+        uint8_t index = 0;
+        for (uint8_t i = 0; i < cookie_mss.size(); ++i)
+            if (cookie_mss[i] <= std::min<uint16_t>(peer_mss, settings.mss)) index = i;
+        TcpSegment synack;
+        synack.src_port = tuple.local_port;
+        synack.dst_port = tuple.remote_port;
+        synack.seq = SeqNum{syn_cookie(tuple, syn.seq, cookie_counter(), index)};
+        synack.ack = syn.seq + 1;
+        synack.flags = tcp_flag::syn | tcp_flag::ack;
+        synack.window = static_cast<uint16_t>(std::min<uint32_t>(settings.receive_buffer, 0xffff));
+        synack.options.mss = settings.mss;
+        ++stats.tcp_syn_cookies_sent;
+        send_tcp(tuple.remote_ip, synack);
+    }
+
+    // The MSS the cookie in this ACK stands for, if it is one of ours from the last two minutes.
+    std::optional<uint16_t> valid_syn_cookie(const FourTuple& tuple, const TcpSegment& ack) const {
+        if (stats.tcp_syn_cookies_sent == 0) return std::nullopt;  // none out there to answer
+        uint32_t cookie = (ack.ack - 1).raw;
+        uint8_t index = static_cast<uint8_t>((cookie >> 24) & 7);
+        for (uint32_t counter : {cookie_counter(), cookie_counter() - 1}) {
+            if (((cookie >> 27) & 31) == (counter & 31) && syn_cookie(tuple, ack.seq - 1, counter, index) == cookie)
+                return cookie_mss[index];
+        }
+        return std::nullopt;
+    }
+
+    void accept_cookie(const FourTuple& tuple, const TcpSegment& ack, uint16_t mss, SocketHandler* handler) {
+        TcpConnection* c = create_connection(tuple, ack.ack - 1, handler, TcpState::Listen);
+        if (!c) return drop(DropReason::TcpTableFull);
+        ++stats.tcp_syn_cookies_accepted;
+        c->accept_cookie(ack, mss, now);
+        mark(*c);
         reschedule(*c);
     }
 

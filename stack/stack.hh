@@ -34,6 +34,7 @@ struct StackConfig {
     uint32_t receive_buffer = 64 * 1024;
     uint32_t send_buffer = 256 * 1024;
     uint32_t max_connections = 16384;  // TCBs of every state, TIME-WAIT included
+    uint32_t max_half_open = 256;      // connections in SYN-RECEIVED; past it, SYN cookies
     uint32_t max_retransmissions = 8;  // then the connection is reset and the app told
     Duration arp_timeout = std::chrono::seconds{60};
     // Put the FIN on the segment that carries the last data when the application closes right

@@ -52,6 +52,8 @@ struct StackStats {
     uint64_t tcp_retransmissions = 0;
     uint64_t tcp_timeouts = 0;          // retransmission timer expiries
     uint64_t tcp_challenge_acks_suppressed = 0;  // RFC 5961 §7 limit reached
+    uint64_t tcp_syn_cookies_sent = 0;      // SYN,ACKs sent without a TCB (half-open limit reached)
+    uint64_t tcp_syn_cookies_accepted = 0;  // connections made from a returning cookie
     uint64_t tcp_fast_recoveries = 0;   // losses repaired without a timeout (RFC 5681/6582/6675)
     uint64_t tcp_resets_sent = 0;
     uint64_t tcp_connections_opened = 0;

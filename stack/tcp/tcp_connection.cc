@@ -62,6 +62,24 @@ void TcpConnection::accept_syn(const TcpSegment& syn, Instant now) {
     retransmit_timer_.arm(now, rto_);
 }
 
+void TcpConnection::accept_cookie(const TcpSegment& ack, uint16_t mss, Instant now) {
+    irs_ = ack.seq - 1;
+    rcv_.nxt = ack.seq;
+    rcv_.advertised_edge = rcv_.nxt + std::min<uint32_t>(settings_.receive_buffer, 0xffff);  // what the SYN,ACK offered
+    snd_.una = snd_.nxt = snd_.max = iss_ + 1;
+    snd_.mss = std::min(mss, settings_.mss);
+    snd_.wnd = ack.window;  // unscaled: the cookie's SYN,ACK offered no window scaling
+    snd_.wl1 = ack.seq;
+    snd_.wl2 = ack.ack;
+    cwnd_ = 10 * smss();
+    una_since_ = now;
+    set_state(TcpState::Established, "ACK with a valid SYN cookie", now);
+    post(Accepted);
+    process_text(ack, now);
+    process_fin(ack, now);
+    restart_keepalive(now);
+}
+
 void TcpConnection::connect(Instant now) {
     // RFC 9293 §3.10.1 OPEN call, active: send SYN, enter SYN-SENT.
     set_state(TcpState::SynSent, "active open", now);

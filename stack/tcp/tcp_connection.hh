@@ -85,6 +85,10 @@ public:
     // --- opening ---
     // Passive open: a SYN arrived at a listener. Sends SYN,ACK; state SYN-RECEIVED.
     void accept_syn(const TcpSegment& syn, Instant now);
+    // A SYN cookie came back (the stack checked it): ESTABLISHED at once, as if the SYN,ACK it
+    // answers had come from this connection (ISS = SEG.ACK - 1), with the MSS the cookie held and
+    // no window scaling, SACK or timestamps. The ACK's data and FIN are taken too.
+    void accept_cookie(const TcpSegment& ack, uint16_t mss, Instant now);
     // Active open: sends SYN; state SYN-SENT.
     void connect(Instant now);
 

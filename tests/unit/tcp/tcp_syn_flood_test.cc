@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+// SYN floods: past StackConfig::max_half_open connections in SYN-RECEIVED, SYNs are answered
+// with SYN cookies and no state; an honest client that completes the handshake still gets its
+// connection (and its data), a forged ACK does not, and a flood costs no memory.
+#include "tests/support/tcp_script.hh"
+
+namespace tapstack::test {
+namespace {
+
+StackConfig small_backlog() {
+    StackConfig c;
+    c.max_half_open = 2;
+    return c;
+}
+
+TEST(TcpSynFlood, PastTheHalfOpenLimitASynGetsACookieAndNoState) {
+    TcpScript t(0, 1000, small_backlog());
+    for (uint16_t port : {uint16_t{41000}, uint16_t{41001}}) {
+        Seg s = seg().syn().seq_(0).mss_(1460).win(64240);
+        s.src_port = port;
+        t.peer_sends(s);
+    }
+    EXPECT_EQ(t.stack.connection_count(), 2u);
+    t.dev.sent.clear();
+    t.peer_sends(seg().syn().seq_(0).mss_(1460).win(64240).ws(7).sack_perm().ts(5, 0));
+    auto synack = t.next_sent();
+    ASSERT_TRUE(synack);
+    EXPECT_TRUE(synack->syn() && synack->has_ack());
+    EXPECT_EQ(t.rel_ack(synack->ack), 1u);
+    EXPECT_EQ(synack->options.mss, 1460);
+    EXPECT_FALSE(synack->options.window_scale);  // nowhere to remember them
+    EXPECT_FALSE(synack->options.sack_permitted);
+    EXPECT_FALSE(synack->options.timestamps);
+    EXPECT_EQ(t.stack.connection_count(), 2u);  // no TCB for it
+    EXPECT_EQ(t.stack.stats().tcp_syn_cookies_sent, 1u);
+}
+
+TEST(TcpSynFlood, AnHonestClientCompletesWithItsCookieAndItsDataArrives) {
+    TcpScript t(0, 1000, small_backlog());
+    for (uint16_t port : {uint16_t{41000}, uint16_t{41001}}) {
+        Seg s = seg().syn().seq_(0).mss_(1460).win(64240);
+        s.src_port = port;
+        t.peer_sends(s);
+    }
+    t.dev.sent.clear();
+    t.peer_sends(seg().syn().seq_(0).mss_(1200).win(64240));
+    auto synack = t.next_sent();
+    ASSERT_TRUE(synack);
+    // The client's ACK (ack = cookie + 1) with its request on it.
+    Seg ack = seg().seq_(1).data("GET / HTTP/1.1\r\n\r\n").psh();
+    ack.ack = synack->seq.raw + 1;  // relative to our ISS 0: the cookie itself + 1
+    ack.flags |= tcp_flag::ack;
+    t.peer_sends(ack);
+    ASSERT_EQ(t.app.accepted.size(), 1u);
+    EXPECT_EQ(t.app.received, "GET / HTTP/1.1\r\n\r\n");
+    EXPECT_EQ(t.stack.stats().tcp_syn_cookies_accepted, 1u);
+    EXPECT_EQ(t.state_of(t.app.last), TcpState::Established);
+    // Our segments use the MSS the cookie encoded (1024: the largest in its table <= 1200).
+    std::string big(3000, 'b');
+    t.stack.set_nodelay(t.app.last, true);
+    t.stack.write(t.app.last, as_bytes(big));
+    t.poll();
+    std::optional<TcpSegment> s;
+    size_t largest = 0;
+    while ((s = t.next_sent())) largest = std::max(largest, s->payload_len());
+    EXPECT_EQ(largest, 1024u);
+}
+
+TEST(TcpSynFlood, AnAckWithAForgedCookieGetsARst) {
+    TcpScript t(0, 1000, small_backlog());
+    for (uint16_t port : {uint16_t{41000}, uint16_t{41001}}) {
+        Seg s = seg().syn().seq_(0).mss_(1460).win(64240);
+        s.src_port = port;
+        t.peer_sends(s);
+    }
+    t.peer_sends(seg().syn().seq_(0).mss_(1460).win(64240));  // a cookie is out there now
+    t.dev.sent.clear();
+    Seg forged = seg().seq_(1).data("x");
+    forged.ack = 0x12345679u;
+    forged.flags |= tcp_flag::ack;
+    t.peer_sends(forged);
+    EXPECT_TRUE(t.app.accepted.empty());
+    auto rst = t.next_sent();
+    ASSERT_TRUE(rst);
+    EXPECT_TRUE(rst->rst());
+}
+
+TEST(TcpSynFlood, AThousandSynsCostNoMoreThanTheHalfOpenLimit) {
+    StackConfig c;
+    c.max_half_open = 64;
+    TcpScript t(0, 1000, c);
+    for (uint16_t i = 0; i < 1000; ++i) {
+        Seg s = seg().syn().seq_(i * 7u).mss_(1460).win(64240);
+        s.src_port = static_cast<uint16_t>(20000 + i);
+        t.peer_sends(s);
+    }
+    EXPECT_EQ(t.stack.connection_count(), 64u);
+    EXPECT_EQ(t.stack.stats().tcp_syn_cookies_sent, 936u);
+    // No amplification: one SYN,ACK per SYN (and their retransmissions come later, only for
+    // the 64 with state).
+    EXPECT_EQ(t.sent_count(), 1000u);
+    // Meanwhile an honest client on the usual port connects through a cookie.
+    t.dev.sent.clear();
+    t.peer_sends(seg().syn().seq_(0).mss_(1460).win(64240));
+    auto synack = t.next_sent();
+    ASSERT_TRUE(synack);
+    Seg ack = seg().seq_(1);
+    ack.ack = synack->seq.raw + 1;
+    ack.flags |= tcp_flag::ack;
+    t.peer_sends(ack);
+    EXPECT_EQ(t.app.accepted.size(), 1u);
+}
+
+}  // namespace
+}  // namespace tapstack::test
