@@ -422,8 +422,9 @@ struct Stack::Impl final : TcpEnvironment {
         if (listener != listeners.end() && seg.has_ack() && !seg.syn()) {
             if (auto mss = valid_syn_cookie(tuple, seg)) return accept_cookie(tuple, seg, *mss, listener->second);
         }
-        if (listener != listeners.end() && seg.syn() && !seg.has_ack() &&
-            (half_open >= config.max_half_open || by_tuple.size() >= config.max_connections)) {
+        // (A table full of live connections drops the SYN instead, below: the client tries again
+        // later, where a cookie would leave it connected to nothing.)
+        if (listener != listeners.end() && seg.syn() && !seg.has_ack() && half_open >= config.max_half_open) {
             return send_syn_cookie(tuple, seg);
         }
         if (listener == listeners.end() || seg.has_ack() || !seg.syn()) {
