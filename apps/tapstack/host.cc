@@ -16,7 +16,9 @@ namespace tapstack {
 namespace {
 
 volatile std::sig_atomic_t g_stop_signal = 0;
+volatile std::sig_atomic_t g_stats_request = 0;
 void on_stop_signal(int sig) { g_stop_signal = sig; }
+void on_stats_signal(int) { g_stats_request = 1; }
 
 }  // namespace
 
@@ -47,16 +49,27 @@ StopSignals::StopSignals() {
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGUSR1);
     sigprocmask(SIG_BLOCK, &block, &wait_mask_);
     sigdelset(&wait_mask_, SIGINT);
     sigdelset(&wait_mask_, SIGTERM);
+    sigdelset(&wait_mask_, SIGUSR1);
     struct sigaction sa{};
     sa.sa_handler = on_stop_signal;
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+    struct sigaction usr{};
+    usr.sa_handler = on_stats_signal;
+    sigaction(SIGUSR1, &usr, nullptr);
 }
 
 int StopSignals::received() const { return g_stop_signal; }
+
+bool StopSignals::take_stats_request() {
+    bool asked = g_stats_request != 0;
+    g_stats_request = 0;
+    return asked;
+}
 
 DeviceChain::DeviceChain(const Options& o, uint64_t fault_seed) : tap_(o.tap), top_(&tap_) {
     if (tap_.created()) {
@@ -115,10 +128,12 @@ void print_stats(const StackStats& s) {
     fmt::print(stderr,
                "tapstack: frames received {} sent {}; TCP segments received {} sent {}, retransmissions {} "
                "(timeouts {}, fast recoveries {}), resets sent {}; connections opened {} closed {}; ARP requests {} "
-               "replies {}; ICMP echo replies {}\n",
+               "replies {}; ICMP echo replies {}; IPv4 reassembled {}; SYN cookies sent {} accepted {}; "
+               "challenge ACKs suppressed {}\n",
                s.frames_received, s.frames_sent, s.tcp_segments_received, s.tcp_segments_sent, s.tcp_retransmissions,
                s.tcp_timeouts, s.tcp_fast_recoveries, s.tcp_resets_sent, s.tcp_connections_opened,
-               s.tcp_connections_closed, s.arp_requests_sent, s.arp_replies_sent, s.icmp_echo_replies);
+               s.tcp_connections_closed, s.arp_requests_sent, s.arp_replies_sent, s.icmp_echo_replies,
+               s.ipv4_reassembled, s.tcp_syn_cookies_sent, s.tcp_syn_cookies_accepted, s.tcp_challenge_acks_suppressed);
     std::string drops;
     for (size_t i = 0; i < s.dropped.size(); ++i) {
         if (s.dropped[i] == 0) continue;

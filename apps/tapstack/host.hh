@@ -23,12 +23,14 @@ Instant monotonic_now();
 Duration wall_clock_offset();
 uint64_t random_secret();  // getrandom(2)
 
-// SIGINT and SIGTERM set a flag instead of killing the process. They are blocked except inside
-// wait_for(), so a signal can never slip in between the check of received() and the wait.
+// SIGINT and SIGTERM set a flag instead of killing the process, and SIGUSR1 asks for the
+// counters. They are blocked except inside wait_for(), so a signal can never slip in between the
+// check of received() and the wait.
 class StopSignals {
 public:
     StopSignals();
     int received() const;  // the signal number, or 0
+    bool take_stats_request();  // SIGUSR1 came since the last call
     const sigset_t& wait_mask() const { return wait_mask_; }
 
 private:

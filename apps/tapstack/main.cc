@@ -63,8 +63,14 @@ int run(const Options& o) {
                o.pcap ? fmt::format("pcap {}", *o.pcap) : std::string{"no pcap"});
 
     std::optional<Instant> shutdown_deadline;
+    std::optional<Instant> next_stats;
+    if (o.stats_seconds > 0) next_stats = monotonic_now() + std::chrono::seconds{o.stats_seconds};
     for (;;) {
         Instant now = monotonic_now();
+        if (signals.take_stats_request() || (next_stats && now >= *next_stats)) {
+            print_stats(stack.stats());
+            if (next_stats) next_stats = now + std::chrono::seconds{o.stats_seconds};
+        }
         if (signals.received() && !shutdown_deadline) {
             fmt::print(stderr, "tapstack: {} received, closing connections\n", strsignal(signals.received()));
             server.stop();
@@ -79,6 +85,7 @@ int run(const Options& o) {
 
         std::optional<Instant> wake = earliest(stack.poll_at(), server.poll_at());
         if (shutdown_deadline) wake = earliest(wake, *shutdown_deadline);
+        wake = earliest(wake, next_stats);
         wait_for(devices.stack_device(), wake, signals);
     }
     devices.flush();

@@ -30,6 +30,8 @@ Options:
   --trace-format FORMAT   text or json (one object per line)                      [text]
   --log-level LEVEL       error, warn, info, debug (state changes), trace (drops) [info]
   --msl SECONDS           maximum segment lifetime; TIME-WAIT lasts 2*MSL         [30]
+  --stats SECONDS         print the counters (frames, drops by reason ...) every SECONDS; they are
+                          also printed at exit and when the process gets SIGUSR1   [0: off]
   --seed N                secret for initial sequence numbers (default: random; with --simulate: 1)
   --replay FILE           no TAP, no root: feed the client's side of the first TCP conversation in FILE
                           (a pcap of ours or tcpdump's; --port N picks the conversation by server port)
@@ -127,6 +129,7 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
         bool takes_value = arg == "--tap" || arg == "--ip" || arg == "--mac" || arg == "--gateway" ||
                            arg == "--http-root" || arg == "--port" || arg == "--pcap" || arg == "--keep-alive" ||
                            arg == "--trace-format" || arg == "--log-level" || arg == "--msl" || arg == "--seed" ||
+                           arg == "--stats" ||
                            arg == "--simulate" || arg == "--replay" || arg == "--drop" || arg == "--duplicate" || arg == "--reorder" ||
                            arg == "--corrupt" || arg == "--delay" || arg == "--faults" ||
                            (o.get && (arg == "-o" || arg == "--output" || arg == "--timeout"));
@@ -181,6 +184,10 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
             auto l = log::parse_level(*v);
             if (!l) return bad(fmt::format("'{}' is not error, warn, info, debug or trace", *v));
             o.log_level = *l;
+        } else if (arg == "--stats") {
+            auto s = parse_uint<uint32_t>(*v, 86400);
+            if (!s) return bad(fmt::format("'{}' is not a number of seconds (0 to 86400)", *v));
+            o.stats_seconds = *s;
         } else if (arg == "--msl") {
             auto s = parse_uint<uint32_t>(*v, 3600);
             if (!s) return bad(fmt::format("'{}' is not a number of seconds (0 to 3600)", *v));

@@ -31,6 +31,7 @@ struct Options {
     bool trace_json = false;
     log::Level log_level = log::Level::Info;
     uint32_t msl_seconds = 30;
+    uint32_t stats_seconds = 0;  // --stats: print the counters this often (0: only at exit and on SIGUSR1)
     std::optional<uint64_t> seed;
     FaultConfig faults;  // --drop, --duplicate, --reorder, --corrupt, --delay, --faults
     // tapstack get URL: our stack as the HTTP client.
