@@ -119,10 +119,16 @@ demo: build/tapstack deps-test
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.cc,build/fuzz/%,$(wildcard tests/fuzz/*_fuzz.cc))
 FUZZ_SRCS := tests/support/tcp_script.cc $(LIB_SRCS)
-build/fuzz/%: tests/fuzz/%.cc $(FUZZ_SRCS) | deps
+FUZZ_FLAGS := -std=c++20 -O1 -g -I. $(PKG_CFLAGS) -fno-sanitize-recover=all -MMD -MP
+# The library is compiled once for all targets (instrumented, without libFuzzer's main).
+FUZZ_OBJS := $(FUZZ_SRCS:%.cc=build/fuzz/obj/%.o)
+build/fuzz/obj/%.o: %.cc | deps
+	@mkdir -p $(dir $@)
+	clang++ $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+build/fuzz/%: tests/fuzz/%.cc $(FUZZ_OBJS) | deps
 	@mkdir -p build/fuzz
-	clang++ -std=c++20 -O1 -g -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  $< $(FUZZ_SRCS) -o $@ $(PKG_LIBS) $(GTEST_LIBS)
+	clang++ $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_OBJS) -o $@ $(PKG_LIBS) $(GTEST_LIBS)
+-include $(FUZZ_OBJS:.o=.d)
 
 fuzz: $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do \
