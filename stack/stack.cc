@@ -178,15 +178,20 @@ struct Stack::Impl final : TcpEnvironment {
         ++stats.tcp_connections_closed;
     }
 
+    // The 4-tuple as 12 bytes, the input of the keyed hashes below.
+    static void store_tuple(MutBytes k, const FourTuple& t) {
+        store_be32(k, 0, t.local_ip.value);
+        store_be16(k, 4, t.local_port);
+        store_be32(k, 6, t.remote_ip.value);
+        store_be16(k, 10, t.remote_port);
+    }
+
     SeqNum initial_sequence_number(const FourTuple& t) {
         if (config.fixed_iss) return SeqNum{*config.fixed_iss};
         // RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4 µs clock.
         uint8_t key_input[12];
         MutBytes k{key_input, sizeof key_input};
-        store_be32(k, 0, t.local_ip.value);
-        store_be16(k, 4, t.local_port);
-        store_be32(k, 6, t.remote_ip.value);
-        store_be16(k, 10, t.remote_port);
+        store_tuple(k, t);
         uint64_t f = siphash24(config.isn_secret, ~config.isn_secret * 0x9e3779b97f4a7c15ull, k);
         return SeqNum{static_cast<uint32_t>(f) + static_cast<uint32_t>(now.us() / 4)};
     }
@@ -454,10 +459,7 @@ struct Stack::Impl final : TcpEnvironment {
     uint32_t syn_cookie(const FourTuple& t, SeqNum client_isn, uint32_t counter, uint8_t mss_index) const {
         uint8_t in[21];
         MutBytes k{in, sizeof in};
-        store_be32(k, 0, t.local_ip.value);
-        store_be16(k, 4, t.local_port);
-        store_be32(k, 6, t.remote_ip.value);
-        store_be16(k, 10, t.remote_port);
+        store_tuple(k, t);
         store_be32(k, 12, client_isn.raw);
         store_be32(k, 16, counter);
         in[20] = mss_index;

@@ -124,6 +124,16 @@ void wait_for(const NetDev& dev, std::optional<Instant> wake, const StopSignals&
     }
 }
 
+StackConfig stack_config(const Options& o, uint64_t isn_secret) {
+    StackConfig config;
+    config.mac = o.mac;
+    config.ip = o.ip;
+    config.gateway = o.gateway;
+    config.isn_secret = isn_secret;
+    config.msl = std::chrono::seconds{o.msl_seconds};
+    return config;
+}
+
 void print_stats(const StackStats& s) {
     fmt::print(stderr,
                "tapstack: frames received {} sent {}; TCP segments received {} sent {}, retransmissions {} "

@@ -14,6 +14,7 @@
 #include "netdev/fault_injector.hh"
 #include "netdev/pcap_tee.hh"
 #include "netdev/tap_dev.hh"
+#include "stack/stack.hh"
 #include "stack/stats.hh"
 
 namespace tapstack {
@@ -57,6 +58,9 @@ private:
 
 // Sleeps until a frame arrives on `dev`, `wake` passes (nullopt: no deadline) or a stop signal.
 void wait_for(const NetDev& dev, std::optional<Instant> wake, const StopSignals&);
+
+// The StackConfig the command line asks for (address, MAC, gateway, MSL), with this ISN secret.
+StackConfig stack_config(const Options&, uint64_t isn_secret);
 
 // The stack's counters and drop reasons, at exit.
 void print_stats(const StackStats&);

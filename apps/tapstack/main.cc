@@ -27,15 +27,8 @@ namespace {
 int run(const Options& o) {
     log::set_level(o.log_level);
     StopSignals signals;
-    uint64_t secret = o.seed ? *o.seed : random_secret();
     DeviceChain devices(o, o.seed ? *o.seed : random_secret());  // (the fault seed is printed)
-    StackConfig config;
-    config.mac = o.mac;
-    config.ip = o.ip;
-    config.gateway = o.gateway;
-    config.isn_secret = secret;
-    config.msl = std::chrono::seconds{o.msl_seconds};
-    Stack stack(config, devices.stack_device());
+    Stack stack(stack_config(o, o.seed ? *o.seed : random_secret()), devices.stack_device());
 
     std::unique_ptr<ConversationTracer> tracer;
     if (o.trace) {

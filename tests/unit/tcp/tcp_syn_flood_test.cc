@@ -13,13 +13,18 @@ StackConfig small_backlog() {
     return c;
 }
 
-TEST(TcpSynFlood, PastTheHalfOpenLimitASynGetsACookieAndNoState) {
-    TcpScript t(0, 1000, small_backlog());
+// Two SYNs from other ports of the peer that never complete: the backlog is full.
+void fill_backlog(TcpScript& t) {
     for (uint16_t port : {uint16_t{41000}, uint16_t{41001}}) {
         Seg s = seg().syn().seq_(0).mss_(1460).win(64240);
         s.src_port = port;
         t.peer_sends(s);
     }
+}
+
+TEST(TcpSynFlood, PastTheHalfOpenLimitASynGetsACookieAndNoState) {
+    TcpScript t(0, 1000, small_backlog());
+    fill_backlog(t);
     EXPECT_EQ(t.stack.connection_count(), 2u);
     t.dev.sent.clear();
     t.peer_sends(seg().syn().seq_(0).mss_(1460).win(64240).ws(7).sack_perm().ts(5, 0));
@@ -37,11 +42,7 @@ TEST(TcpSynFlood, PastTheHalfOpenLimitASynGetsACookieAndNoState) {
 
 TEST(TcpSynFlood, AnHonestClientCompletesWithItsCookieAndItsDataArrives) {
     TcpScript t(0, 1000, small_backlog());
-    for (uint16_t port : {uint16_t{41000}, uint16_t{41001}}) {
-        Seg s = seg().syn().seq_(0).mss_(1460).win(64240);
-        s.src_port = port;
-        t.peer_sends(s);
-    }
+    fill_backlog(t);
     t.dev.sent.clear();
     t.peer_sends(seg().syn().seq_(0).mss_(1200).win(64240));
     auto synack = t.next_sent();
@@ -68,11 +69,7 @@ TEST(TcpSynFlood, AnHonestClientCompletesWithItsCookieAndItsDataArrives) {
 
 TEST(TcpSynFlood, AnAckWithAForgedCookieGetsARst) {
     TcpScript t(0, 1000, small_backlog());
-    for (uint16_t port : {uint16_t{41000}, uint16_t{41001}}) {
-        Seg s = seg().syn().seq_(0).mss_(1460).win(64240);
-        s.src_port = port;
-        t.peer_sends(s);
-    }
+    fill_backlog(t);
     t.peer_sends(seg().syn().seq_(0).mss_(1460).win(64240));  // a cookie is out there now
     t.dev.sent.clear();
     Seg forged = seg().seq_(1).data("x");
