@@ -171,6 +171,7 @@ struct Stack::Impl final : TcpEnvironment {
         if (!s.conn) return;
         auto it = by_tuple.find(s.conn->tuple());
         if (it != by_tuple.end() && it->second == index) by_tuple.erase(it);
+        stats.buffer_memory -= s.conn->buffer_memory();
         s.conn.reset();
         ++s.generation;
         s.queued_for_dispatch = false;
@@ -301,6 +302,12 @@ struct Stack::Impl final : TcpEnvironment {
     }
     void post_event(TcpConnection& c) override { event_queue.push_back(c.socket_id()); }
     void retransmitted(TcpConnection&) override { ++stats.tcp_retransmissions; }
+    size_t buffer_memory_left() const override {
+        return config.max_buffer_memory > stats.buffer_memory ? config.max_buffer_memory - stats.buffer_memory : 0;
+    }
+    void buffer_memory_changed(TcpConnection&, int64_t delta) override {
+        stats.buffer_memory = static_cast<uint64_t>(static_cast<int64_t>(stats.buffer_memory) + delta);
+    }
     void challenge_ack_suppressed(TcpConnection&) override { ++stats.tcp_challenge_acks_suppressed; }
     void loss_detected(TcpConnection&, bool by_timeout) override {
         ++(by_timeout ? stats.tcp_timeouts : stats.tcp_fast_recoveries);

@@ -35,6 +35,10 @@ struct StackConfig {
     uint32_t send_buffer = 256 * 1024;
     uint32_t max_connections = 16384;  // TCBs of every state, TIME-WAIT included
     uint32_t max_half_open = 256;      // connections in SYN-RECEIVED; past it, SYN cookies
+    // Memory for all connections' send and receive rings together. When it is used up, receive
+    // windows close (they never shrink below what was announced, so it can be passed by what is
+    // already promised); each ring is also capped by receive_buffer / send_buffer.
+    size_t max_buffer_memory = 64 * 1024 * 1024;
     uint32_t max_retransmissions = 8;  // then the connection is reset and the app told
     Duration arp_timeout = std::chrono::seconds{60};
     // Put the FIN on the segment that carries the last data when the application closes right

@@ -47,6 +47,7 @@ struct StackStats {
     uint64_t arp_replies_sent = 0;
     uint64_t icmp_echo_replies = 0;
     uint64_t ipv4_reassembled = 0;  // datagrams put together from fragments
+    uint64_t buffer_memory = 0;     // bytes the connections' rings hold now (a level, not a count)
     uint64_t tcp_segments_received = 0;
     uint64_t tcp_segments_sent = 0;
     uint64_t tcp_retransmissions = 0;

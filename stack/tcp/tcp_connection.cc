@@ -38,6 +38,13 @@ void TcpConnection::set_state(TcpState next, std::string_view why, Instant now) 
     env_.state_changed(*this, previous, next, why, now);
 }
 
+void TcpConnection::account_buffers() {
+    size_t now_held = send_buffer_.allocated() + receive_buffer_.allocated();
+    if (now_held == buffers_accounted_) return;
+    env_.buffer_memory_changed(*this, static_cast<int64_t>(now_held) - static_cast<int64_t>(buffers_accounted_));
+    buffers_accounted_ = now_held;
+}
+
 void TcpConnection::post(Event e) {
     if (app_closed_) return;
     bool was_idle = events_ == 0;
@@ -136,7 +143,9 @@ size_t TcpConnection::send_space() const {
 size_t TcpConnection::write(Bytes data) {
     // RFC 9293 §3.10.2 SEND: queued in SYN-SENT/SYN-RECEIVED until ESTABLISHED, then segmentized.
     if (send_space() == 0) return 0;
-    return send_buffer_.push(data);
+    size_t n = send_buffer_.push(data);
+    account_buffers();
+    return n;
 }
 
 size_t TcpConnection::read(MutBytes out, Instant now) {
@@ -226,12 +235,19 @@ void TcpConnection::terminate(CloseReason reason, Instant now) {
     scoreboard_.clear();
     send_buffer_.release();
     receive_buffer_.release();
+    account_buffers();
     set_state(TcpState::Closed, std::string_view{to_string(reason)}, now);
     post(Closed);
 }
 
 uint32_t TcpConnection::rcv_wnd() const {
+    // The ring's free space, but no more than it can take without growing past the stack's
+    // buffer memory (what it already holds is its own). The window never shrinks below what was
+    // announced (window_to_advertise), so the budget can be passed by what is already promised.
     size_t free = receive_buffer_.free_space();
+    size_t held = receive_buffer_.allocated() > receive_buffer_.size() ? receive_buffer_.allocated() - receive_buffer_.size() : 0;
+    size_t left = env_.buffer_memory_left();
+    if (left < free - held) free = held + left;
     return static_cast<uint32_t>(std::min<size_t>(free, size_t{0xffff} << rcv_.shift));
 }
 

@@ -35,6 +35,10 @@ public:
     virtual void post_event(TcpConnection&) = 0;
     // A segment (or SYN/FIN) is being sent again: for the counters.
     virtual void retransmitted(TcpConnection&) {}
+    // Buffer memory, stack-wide (StackConfig::max_buffer_memory): how much more the rings may take,
+    // and each change of what this connection's rings hold.
+    virtual size_t buffer_memory_left() const { return SIZE_MAX; }
+    virtual void buffer_memory_changed(TcpConnection&, int64_t delta) { (void)delta; }
     // An ACK owed to a suspicious segment was not sent: the per-connection limit was reached.
     virtual void challenge_ack_suppressed(TcpConnection&) {}
     // A loss was detected: by the retransmission timer, or by duplicate ACKs / SACK blocks.
@@ -144,6 +148,7 @@ public:
     uint8_t send_window_shift() const { return snd_.shift; }
     uint8_t receive_window_shift() const { return rcv_.shift; }
     uint32_t sacked_bytes() const { return scoreboard_.bytes(); }
+    size_t buffer_memory() const { return buffers_accounted_; }
 
     void set_socket_id(SocketId id) { socket_id_ = id; }
     SocketId socket_id() const { return socket_id_; }
@@ -221,6 +226,7 @@ private:
         env_.retransmitted(*this);
     }
     void post(Event e);
+    void account_buffers();  // tells the stack what the rings hold now
 
     TcpEnvironment& env_;
     TcpSettings settings_;
@@ -308,6 +314,7 @@ private:
     bool in_recovery_ = false;
     SeqNum recover_;
 
+    size_t buffers_accounted_ = 0;  // ring memory last reported to the stack
     uint8_t events_ = 0;
     SocketId socket_id_;
     SocketHandler* handler_ = nullptr;

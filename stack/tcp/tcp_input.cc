@@ -401,6 +401,7 @@ void TcpConnection::process_text(const TcpSegment& seg, Instant now) {
     data = data.first(std::min(data.size(), room - offset));
 
     receive_buffer_.write_at(receive_buffer_.size() + offset, data);
+    account_buffers();
     if (!reassembler_.add(seq, seq + static_cast<uint32_t>(data.size()))) {
         ack_pending_ = true;  // too fragmented to keep: the peer sends it again
         return;
@@ -490,6 +491,7 @@ void TcpConnection::enter_time_wait(Instant now) {
         receive_buffer_.pop(receive_buffer_.size());
         receive_buffer_.release();
     }
+    account_buffers();
     set_state(TcpState::TimeWait, fin_received_ ? "both FINs acknowledged" : "FIN received", now);
 }
 

@@ -110,3 +110,56 @@ TEST(TcpSynFlood, AThousandSynsCostNoMoreThanTheHalfOpenLimit) {
 
 }  // namespace
 }  // namespace tapstack::test
+
+namespace tapstack::test {
+namespace {
+
+TEST(TcpBufferMemory, NewWindowsShrinkWhenTheStackWideBudgetIsSpent) {
+    StackConfig c;
+    c.max_buffer_memory = 100 * 1024;
+    TcpScript t(0, 1000, c);
+    t.app.auto_read = false;  // nobody reads: what arrives stays buffered
+    t.establish();
+    std::string chunk(1000, 'm');
+    for (uint32_t i = 0; i < 64; ++i) t.peer_sends(seg().ack_(1).seq_(1 + i * 1000).data(chunk));
+    EXPECT_GE(t.stack.stats().buffer_memory, 64u * 1000);
+    t.dev.sent.clear();
+    // A second connection is offered only what is left of the budget, not a whole 64 KiB.
+    Seg syn = seg().syn().seq_(0).mss_(1460).win(64240);
+    syn.src_port = 40001;
+    t.peer_sends(syn);
+    auto synack = t.next_sent();
+    ASSERT_TRUE(synack);
+    EXPECT_LE(synack->window, 100u * 1024 - 64 * 1024);
+    EXPECT_GT(synack->window, 0u);
+    // A third, once the budget is gone, gets a zero window: it may connect, but not send.
+    Seg ack = seg().ack_(1).seq_(1);
+    ack.src_port = 40001;
+    t.peer_sends(ack);
+    for (uint32_t i = 0; i < 40; ++i) {
+        Seg d = seg().ack_(1).seq_(1 + i * 1000).data(chunk);
+        d.src_port = 40001;
+        t.peer_sends(d);
+    }
+    t.dev.sent.clear();
+    syn.src_port = 40002;
+    t.peer_sends(syn);
+    synack = t.next_sent();
+    ASSERT_TRUE(synack);
+    EXPECT_EQ(synack->window, 0u);
+    EXPECT_LE(t.stack.stats().buffer_memory, 100u * 1024 + 64 * 1024);  // the budget, plus what was promised
+}
+
+TEST(TcpBufferMemory, FreedWhenConnectionsGo) {
+    TcpScript t;
+    t.app.auto_read = false;
+    SocketId id = t.establish();
+    t.peer_sends(seg().ack_(1).seq_(1).data(std::string(3000, 'x')));
+    EXPECT_GT(t.stack.stats().buffer_memory, 0u);
+    t.stack.abort(id);
+    t.poll();
+    EXPECT_EQ(t.stack.stats().buffer_memory, 0u);
+}
+
+}  // namespace
+}  // namespace tapstack::test
