@@ -138,7 +138,8 @@ lint:
 	@scripts/lint.sh
 
 # The benchmark: scripts/bench.sh --help lists its options (BENCH_ARGS='--quick --reps 5').
-bench: build/tapstack build/tapstack-kernel-httpd
+bench: build/tapstack build/tapstack-kernel-httpd deps-test
+	@scripts/install-deps.sh --bench
 	scripts/bench.sh $(BENCH_ARGS)
 
 format:
