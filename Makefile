@@ -40,7 +40,7 @@ APP_OBJS := $(APP_SRCS:%.cc=$(BUILD)/obj/%.o)
 TEST_OBJS := $(TEST_SRCS:%.cc=$(BUILD)/obj/%.o)
 DEPS := $(LIB_OBJS:.o=.d) $(APP_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
 
-.PHONY: bench all help deps deps-test debug asan unit test e2e demo lint format clean compile_commands fuzz
+.PHONY: alloc bench all help deps deps-test debug asan unit test e2e demo lint format clean compile_commands fuzz
 
 all: build/tapstack build/tapstack-kernel-httpd
 
@@ -86,6 +86,15 @@ $(BUILD)/tapstack-kernel-httpd: $(KHTTPD_OBJS) $(BUILD)/libtapstack.a
 build/tapstack-kernel-httpd: $(BUILD)/tapstack-kernel-httpd
 	cp $< $@.tmp && mv -f $@.tmp $@
 
+# No heap allocation per frame in steady state: its own binary, as it replaces operator new.
+ALLOC_OBJS := $(BUILD)/obj/tests/alloc/alloc_test.o
+DEPS += $(ALLOC_OBJS:.o=.d)
+$(BUILD)/alloc_test: $(ALLOC_OBJS) $(BUILD)/libtapstack.a
+	$(CXX) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+alloc:
+	$(MAKE) MODE=release build/release/alloc_test
+	build/release/alloc_test
+
 ifeq ($(MODE),release)
 build/tapstack: $(BUILD)/tapstack
 	cp $< $@.tmp && mv -f $@.tmp $@
@@ -104,7 +113,7 @@ unit:
 	$(MAKE) MODE=asan build/asan/unit_tests
 	ASAN_OPTIONS=detect_leaks=1 scripts/run_unit.sh build/asan/unit_tests $(if $(GTEST_FILTER),--gtest_filter='$(GTEST_FILTER)')
 
-test: unit
+test: unit alloc
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) e2e; else \
 	  echo; echo "*** SKIPPED integration tests: they need root (sudo make test, or sudo make e2e) ***"; echo; fi
 
