@@ -64,6 +64,9 @@ ip -n "$NS" addr add 10.0.1.1/24 dev bc0
 ip -n "$SRV" addr add 10.0.1.2/24 dev bs0
 ip -n "$NS" link set bc0 up
 ip -n "$SRV" link set bs0 up
+# Held connections close client-first and leave TIME-WAIT on the client (namespace-local sysctl):
+# a wide port range keeps two rounds of 10,000 from running out of ports.
+ns_exec sysctl -q -w net.ipv4.ip_local_port_range="1024 65000"
 # Thousands of held connections: descriptors for the servers and the client.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
