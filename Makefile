@@ -40,9 +40,9 @@ APP_OBJS := $(APP_SRCS:%.cc=$(BUILD)/obj/%.o)
 TEST_OBJS := $(TEST_SRCS:%.cc=$(BUILD)/obj/%.o)
 DEPS := $(LIB_OBJS:.o=.d) $(APP_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
 
-.PHONY: all help deps deps-test debug asan unit test e2e demo lint format clean compile_commands fuzz golden
+.PHONY: alloc bench all help deps deps-test debug asan unit test e2e demo lint format clean compile_commands fuzz golden
 
-all: build/tapstack
+all: build/tapstack build/tapstack-kernel-httpd
 
 help:
 	@echo "make                build/tapstack (release)"
@@ -55,6 +55,7 @@ help:
 	@echo "make fuzz           each libFuzzer target for FUZZ_SECONDS (default 60) under ASan+UBSan"
 	@echo "make lint           the code's promises, checked by grep"
 	@echo "make golden         rewrite the golden traces of --simulate (tests/data/golden/)"
+	@echo "sudo make bench     tapstack vs Linux vs nginx (scripts/bench.sh; BENCH_ARGS='--quick' etc.)"
 	@echo "make clean          remove build/"
 
 # Installs what is missing (Debian packages) or says what to run when not root.
@@ -78,6 +79,23 @@ $(BUILD)/tapstack: $(APP_OBJS) $(BUILD)/libtapstack.a
 APP_LIB_OBJS := $(filter-out $(BUILD)/obj/apps/tapstack/main.o,$(APP_OBJS))
 $(BUILD)/unit_tests: $(TEST_OBJS) $(APP_LIB_OBJS) $(BUILD)/libtapstack.a
 	$(CXX) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(GTEST_LIBS)
+
+# The same HTTP application on Linux sockets, for the benchmark (scripts/bench.sh).
+KHTTPD_OBJS := $(BUILD)/obj/apps/kernel_httpd/main.o
+DEPS += $(KHTTPD_OBJS:.o=.d)
+$(BUILD)/tapstack-kernel-httpd: $(KHTTPD_OBJS) $(BUILD)/libtapstack.a
+	$(CXX) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+build/tapstack-kernel-httpd: $(BUILD)/tapstack-kernel-httpd
+	cp $< $@.tmp && mv -f $@.tmp $@
+
+# No heap allocation per frame in steady state: its own binary, as it replaces operator new.
+ALLOC_OBJS := $(BUILD)/obj/tests/alloc/alloc_test.o
+DEPS += $(ALLOC_OBJS:.o=.d)
+$(BUILD)/alloc_test: $(ALLOC_OBJS) $(BUILD)/libtapstack.a
+	$(CXX) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+alloc:
+	$(MAKE) MODE=release build/release/alloc_test
+	build/release/alloc_test
 
 ifeq ($(MODE),release)
 build/tapstack: $(BUILD)/tapstack
@@ -104,7 +122,7 @@ unit-%:
 	@scripts/test_group.sh $* >/dev/null
 	$(MAKE) unit GTEST_FILTER="$$(scripts/test_group.sh $*)"
 
-test: unit
+test: unit alloc
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) e2e; else \
 	  echo; echo "*** SKIPPED integration tests: they need root (sudo make test, or sudo make e2e) ***"; echo; fi
 
@@ -146,6 +164,11 @@ golden: build/tapstack
 
 lint:
 	@scripts/lint.sh
+
+# The benchmark: scripts/bench.sh --help lists its options (BENCH_ARGS='--quick --reps 5').
+bench: build/tapstack build/tapstack-kernel-httpd deps-test
+	@scripts/install-deps.sh --bench
+	scripts/bench.sh $(BENCH_ARGS)
 
 format:
 	clang-format -i $(LIB_SRCS) $(APP_SRCS) $(TEST_SRCS) $(wildcard stack/*.hh stack/*/*.hh netdev/*.hh apps/*/*.hh tests/*/*.hh)

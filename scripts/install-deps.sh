@@ -4,15 +4,17 @@
 # fresh Debian machine need no other set-up.
 #   scripts/install-deps.sh --build   compiler, fmt, libpcap, GoogleTest
 #   scripts/install-deps.sh --test    also what the integration tests and demo use
-#   scripts/install-deps.sh           both
+#   scripts/install-deps.sh --bench   what scripts/bench.sh uses (wrk, nginx-light, gnuplot-nox, valgrind)
+#   scripts/install-deps.sh           all of them
 set -euo pipefail
 
-want_build=0 want_test=0
+want_build=0 want_test=0 want_bench=0
 case "${1:-}" in
   --build) want_build=1 ;;
   --test) want_test=1 ;;
-  "") want_build=1; want_test=1 ;;
-  -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+  --bench) want_bench=1 ;;
+  "") want_build=1; want_test=1; want_bench=1 ;;
+  -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
   *) echo "install-deps.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
 esac
 
@@ -47,6 +49,15 @@ if ((want_test)); then
   need libclang-rt-dev bash -c 'ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a'
 fi
 
+if ((want_bench)); then
+  need wrk command -v wrk
+  need nginx-light command -v nginx
+  need gnuplot-nox command -v gnuplot
+  need valgrind command -v valgrind
+  need python3 command -v python3
+  need util-linux command -v taskset
+fi
+
 ((${#missing[@]} == 0)) && exit 0
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 
@@ -60,5 +71,13 @@ echo "install-deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer no without a prompt.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+# nginx-light's maintainer script would start nginx on port 80 of this machine; the benchmark
+# starts its own, in a namespace. A policy-rc.d answering 101 ("action forbidden") stops that.
+policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  policy=/usr/sbin/policy-rc.d
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
