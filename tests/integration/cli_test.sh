@@ -11,7 +11,8 @@ setup
 ns_exec timeout 5 "$TAPSTACK_BIN" --help >"$WORK/help.out" 2>"$WORK/help.stderr"
 status=$?
 ((status == 0)) || fail "--help exited $status"
-for opt in --tap --ip --mac --http-root --port --pcap --no-pcap --keep-alive --trace --trace-format --log-level --msl --seed --help; do
+for opt in --tap --ip --mac --gateway --http-root --port --pcap --no-pcap --keep-alive --trace --trace-format --log-level \
+  --msl --stats --seed --simulate --replay --drop --duplicate --reorder --corrupt --delay --faults --timeout --help; do
   grep -q -- "$opt" "$WORK/help.out" || fail "--help does not mention $opt"
 done
 
@@ -35,6 +36,15 @@ check_bad --no-such-option
 check_bad --tap
 check_bad --msl -1
 check_bad --keep-alive x
+check_bad --drop 101
+check_bad --drop 5%%
+check_bad --delay 20+-
+check_bad --faults sideways
+check_bad --stats x
+check_bad get
+check_bad get ftp://10.0.0.1/
+check_bad get http://example.com/
+check_bad --simulate article --replay x.pcap
 
 # SIGTERM: a clean exit, status 0, with the counters.
 start --no-pcap --tap tap0
@@ -47,4 +57,4 @@ wait "$pid"
 status=$?
 ((status == 0)) || fail "tapstack exited $status after SIGTERM, expected 0"
 grep -q 'frames received' "$WORK/tapstack.err" || fail "no counters on stderr after SIGTERM"
-pass "--help lists every option; 12 kinds of bad argument exit 2 with one line (e.g. '$port0'); SIGTERM exits 0"
+pass "--help lists every option; 21 kinds of bad argument exit 2 with one line (e.g. '$port0'); SIGTERM exits 0"
