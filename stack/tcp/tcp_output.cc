@@ -312,12 +312,11 @@ SeqNum TcpConnection::retransmit_first_unacked(Instant now) {
     // Resends the segment at SND.UNA without rewinding snd.nxt (fast retransmit, partial ACK).
     count_retransmission(now);
     rtt_seq_.reset();  // Karn: no RTT sample across a retransmission
-    if (state_ == TcpState::SynSent) {
-        send_segment(tcp_flag::syn, iss_, {}, now, true);
-        return iss_ + 1;
-    }
-    if (state_ == TcpState::SynReceived && snd_.una == iss_) {
-        send_segment(tcp_flag::syn | tcp_flag::ack, iss_, {}, now, true);
+    if (snd_.una == iss_) {
+        // Our SYN is not acknowledged yet: it goes again, also when the application closed
+        // meanwhile (SYN-RECEIVED -> FIN-WAIT-1, RFC 9293 §3.10.4) and our FIN waits behind it.
+        uint8_t flags = state_ == TcpState::SynSent ? tcp_flag::syn : static_cast<uint8_t>(tcp_flag::syn | tcp_flag::ack);
+        send_segment(flags, iss_, {}, now, true);
         return iss_ + 1;
     }
     if (fin_sent_ && snd_.una == fin_seq_) {
@@ -448,8 +447,8 @@ void TcpConnection::send_tail_loss_probe(Instant now) {
     // window is not touched.
     ++probes_sent_;
     SeqNum end = seq_min(snd_.max, data_end());
-    if (!(snd_.una < end)) {
-        retransmit_first_unacked(now);  // only a FIN is outstanding
+    if (!(snd_.una < end) || snd_.una == iss_) {
+        retransmit_first_unacked(now);  // only a FIN (or our SYN) is outstanding
         return;
     }
     uint32_t len = std::min<uint32_t>(max_payload(), static_cast<uint32_t>(end - snd_.una));

@@ -296,3 +296,27 @@ TEST(TcpChallengeAck, AnAckOlderThanTheLargestWindowIsChallenged) {
 }
 
 }  // namespace tapstack::test
+
+namespace tapstack::test {
+
+TEST(TcpClose, ClosingAHalfOpenConnectionStillResendsItsSynAck) {
+    // Shutdown (close_all) with a connection in SYN-RECEIVED: it goes to FIN-WAIT-1 with its SYN
+    // unacknowledged, and the retransmission timer must resend the SYN,ACK (it once read the
+    // send ring at a negative offset and crashed the process).
+    TcpScript t;
+    t.peer_sends(seg().syn().seq_(0).mss_(1460).win(64240));
+    t.expect_sent(seg().syn().ack_(1).seq_(0));
+    t.stack.close_all();
+    t.poll();
+    while (t.next_sent()) {
+    }
+    t.advance(std::chrono::seconds{1});
+    t.expect_sent(seg().syn().ack_(1).seq_(0));
+    t.peer_sends(seg().ack_(1).seq_(1));  // the handshake completes late: our FIN follows
+    t.advance(std::chrono::seconds{3});
+    bool fin = false;
+    while (auto s = t.next_sent()) fin = fin || s->fin();
+    EXPECT_TRUE(fin);
+}
+
+}  // namespace tapstack::test
