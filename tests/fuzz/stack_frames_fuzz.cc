@@ -51,6 +51,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         t.advance(std::chrono::milliseconds{delay * 8});
         t.dev.sent.clear();
     }
+    // Shutdown with whatever the frames left behind (half-open connections included), then
+    // every timer to its end.
+    t.stack.close_all();
     t.advance(std::chrono::seconds{200});
     return 0;
 }
