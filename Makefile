@@ -147,6 +147,7 @@ build/fuzz/%: tests/fuzz/%.cc $(FUZZ_OBJS) | deps
 	@mkdir -p build/fuzz
 	clang++ $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_OBJS) -o $@ $(PKG_LIBS) $(GTEST_LIBS)
 -include $(FUZZ_OBJS:.o=.d)
+.SECONDARY: $(FUZZ_OBJS)  # kept: the next target and the next run reuse them
 
 fuzz: $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do \
