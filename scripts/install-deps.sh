@@ -3,7 +3,7 @@
 # prints nothing and exits 0. The make targets call it, so `make test` / `sudo make demo` on a
 # fresh Debian machine need no other set-up.
 #   scripts/install-deps.sh --build   compiler, fmt, libpcap, GoogleTest
-#   scripts/install-deps.sh --test    also what the integration tests and demo use
+#   scripts/install-deps.sh --test    also what the integration tests and demo use (the bench tools too)
 #   scripts/install-deps.sh --bench   what scripts/bench.sh uses (wrk, nginx-light, gnuplot-nox, valgrind)
 #   scripts/install-deps.sh           all of them
 set -euo pipefail
@@ -11,7 +11,7 @@ set -euo pipefail
 want_build=0 want_test=0 want_bench=0
 case "${1:-}" in
   --build) want_build=1 ;;
-  --test) want_test=1 ;;
+  --test) want_test=1; want_bench=1 ;;  # the integration tests run the benchmark's quick form
   --bench) want_bench=1 ;;
   "") want_build=1; want_test=1; want_bench=1 ;;
   -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
