@@ -4,7 +4,9 @@
 // included verifies when finish() returns 0.
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 
 #include "stack/base/bytes.hh"
 #include "stack/wire/address.hh"
@@ -14,13 +16,31 @@ namespace tapstack {
 class InternetChecksum {
 public:
     // Adds bytes as if they followed everything added so far. Odd-length pieces are handled
-    // by remembering the parity, so pieces may be split anywhere.
+    // by remembering the parity, so pieces may be split anywhere. The bulk is summed eight bytes
+    // at a time in native byte order (RFC 1071 §2(B): the sum is the same whichever order the
+    // bytes of a word are in, swapped at the end), which is what makes it cheap per frame.
     void add(Bytes data) {
         size_t i = 0;
         if (odd_ && !data.empty()) {
             sum_ += data[0];
             i = 1;
             odd_ = false;
+        }
+        if (data.size() - i >= 8) {
+            uint64_t acc = 0;
+            for (; i + 8 <= data.size(); i += 8) {
+                uint64_t w;
+                std::memcpy(&w, data.data() + i, 8);
+                acc += w;
+                acc += (acc < w);  // end-around carry
+            }
+            acc = (acc & 0xffffffff) + (acc >> 32);
+            acc = (acc & 0xffff) + (acc >> 16);
+            acc = (acc & 0xffff) + (acc >> 16);
+            acc = (acc & 0xffff) + (acc >> 16);
+            uint16_t folded = static_cast<uint16_t>(acc);
+            if constexpr (std::endian::native == std::endian::little) folded = static_cast<uint16_t>((folded << 8) | (folded >> 8));
+            sum_ += folded;
         }
         for (; i + 1 < data.size(); i += 2) sum_ += (uint32_t{data[i]} << 8) | data[i + 1];
         if (i < data.size()) {
@@ -31,10 +51,14 @@ public:
     void add16(uint16_t v) { sum_ += v; }
     void add32(uint32_t v) { sum_ += (v >> 16) + (v & 0xffff); }
 
-    uint16_t finish() const {
+    // The checksum to store: the folded sum, complemented.
+    uint16_t finish() const { return static_cast<uint16_t>(~folded() & 0xffff); }
+    // The folded sum, not complemented: what goes in the checksum field of a segment whose
+    // checksum the device completes (checksum offload starts from the pseudo-header's sum).
+    uint16_t folded() const {
         uint64_t s = sum_;
         while (s >> 16) s = (s & 0xffff) + (s >> 16);
-        return static_cast<uint16_t>(~s & 0xffff);
+        return static_cast<uint16_t>(s);
     }
 
 private:

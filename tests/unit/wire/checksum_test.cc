@@ -95,6 +95,38 @@ TEST(InternetChecksum, ByteAtATimeMatchesOnePiece) {
     EXPECT_EQ(c.finish(), internet_checksum(data));
 }
 
+// The plain definition, a 16-bit big-endian word at a time: what the fast path must equal.
+uint16_t reference_checksum(Bytes data) {
+    uint64_t sum = 0;
+    for (size_t i = 0; i < data.size(); i += 2) sum += (uint32_t{data[i]} << 8) | (i + 1 < data.size() ? data[i + 1] : 0);
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<uint16_t>(~sum & 0xffff);
+}
+
+TEST(InternetChecksum, EightByteFastPathMatchesTheDefinitionAtEveryLengthAndStart) {
+    auto data = counting_bytes(300);
+    for (size_t i = 0; i < data.size(); i += 7) data[i] = 0xff;  // carries in every lane
+    for (size_t start = 0; start < 9; ++start) {
+        for (size_t len = 0; start + len <= data.size(); ++len) {
+            Bytes piece = Bytes{data}.subspan(start, len);
+            ASSERT_EQ(internet_checksum(piece), reference_checksum(piece)) << "start " << start << " len " << len;
+        }
+    }
+}
+
+TEST(InternetChecksum, AllOnesInEveryLaneFoldCorrectly) {
+    std::vector<uint8_t> ones(65'536, 0xff);
+    EXPECT_EQ(internet_checksum(ones), reference_checksum(ones));
+    ones[12'345] = 0xfe;
+    EXPECT_EQ(internet_checksum(ones), reference_checksum(ones));
+}
+
+TEST(InternetChecksum, FoldedIsTheUncomplementedSum) {
+    InternetChecksum c;
+    c.add(rfc1071_example);
+    EXPECT_EQ(c.folded(), static_cast<uint16_t>(~0x220d));
+}
+
 TEST(InternetChecksum, Add16AndAdd32MatchTheSameBytes) {
     InternetChecksum words;
     words.add16(0x0001);
