@@ -38,4 +38,10 @@ void MemoryLink::End::transmit(Bytes frame, Instant) {
     ++stats_.frames_sent;
 }
 
+void MemoryLink::End::transmit_offloaded(MutBytes frame, Instant now, TxOffload offload) {
+    if (offload_piece_count(frame, offload) > 1) ++stats_.bundles;
+    if (deliver_whole_) offload.segment_payload = 0;  // one piece: the checksum completed, nothing cut
+    NetDev::transmit_offloaded(frame, now, offload);
+}
+
 }  // namespace tapstack

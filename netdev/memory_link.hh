@@ -19,6 +19,7 @@ struct MemoryLinkStats {
     uint64_t frames_sent = 0, frames_received = 0;
     uint64_t queue_full_dropped = 0;  // transmit() found the peer's queue holding `capacity` frames
     uint64_t oversized_dropped = 0;   // a queued frame was longer than the buffer given to receive()
+    uint64_t bundles = 0;             // frames handed to transmit_offloaded() to be cut into segments
 };
 
 class MemoryLink {
@@ -32,6 +33,17 @@ public:
 
         std::optional<size_t> receive(MutBytes buffer, Instant now) override;
         void transmit(Bytes frame, Instant now) override;
+        // With set_offloads(): counted, then cut up and checksummed in software (NetDev's
+        // reference), so the peer receives what a device with TSO would put on the wire; or,
+        // with `whole`, only checksummed and delivered as one large frame, the way the kernel
+        // hands its GSO bundles to a TAP device with --offload.
+        void transmit_offloaded(MutBytes frame, Instant now, TxOffload offload) override;
+        Offloads offloads() const override { return offloads_; }
+        // Pretend to be a device with these offloads (tests of the stack's offload path).
+        void set_offloads(Offloads o, bool whole = false) {
+            offloads_ = o;
+            deliver_whole_ = whole;
+        }
 
         // Frames waiting to be received on this end.
         size_t pending() const { return inbox_->size(); }
@@ -55,6 +67,8 @@ public:
         MemoryLinkStats stats_;
         bool recording_ = false;
         Queue sent_;
+        Offloads offloads_;
+        bool deliver_whole_ = false;
     };
 
     // Two connected ends; each direction queues at most `capacity` frames.

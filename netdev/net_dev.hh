@@ -15,6 +15,39 @@ namespace tapstack {
 
 // Largest Ethernet frame (without FCS) we handle at MTU 1500: 14 + 1500.
 inline constexpr size_t max_frame_len = 1514;
+// Largest frame any device hands over: the largest IPv4 datagram, an Ethernet header and one
+// VLAN tag (a TAP device at its largest MTU, or a GSO bundle from the kernel with --offload).
+inline constexpr size_t max_device_frame_len = 65535 + 14 + 4;
+
+// What a device can do for the stack besides carrying frames: a TAP device attached with
+// `--offload` (IFF_VNET_HDR) leaves TCP checksums and segmentation to the kernel, as a NIC with
+// checksum offload and TSO does. The stack asks offloads() once and sends accordingly.
+struct Offloads {
+    // The device completes TCP checksums of the frames handed to transmit_offloaded().
+    bool tcp_checksum = false;
+    // Largest TCP/IPv4 frame (Ethernet header included) the device cuts into MTU-sized segments
+    // itself (TCP segmentation offload); 0: none. Such a device also receives frames this large
+    // (the kernel's GSO/GRO bundles), with their checksums complete.
+    size_t max_segmentation_frame = 0;
+};
+
+// How transmit_offloaded() is to finish an IPv4/TCP frame.
+struct TxOffload {
+    // The TCP checksum field holds the folded pseudo-header sum, not the checksum (Linux's
+    // CHECKSUM_PARTIAL): the device sums from the TCP header to the end and stores the result.
+    bool partial_checksum = false;
+    // > 0: the frame is larger than the MTU and is cut into segments carrying this many payload
+    // bytes (the last one less): same headers, sequence numbers advanced, PSH and FIN only on the
+    // last, each with its own IPv4 identification, total length and checksums.
+    uint16_t segment_payload = 0;
+};
+
+// The pieces a device with these offloads makes of an IPv4/TCP frame, done in software: their
+// number, and piece `index` built into `buffer` (at least frame.size() bytes), checksums
+// complete. Anything that is not an IPv4/TCP frame is one piece, copied as it is. NetDev's
+// default transmit_offloaded() and the stack's ARP queue use it; tests hold the stack to it.
+size_t offload_piece_count(Bytes frame, TxOffload offload);
+MutBytes build_offload_piece(Bytes frame, TxOffload offload, size_t index, MutBytes buffer);
 
 class NetDev {
 public:
@@ -27,6 +60,13 @@ public:
     // Sends one complete Ethernet frame (no FCS). Never blocks; a frame the device cannot take now
     // is dropped and counted (TCP recovers).
     virtual void transmit(Bytes frame, Instant now) = 0;
+
+    // Sends an IPv4/TCP frame that still needs the work `offload` describes. Only devices whose
+    // offloads() promise it get such frames. This default does the work in software (segments
+    // and checksums, then transmit() for each piece): correct and allocation-free, but a copy per
+    // piece; devices that can hand the work on (TapDev with --offload) override it.
+    virtual void transmit_offloaded(MutBytes frame, Instant now, TxOffload offload);
+    virtual Offloads offloads() const { return {}; }
 
     // A file descriptor that becomes readable when receive() may return a frame, or -1.
     virtual int wait_fd() const { return -1; }

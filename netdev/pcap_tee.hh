@@ -26,6 +26,11 @@ public:
     // device (even if that device then drops it).
     std::optional<size_t> receive(MutBytes buffer, Instant now) override;
     void transmit(Bytes frame, Instant now) override;
+    // Recorded with its TCP checksum completed (the inner device gets it as it came), so a
+    // capture made with --offload checks clean in tshark; bundles are recorded whole, as tcpdump
+    // on a host with TSO shows them.
+    void transmit_offloaded(MutBytes frame, Instant now, TxOffload offload) override;
+    Offloads offloads() const override { return inner_.offloads(); }
     int wait_fd() const override { return inner_.wait_fd(); }
     size_t mtu() const override { return inner_.mtu(); }
     std::optional<Instant> next_ready() const override { return inner_.next_ready(); }

@@ -19,12 +19,40 @@
 #include <cstring>
 #include <system_error>
 
+#include "stack/base/byte_order.hh"
+#include "stack/wire/checksum.hh"
+
+// Debian 12's headers predate UDP segmentation offload (Linux 6.2): the kernel's values.
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
+
 namespace tapstack {
+
+// struct virtio_net_hdr of <linux/virtio_net.h> (which C++ cannot include: a member is named
+// `class`): 10 bytes in the host's byte order (legacy virtio on a little-endian host), in front
+// of every frame once IFF_VNET_HDR is on.
+struct VnetHeader {
+    static constexpr uint8_t needs_csum = 1;           // VIRTIO_NET_HDR_F_NEEDS_CSUM
+    static constexpr uint8_t gso_none = 0, gso_tcpv4 = 1;  // VIRTIO_NET_HDR_GSO_NONE, _TCPV4
+    uint8_t flags = 0;
+    uint8_t gso_type = gso_none;
+    uint16_t hdr_len = 0;      // Ethernet + IP + TCP headers
+    uint16_t gso_size = 0;     // payload bytes per segment
+    uint16_t csum_start = 0;   // where the checksum sum starts (the TCP header)
+    uint16_t csum_offset = 0;  // where, from csum_start, it goes
+};
+static_assert(sizeof(VnetHeader) == 10, "the kernel's struct virtio_net_hdr is 10 bytes");
+
 namespace {
 
-// The largest frame a TAP device can hand us: the largest MTU Linux allows, an Ethernet header and
-// one VLAN tag.
-constexpr size_t largest_tap_frame = 65535 + 14 + 4;
+// The frame behind the virtio_net_hdr (--offload): Ethernet, then IPv4 and TCP headers whose
+// lengths the stack chose.
+constexpr size_t eth_len = 14;
+constexpr uint16_t tcp_checksum_offset = 16;
 
 // What to do next, in every permission error: this message is how a user learns the set-up.
 std::string setup_step(const std::string& name) {
@@ -45,7 +73,7 @@ bool valid_interface_name(const std::string& name) {
 
 }  // namespace
 
-TapDev::TapDev(std::string name, std::string clone_device) : name_(std::move(name)) {
+TapDev::TapDev(std::string name, TapOffload offload, std::string clone_device) : name_(std::move(name)) {
     if (!valid_interface_name(name_)) {
         fail(EINVAL, "TAP device name '" + name_ + "' is not a valid interface name: it must be 1 to " +
                          std::to_string(IFNAMSIZ - 1) + " characters, without '/', ':' or spaces");
@@ -72,7 +100,7 @@ TapDev::TapDev(std::string name, std::string clone_device) : name_(std::move(nam
     // will be, only to say so (and to word a permission error right).
     bool existed = name_.find('%') == std::string::npos && ::if_nametoindex(name_.c_str()) != 0;
     ifreq ifr{};
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    ifr.ifr_flags = static_cast<short>(IFF_TAP | IFF_NO_PI | (offload == TapOffload::On ? IFF_VNET_HDR : 0));
     std::memcpy(ifr.ifr_name, name_.data(), name_.size());
     if (::ioctl(fd_, TUNSETIFF, &ifr) < 0) {
         int err = errno;
@@ -97,6 +125,13 @@ TapDev::TapDev(std::string name, std::string clone_device) : name_(std::move(nam
     }
     name_.assign(ifr.ifr_name, ::strnlen(ifr.ifr_name, IFNAMSIZ));  // the kernel's name when we asked for "tap%d"
     created_ = !existed;
+    if (offload == TapOffload::On) {
+        enable_offloads();
+    } else {
+        // A persistent device keeps the offloads its last user asked for; without a vnet header
+        // the kernel would then hand us 64 KB bundles. Plain frames only.
+        (void)::ioctl(fd_, TUNSETOFFLOAD, 0u);
+    }
 
     // The MTU of the device, asked through an ordinary socket. Without it, keep the Ethernet default.
     int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -109,7 +144,40 @@ TapDev::TapDev(std::string name, std::string clone_device) : name_(std::move(nam
         }
         ::close(s);
     }
-    oversize_.resize(largest_tap_frame);
+    oversize_.resize(max_device_frame_len);
+}
+
+void TapDev::enable_offloads() {
+    int header_size = sizeof(VnetHeader);
+    if (::ioctl(fd_, TUNSETVNETHDRSZ, &header_size) < 0) {
+        int err = errno;
+        ::close(fd_);
+        fd_ = -1;
+        fail(err, "--offload: the kernel refused the virtio_net_hdr size (TUNSETVNETHDRSZ) on " + name_);
+    }
+    // Checksums and TCP segmentation both ways. The kernel takes USO4 and USO6 only together
+    // (EINVAL otherwise), and kernels before 6.2 know neither: then without them.
+    const std::pair<unsigned, const char*> attempts[] = {
+        {TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6, "csum tso4 tso6 uso4 uso6"},
+        {TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6, "csum tso4 tso6"},
+    };
+    for (auto [flags, names] : attempts) {
+        if (::ioctl(fd_, TUNSETOFFLOAD, flags) == 0) {
+            vnet_ = true;
+            offload_features_ = names;
+            return;
+        }
+    }
+    int err = errno;
+    ::close(fd_);
+    fd_ = -1;
+    fail(err, "--offload: the kernel refused checksum and TCP segmentation offload (TUNSETOFFLOAD) on " + name_ +
+                  "; run without --offload");
+}
+
+Offloads TapDev::offloads() const {
+    if (!vnet_) return {};
+    return Offloads{.tcp_checksum = true, .max_segmentation_frame = eth_len + 65535};
 }
 
 bool TapDev::running() const {
@@ -128,11 +196,12 @@ TapDev::~TapDev() {
 
 std::optional<size_t> TapDev::receive(MutBytes buffer, Instant) {
     for (;;) {
-        // One read() returns one whole frame. Read into the caller's buffer with the spare buffer
-        // behind it: a frame that is too long is then seen whole (and dropped) instead of being
-        // truncated into something that parses.
-        iovec iov[2] = {{buffer.data(), buffer.size()}, {oversize_.data(), oversize_.size()}};
-        ssize_t n = ::readv(fd_, iov, 2);
+        // One read() returns one whole frame (behind its virtio_net_hdr with --offload). Read
+        // into the caller's buffer with the spare buffer behind it: a frame that is too long is
+        // then seen whole (and dropped) instead of being truncated into something that parses.
+        VnetHeader header{};
+        iovec iov[3] = {{&header, sizeof header}, {buffer.data(), buffer.size()}, {oversize_.data(), oversize_.size()}};
+        ssize_t n = vnet_ ? ::readv(fd_, iov, 3) : ::readv(fd_, iov + 1, 2);
         if (n < 0) {
             int err = errno;
             if (err == EINTR) continue;
@@ -142,19 +211,47 @@ std::optional<size_t> TapDev::receive(MutBytes buffer, Instant) {
             }
             return std::nullopt;
         }
-        if (static_cast<size_t>(n) > buffer.size()) {
+        size_t len = static_cast<size_t>(n);
+        if (vnet_) {
+            if (len < sizeof header) {
+                ++stats_.bad_vnet_header;
+                continue;
+            }
+            len -= sizeof header;
+        }
+        if (len > buffer.size()) {
             ++stats_.oversized_dropped;
             continue;
         }
+        if (vnet_ && !finish_received(buffer.first(len), header)) {
+            ++stats_.bad_vnet_header;
+            continue;
+        }
         ++stats_.frames_received;
-        stats_.bytes_received += static_cast<uint64_t>(n);
-        return static_cast<size_t>(n);
+        stats_.bytes_received += len;
+        return len;
     }
 }
 
-void TapDev::transmit(Bytes frame, Instant) {
+bool TapDev::finish_received(MutBytes frame, const VnetHeader& header) {
+    if (header.gso_type != VnetHeader::gso_none) ++stats_.bundles_received;
+    if (!(header.flags & VnetHeader::needs_csum)) return true;
+    // A partial checksum (the kernel's own TCP left it for the "hardware"): the field holds the
+    // pseudo-header's sum; sum from csum_start to the end and store it, as a NIC would.
+    size_t start = header.csum_start, field = size_t{header.csum_start} + header.csum_offset;
+    if (start >= frame.size() || field + 2 > frame.size()) return false;
+    InternetChecksum c;
+    c.add(Bytes{frame}.subspan(start));
+    store_be16(frame, field, c.finish());
+    return true;
+}
+
+void TapDev::write_frame(Bytes frame, const VnetHeader* header) {
     for (;;) {
-        ssize_t n = ::write(fd_, frame.data(), frame.size());
+        VnetHeader plain{};
+        iovec iov[2] = {{const_cast<VnetHeader*>(header ? header : &plain), sizeof(VnetHeader)},
+                        {const_cast<uint8_t*>(frame.data()), frame.size()}};
+        ssize_t n = vnet_ ? ::writev(fd_, iov, 2) : ::write(fd_, frame.data(), frame.size());
         if (n >= 0) {
             ++stats_.frames_sent;
             stats_.bytes_sent += frame.size();
@@ -171,6 +268,29 @@ void TapDev::transmit(Bytes frame, Instant) {
         stats_.last_errno = err;
         return;
     }
+}
+
+void TapDev::transmit(Bytes frame, Instant) { write_frame(frame, nullptr); }
+
+void TapDev::transmit_offloaded(MutBytes frame, Instant now, TxOffload offload) {
+    // Without a vnet header, or a bundle whose checksum is not left to the kernel (which
+    // segments only CHECKSUM_PARTIAL bundles): done in software.
+    size_t ip_header = frame.size() > eth_len ? size_t{frame[eth_len] & 0x0fu} * 4 : 0;
+    size_t tcp_header = frame.size() > eth_len + ip_header + 12 ? static_cast<size_t>(frame[eth_len + ip_header + 12] >> 4) * 4 : 0;
+    size_t headers = eth_len + ip_header + tcp_header;
+    if (!vnet_ || !offload.partial_checksum || ip_header < 20 || tcp_header < 20 || headers > frame.size())
+        return NetDev::transmit_offloaded(frame, now, offload);
+    VnetHeader header{};
+    header.flags = VnetHeader::needs_csum;
+    header.csum_start = static_cast<uint16_t>(eth_len + ip_header);
+    header.csum_offset = tcp_checksum_offset;
+    header.hdr_len = static_cast<uint16_t>(headers);
+    if (offload.segment_payload > 0 && frame.size() - headers > offload.segment_payload) {
+        header.gso_type = VnetHeader::gso_tcpv4;
+        header.gso_size = offload.segment_payload;
+        ++stats_.bundles_sent;
+    }
+    write_frame(frame, &header);
 }
 
 }  // namespace tapstack

@@ -38,9 +38,9 @@ constexpr size_t max_frames_per_poll = 4096;
 }  // namespace
 
 struct Stack::Impl final : TcpEnvironment {
-    Impl(const StackConfig& c, NetDev& d) : config(c), dev(d) {
-        rx_buffer.resize(65536);
-        tx_buffer.resize(65536);
+    Impl(const StackConfig& c, NetDev& d) : config(c), dev(d), offloads(d.offloads()) {
+        rx_buffer.resize(max_device_frame_len);
+        tx_buffer.resize(max_device_frame_len);
         fragment_buffer.resize(ethernet_field::header_len + std::max<size_t>(d.mtu(), 68));
         settings.receive_buffer = c.receive_buffer;
         settings.send_buffer = c.send_buffer;
@@ -55,6 +55,13 @@ struct Stack::Impl final : TcpEnvironment {
         settings.user_timeout = c.user_timeout;
         settings.keepalive = c.keepalive;
         settings.mss = static_cast<uint16_t>(std::min<size_t>(d.mtu(), 65535) - Ipv4Header::len - tcp_field::min_header_len);
+        // Segmentation offload: segments as large as the device takes and an IPv4 datagram holds
+        // (with the longest TCP header), the way Linux sends 64 KB bundles to a TSO device.
+        if (offloads.max_segmentation_frame > 0) {
+            size_t frame = std::min(offloads.max_segmentation_frame, tx_buffer.size());
+            size_t headers = ethernet_field::header_len + Ipv4Header::len + tcp_field::max_header_len;
+            if (frame > headers) settings.offload_payload = static_cast<uint32_t>(std::min<size_t>(frame - headers, 65535 - Ipv4Header::len - tcp_field::max_header_len));
+        }
         ArpCache::Limits limits;
         limits.entry_lifetime = c.arp_timeout;
         arp = ArpCache(limits);
@@ -62,6 +69,7 @@ struct Stack::Impl final : TcpEnvironment {
 
     StackConfig config;
     NetDev& dev;
+    Offloads offloads;  // what the device finishes for us (--offload on a TAP device)
     TcpSettings settings;
     StackStats stats;
     ConnectionObserver* observer = nullptr;
@@ -198,9 +206,10 @@ struct Stack::Impl final : TcpEnvironment {
     }
 
     // ---------------------------------------------------------------- output
-    void transmit_frame(Bytes frame) {
+    void transmit_frame(MutBytes frame, TxOffload offload = {}) {
         if (observer) observer->on_frame(now, FrameDirection::Sent, frame);
         ++stats.frames_sent;
+        if (offload.partial_checksum || offload.segment_payload > 0) return dev.transmit_offloaded(frame, now, offload);
         dev.transmit(frame, now);
     }
 
@@ -212,7 +221,7 @@ struct Stack::Impl final : TcpEnvironment {
     // Sends an IPv4 datagram whose payload `fill` writes into the span it is given (exactly
     // payload_len bytes). The frame is built in tx_buffer; without an ARP entry it is queued.
     template <typename Fill>
-    void send_ipv4(Ipv4Address dst, IpProtocol proto, size_t payload_len, Fill&& fill) {
+    void send_ipv4(Ipv4Address dst, IpProtocol proto, size_t payload_len, Fill&& fill, TxOffload offload = {}) {
         size_t frame_len = ethernet_field::header_len + Ipv4Header::len + payload_len;
         if (frame_len > tx_buffer.size()) return;
         MutBytes frame{tx_buffer.data(), frame_len};
@@ -225,7 +234,7 @@ struct Stack::Impl final : TcpEnvironment {
             drop(DropReason::ArpUnresolved);
             return;
         }
-        if (Ipv4Header::len + payload_len <= dev.mtu()) return route_frame(frame, *hop);
+        if (Ipv4Header::len + payload_len <= dev.mtu() || offload.segment_payload > 0) return route_frame(frame, *hop, offload);
         // RFC 791 §3.2 fragmentation, for what we build larger than the link's MTU (only an echo
         // reply to a large ping can be: TCP keeps its segments within the MSS). Every piece but
         // the last carries a multiple of 8 bytes.
@@ -246,26 +255,37 @@ struct Stack::Impl final : TcpEnvironment {
     }
 
     // Sends a frame whose IPv4 part is complete to `hop`'s MAC, or queues it for ARP.
-    void route_frame(MutBytes frame, Ipv4Address hop) {
+    void route_frame(MutBytes frame, Ipv4Address hop, TxOffload offload = {}) {
         auto mac = arp.lookup(hop, now);
         emit_ethernet_header(frame, mac.value_or(MacAddress{}), config.mac, EtherType::Ipv4);
         if (mac) {
-            transmit_frame(frame);
+            transmit_frame(frame, offload);
             if (arp.should_refresh(hop, now)) send_arp_request(hop);
             return;
         }
-        // Queued with the destination MAC still unknown: handle_arp() fills it in.
-        switch (arp.enqueue(hop, std::vector<uint8_t>(frame.begin(), frame.end()), now)) {
-        case ArpCache::QueueResult::SendRequest: send_arp_request(hop); break;
-        case ArpCache::QueueResult::Queued: break;
-        case ArpCache::QueueResult::QueueFull:
-        case ArpCache::QueueResult::CacheFull: drop(DropReason::ArpQueueFull); break;
+        // Queued with the destination MAC still unknown: handle_arp() fills it in. The queue
+        // holds finished frames, so what the device would have finished is finished here.
+        size_t pieces = offload_piece_count(frame, offload);
+        for (size_t i = 0; i < pieces; ++i) {
+            std::vector<uint8_t> finished(frame.size());
+            finished.resize(build_offload_piece(frame, offload, i, MutBytes{finished}).size());
+            switch (arp.enqueue(hop, std::move(finished), now)) {
+            case ArpCache::QueueResult::SendRequest: send_arp_request(hop); break;
+            case ArpCache::QueueResult::Queued: break;
+            case ArpCache::QueueResult::QueueFull:
+            case ArpCache::QueueResult::CacheFull: drop(DropReason::ArpQueueFull); break;
+            }
         }
     }
 
     void send_tcp(Ipv4Address dst, const TcpSegment& seg) {
         size_t len = seg.header_len() + seg.payload_len();
-        send_ipv4(dst, IpProtocol::Tcp, len, [&](MutBytes out, PseudoHeader ph) { seg.emit(out, ph); });
+        // With checksum offload the device sums the segment; we leave it the pseudo-header's sum.
+        TxOffload offload{offloads.tcp_checksum, seg.offload_segment_payload};
+        auto checksum = offload.partial_checksum ? TcpSegment::Checksum::Partial : TcpSegment::Checksum::Full;
+        send_ipv4(dst, IpProtocol::Tcp, len, [&](MutBytes out, PseudoHeader ph) { seg.emit(out, ph, checksum); }, offload);
+        // The device gives every piece of a segment it cuts up an IPv4 identification of its own.
+        if (offload.segment_payload > 0) ip_ident = static_cast<uint16_t>(ip_ident + (seg.payload_len() - 1) / offload.segment_payload);
         ++stats.tcp_segments_sent;
         if (seg.rst()) ++stats.tcp_resets_sent;
     }

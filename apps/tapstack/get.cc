@@ -318,6 +318,7 @@ int run_get(const Options& o) {
     const HttpResponseReader& r = client.reader();
     if (r.head_complete()) fmt::print(stderr, "tapstack get: {}\n", r.status_line());
     if (log::enabled(log::Level::Debug)) print_stats(stack.stats());
+    devices.print_stats();  // only what is worth a line: device drops, faults, offload bundles
 
     std::string problem;
     if (timed_out) problem = fmt::format("timed out after {} s{}", o.timeout_seconds, client.connected() ? "" : " (no answer to our SYN)");

@@ -71,11 +71,13 @@ bool StopSignals::take_stats_request() {
     return asked;
 }
 
-DeviceChain::DeviceChain(const Options& o, uint64_t fault_seed) : tap_(o.tap), top_(&tap_) {
+DeviceChain::DeviceChain(const Options& o, uint64_t fault_seed)
+    : tap_(o.tap, o.offload ? TapOffload::On : TapOffload::Off), top_(&tap_) {
     if (tap_.created()) {
         fmt::print(stderr, "tapstack: created {}, which has no address and is down: the kernel cannot reach us through it "
                            "(sudo ./scripts/setup_tap.sh makes a usable one)\n", tap_.name());
     }
+    if (o.offload) fmt::print(stderr, "tapstack: offloads on {}: {}\n", tap_.name(), tap_.offload_features());
     if (o.pcap) {
         pcap_ = std::make_unique<PcapTee>(tap_, *o.pcap, wall_clock_offset());
         top_ = pcap_.get();
@@ -100,8 +102,13 @@ void DeviceChain::flush() {
 void DeviceChain::print_stats() const {
     const TapStats& t = tap_.stats();
     if (t.total_drops() > 0) {
-        fmt::print(stderr, "tapstack: device {}: {} frames too large, {} not sent (queue full), {} send errors, {} receive errors\n",
-                   tap_.name(), t.oversized_dropped, t.send_dropped, t.send_errors, t.receive_errors);
+        fmt::print(stderr, "tapstack: device {}: {} frames too large, {} not sent (queue full), {} send errors, {} receive errors, "
+                           "{} bad vnet headers\n",
+                   tap_.name(), t.oversized_dropped, t.send_dropped, t.send_errors, t.receive_errors, t.bad_vnet_header);
+    }
+    if (t.bundles_sent > 0 || t.bundles_received > 0) {
+        fmt::print(stderr, "tapstack: device {}: {} TCP bundles sent for the kernel to cut up, {} received whole\n", tap_.name(),
+                   t.bundles_sent, t.bundles_received);
     }
     if (faults_) {
         fmt::print(stderr, "tapstack: faults on receive: {}\n", describe(faults_->rx_stats()));

@@ -25,6 +25,9 @@ Options:
   --port N                HTTP port                                               [80]
   --pcap FILE             capture every received and sent frame into FILE         [tapstack.pcap]
   --no-pcap               do not capture
+  --offload               leave TCP checksums and segmentation to the kernel (IFF_VNET_HDR, TUNSETOFFLOAD):
+                          64 KB segments out, the kernel's 64 KB bundles in, as a NIC with TSO and GRO.
+                          Not with the fault options (they act on single frames)
   --keep-alive SECONDS    keep HTTP/1.1 connections open while idle up to SECONDS [0: Connection: close]
   --trace                 print every frame as the Wireshark article reads it, with TCP state changes
   --trace-format FORMAT   text or json (one object per line)                      [text]
@@ -125,6 +128,7 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
         if (arg == "--version") { o.version = true; continue; }
         if (arg == "--trace") { o.trace = true; continue; }
         if (arg == "--no-pcap") { o.pcap.reset(); o.pcap_given = true; continue; }
+        if (arg == "--offload") { o.offload = true; continue; }
 
         bool takes_value = arg == "--tap" || arg == "--ip" || arg == "--mac" || arg == "--gateway" ||
                            arg == "--http-root" || arg == "--port" || arg == "--pcap" || arg == "--keep-alive" ||
@@ -233,6 +237,9 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
     if (o.get && !o.url && !o.help) return ParseError{"get: which URL? (tapstack get http://10.0.0.1/)"};
     if (o.get && (o.simulate || o.replay)) return ParseError{"get: --simulate and --replay are for the server"};
     if (o.simulate && o.replay) return ParseError{"--replay: one of --simulate and --replay"};
+    if (o.offload && (o.simulate || o.replay)) return ParseError{"--offload: is for a TAP device; --simulate and --replay have none"};
+    if (o.offload && o.faults.rates.any())
+        return ParseError{"--offload: not with --drop, --duplicate, --reorder, --corrupt or --delay (they act on single frames)"};
     return o;
 }
 

@@ -23,6 +23,7 @@ struct Options {
     uint16_t port = 80;
     std::optional<std::string> pcap = "tapstack.pcap";  // nullopt: --no-pcap
     bool pcap_given = false;                            // --pcap or --no-pcap was on the command line
+    bool offload = false;                               // --offload: checksums and TSO left to the kernel
     std::optional<std::string> simulate;                // --simulate SCENARIO
     std::optional<std::string> replay;                  // --replay FILE
     bool port_given = false;                            // --port was on the command line

@@ -49,6 +49,9 @@ struct TcpSettings {
     uint32_t receive_buffer = 64 * 1024;
     uint32_t send_buffer = 256 * 1024;
     uint16_t mss = 1460;  // what we announce: MTU 1500 - 40
+    // TCP segmentation offload (--offload): the largest payload of one segment that the device
+    // cuts into MSS-sized pieces; 0: every segment fits the MSS.
+    uint32_t offload_payload = 0;
     Duration time_wait = std::chrono::seconds{60};
     uint32_t max_retransmissions = 8;
     bool fin_with_last_data = true;

@@ -138,6 +138,7 @@ void TcpConnection::send_data_segment(SeqNum seq, uint32_t len, Instant now) {
     seg.window = window_to_advertise(false);
     seg.payload = head;
     seg.payload_tail = tail;
+    if (len > max_payload()) seg.offload_segment_payload = static_cast<uint16_t>(max_payload());
     mark_acked_by_segment();
     add_options(seg, now);
     env_.transmit(*this, seg, now);
@@ -177,13 +178,17 @@ bool TcpConnection::send_data(Instant now) {
         if (snd_.wnd == 0 && snd_.una == snd_.max && !persist_timer_.armed()) persist_timer_.arm(now, rto_);
         return false;
     }
-    uint32_t wanted = std::min({unsent, full, limit});
+    // With segmentation offload one segment may carry many full ones, which the device cuts up;
+    // cut short by a window, it ends on a full segment's boundary.
+    uint32_t burst = std::max(full, settings_.offload_payload / full * full);
+    uint32_t wanted = std::min({unsent, burst, limit});
     uint32_t len = std::min(wanted, usable);
+    if (len > full && len < wanted) len -= len % full;
     bool retransmission = snd_.nxt < snd_.max;
     bool outstanding = snd_.una != snd_.nxt;
     // Sender-side silly-window avoidance (RFC 1122 §4.2.3.4): no segment cut short by a window
     // while something is outstanding; the ACK for it opens the window further.
-    if (len < wanted && outstanding) return false;
+    if (len < std::min(wanted, full) && outstanding) return false;
     // Nagle (RFC 896): the end of what the application wrote, shorter than a full segment, goes
     // only when nothing is outstanding, unless Nagle is off or the application has closed (the
     // last piece goes out with or before the FIN).

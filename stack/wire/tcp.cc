@@ -109,7 +109,7 @@ std::optional<TcpSegment> TcpSegment::parse(Bytes b, const PseudoHeader& ph, Tcp
 
 std::optional<TcpSegment> TcpSegment::parse_unchecked(Bytes b, TcpError* why) { return parse_impl(b, why); }
 
-void TcpSegment::emit(MutBytes out, const PseudoHeader& ph) const {
+void TcpSegment::emit(MutBytes out, const PseudoHeader& ph, Checksum checksum) const {
     const size_t hlen = header_len();
     store_be16(out, tcp_field::src_port, src_port);
     store_be16(out, tcp_field::dst_port, dst_port);
@@ -158,6 +158,7 @@ void TcpSegment::emit(MutBytes out, const PseudoHeader& ph) const {
 
     InternetChecksum c;
     ph.add_to(c);
+    if (checksum == Checksum::Partial) return store_be16(out, tcp_field::checksum, c.folded());
     c.add(Bytes{out.data(), hlen + payload_len()});
     store_be16(out, tcp_field::checksum, c.finish());
 }

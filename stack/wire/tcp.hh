@@ -75,6 +75,9 @@ struct TcpSegment {
     // emit() only: payload that continues in a second piece (data that wraps around a ring
     // buffer goes out without an extra copy). parse() never sets it.
     Bytes payload_tail;
+    // emit() only: > 0 marks a segment longer than the connection's MSS, for a device with TCP
+    // segmentation offload to cut into pieces of this many payload bytes (netdev/net_dev.hh).
+    uint16_t offload_segment_payload = 0;
 
     bool syn() const { return flags & tcp_flag::syn; }
     bool fin() const { return flags & tcp_flag::fin; }
@@ -92,8 +95,10 @@ struct TcpSegment {
     // Parses without a checksum check (for tools reading captures with offloaded checksums).
     static std::optional<TcpSegment> parse_unchecked(Bytes b, TcpError* why = nullptr);
     // Writes header, options and payload into `out` (exactly header_len() + payload_len() bytes)
-    // and the checksum over `ph` (ph.length must equal that size).
-    void emit(MutBytes out, const PseudoHeader& ph) const;
+    // and the checksum over `ph` (ph.length must equal that size). Partial: only the folded sum
+    // of `ph` goes in the checksum field, for a device that completes it (checksum offload).
+    enum class Checksum : uint8_t { Full, Partial };
+    void emit(MutBytes out, const PseudoHeader& ph, Checksum checksum = Checksum::Full) const;
 };
 
 // "SYN, ACK" — Wireshark's spelling of a flag set.

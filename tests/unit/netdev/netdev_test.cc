@@ -444,19 +444,19 @@ TEST(TapDev, OverlongNameIsRefusedClearly) {
 
 TEST(TapDev, NamesLinuxWouldRefuseAreRefusedBeforeOpeningAnything) {
     for (const char* name : {"", "tap/0", "tap 0", "tap:0", ".."}) {
-        auto [message, code] = error_of([&] { TapDev dev(name, "/nonexistent/tun"); });
+        auto [message, code] = error_of([&] { TapDev dev(name, TapOffload::Off, "/nonexistent/tun"); });
         EXPECT_TRUE(contains(message, "is not a valid interface name")) << name << ": " << message;
     }
 }
 
 TEST(TapDev, MissingCloneDeviceAsksWhetherTheTunModuleIsLoaded) {
-    auto [message, code] = error_of([] { TapDev dev("tap0", "/nonexistent/net/tun"); });
+    auto [message, code] = error_of([] { TapDev dev("tap0", TapOffload::Off, "/nonexistent/net/tun"); });
     EXPECT_TRUE(contains(message, "cannot open /nonexistent/net/tun: is the tun module loaded?")) << message;
     EXPECT_EQ(code, ENOENT);
 }
 
 TEST(TapDev, CloneDeviceThatIsNotTunTapIsNamed) {
-    auto [message, code] = error_of([] { TapDev dev("tap0", "/dev/null"); });
+    auto [message, code] = error_of([] { TapDev dev("tap0", TapOffload::Off, "/dev/null"); });
     EXPECT_TRUE(contains(message, "/dev/null is not the TUN/TAP clone device")) << message;
     EXPECT_EQ(code, ENOTTY);
 }
@@ -468,7 +468,7 @@ TEST(TapDev, PermissionDeniedSaysHowToSetUp) {
     ASSERT_EQ(::chmod(clone.path().c_str(), 0), 0);
     auto attempt = [&] {
         if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) std::_Exit(3);
-        auto [message, code] = error_of([&] { TapDev dev("tap0", clone.path()); });
+        auto [message, code] = error_of([&] { TapDev dev("tap0", TapOffload::Off, clone.path()); });
         std::fprintf(stderr, "%s\n", message.c_str());
         std::_Exit(code == EACCES ? 0 : 1);
     };

@@ -3,7 +3,8 @@
 // in virtual time: loss at 1 %, 5 % and 20 % in each direction with duplication, reordering and
 // corruption mixed in, for several seeds. The bytes must arrive exactly; a clean link must need
 // no retransmission at all. Each run prints what recovery cost (virtual time, timeouts, fast
-// recoveries), which is how SACK recovery's quality shows.
+// recoveries), which is how SACK recovery's quality shows. The same transfer with the server's
+// device offloading checksums and segmentation (--offload) checks the 64 KB segments it sends.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -92,16 +93,26 @@ struct Result {
     double virtual_seconds = 0;
     StackStats server;
     StackStats client;
+    uint64_t bundles = 0;  // segments the server handed its device to cut up (offloads)
 };
 
-Result transfer(const FaultConfig& faults) {
+// The server's device: plain, or pretending to offload checksums and segmentation (TSO), its
+// bundles cut up in software or delivered whole (as the kernel delivers its own to a TAP device).
+enum class ServerDevice { Plain, OffloadCutInSoftware, OffloadDeliveredWhole };
+
+Result transfer(const FaultConfig& faults, ServerDevice device = ServerDevice::Plain) {
     auto [client_end, server_end] = MemoryLink::pair(100000);
     // The faults and a 50 µs delay sit on the server's end, both ways: data and ACKs both suffer.
     FaultConfig fc = faults;
     fc.rates.delay = std::chrono::microseconds{50};
     FaultInjector link(server_end, fc);
+    if (device != ServerDevice::Plain)
+        server_end.set_offloads(Offloads{.tcp_checksum = true, .max_segmentation_frame = 14 + 65535},
+                                device == ServerDevice::OffloadDeliveredWhole);
     Stack client(config(1), client_end);
-    Stack server(config(2), link);
+    // The fault injector acts on single frames and offers no offloads: an offloading server talks
+    // to its device directly.
+    Stack server(config(2), device == ServerDevice::Plain ? static_cast<NetDev&>(link) : server_end);
     Source source(server);
     Sink sink(client);
     EXPECT_TRUE(server.listen(80, source).has_value());
@@ -122,6 +133,7 @@ Result transfer(const FaultConfig& faults) {
     r.virtual_seconds = static_cast<double>((now - Instant::from_ms(1)).count()) / 1e6;
     r.server = server.stats();
     r.client = client.stats();
+    r.bundles = server_end.stats().bundles;
     return r;
 }
 
@@ -139,6 +151,36 @@ TEST(CleanTransfer, TwentyMegabytesNeedNoRetransmission) {
     EXPECT_EQ(r.server.tcp_retransmissions, 0u);
     EXPECT_EQ(r.client.tcp_retransmissions, 0u);
     EXPECT_LT(r.virtual_seconds, 2.0);
+}
+
+uint64_t checksum_drops(const StackStats& s) {
+    return s.drops(DropReason::TcpBadChecksum) + s.drops(DropReason::Ipv4BadChecksum);
+}
+
+// --offload's sending side, held to the software reference of what the kernel does with it:
+// 64 KB segments with partial checksums, cut into MSS-sized frames that must verify at the
+// client like any other, with nothing lost or resent.
+TEST(OffloadTransfer, BundlesCutIntoFramesArriveIntactWithValidChecksums) {
+    Result r = transfer(FaultConfig{}, ServerDevice::OffloadCutInSoftware);
+    report("server with TSO, cut in software", r);
+    EXPECT_TRUE(r.complete);
+    EXPECT_GT(r.bundles, body_size / 65536) << "the server sent large segments";
+    EXPECT_LT(r.server.tcp_segments_sent, body_size / 1448 / 4) << "far fewer segments than frames on the wire";
+    EXPECT_GT(r.client.frames_received, body_size / 1448) << "the client saw MSS-sized frames";
+    EXPECT_EQ(checksum_drops(r.client), 0u);
+    EXPECT_EQ(r.server.tcp_retransmissions, 0u);
+}
+
+// --offload's receiving side: the client gets the server's bundles whole (up to 64 KB segments,
+// checksums completed), as tapstack gets the kernel's, and takes them like any segment.
+TEST(OffloadTransfer, LargeSegmentsDeliveredWholeAreReceivedIntact) {
+    Result r = transfer(FaultConfig{}, ServerDevice::OffloadDeliveredWhole);
+    report("server with TSO, delivered whole", r);
+    EXPECT_TRUE(r.complete);
+    EXPECT_GT(r.bundles, body_size / 65536);
+    EXPECT_LT(r.client.frames_received, body_size / 1448 / 4) << "the client received large segments";
+    EXPECT_EQ(checksum_drops(r.client), 0u);
+    EXPECT_EQ(r.server.tcp_retransmissions, 0u);
 }
 
 class LossyTransfer : public testing::TestWithParam<std::tuple<int, uint64_t>> {};
