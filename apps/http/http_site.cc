@@ -6,10 +6,14 @@
 #include "apps/http/http_site.hh"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <climits>
 #include <cerrno>
 #include <cstdlib>
 #include <ctime>
@@ -59,6 +63,37 @@ std::string real_path(const std::string& path) {
     std::string out{resolved};
     std::free(resolved);
     return out;
+}
+
+// The flags of every file we open. O_NONBLOCK: opening a FIFO someone left in the root must not
+// hang the server.
+constexpr int open_flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+
+// openat2(2) with RESOLVE_BENEATH (Linux 5.6): the kernel resolves `path` + `suffix` below `dir`
+// and fails with EXDEV if any step (a "..", an absolute symbolic link, a link that leaves) would
+// go above it. One system call instead of realpath()'s walk; -1 and errno on failure (ENOSYS:
+// the kernel is too old). No allocation: the name is put together on the stack.
+int open_beneath(int dir, std::string_view path, std::string_view suffix = {}) {
+    while (!path.empty() && path.front() == '/') path.remove_prefix(1);
+    std::array<char, PATH_MAX> name;
+    if (path.size() + suffix.size() + 2 > name.size()) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    char* end = std::copy(path.begin(), path.end(), name.data());
+    end = std::copy(suffix.begin(), suffix.end(), end);
+    if (end == name.data()) *end++ = '.';
+    *end = '\0';
+    open_how how{};
+    how.flags = open_flags;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    return static_cast<int>(::syscall(SYS_openat2, dir, name.data(), &how, sizeof how));
+}
+
+// The last path component, for the Content-Type (".../" is a directory: its index.html).
+std::string_view file_name_of(std::string_view path) {
+    auto slash = path.rfind('/');
+    return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
 }  // namespace
@@ -187,6 +222,8 @@ HttpSite::HttpSite(HttpConfig config) : config_(std::move(config)) {
     struct stat st{};
     if (::stat(root_.c_str(), &st) != 0) throw std::system_error(errno, std::generic_category(), root_);
     if (!S_ISDIR(st.st_mode)) throw std::system_error(ENOTDIR, std::generic_category(), config_.root);
+    root_fd_ = FileDescriptor{::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)};
+    if (!root_fd_.valid()) throw std::system_error(errno, std::generic_category(), root_);
 }
 
 bool HttpSite::inside_root(std::string_view real) const {
@@ -206,8 +243,51 @@ Resource HttpSite::open(std::string_view path) const {
         }
         return r;
     }
+    bool asked_for_directory = !path.empty() && path.back() == '/';
+    // The kernel resolves the path inside the root in one call. What it refuses to resolve
+    // beneath the root (EXDEV: an absolute symbolic link, or one that leaves the root) and a kernel
+    // without openat2 (ENOSYS) take the user-space route below, which serves a link whose target
+    // is inside the root and refuses the rest, as before.
+    // A path ending in '/' names a directory's index.html: open that at once.
+    int fd = open_beneath(root_fd_.get(), path, asked_for_directory ? "index.html" : "");
+    if (fd >= 0) {
+        Resource found = resource_for(FileDescriptor{fd}, asked_for_directory ? "index.html" : file_name_of(path), asked_for_directory);
+        if (found.status != -1) return found;
+    } else if (errno != EXDEV && errno != ENOSYS) {
+        r.status = status_for_errno(errno);
+        return r;
+    }
     std::string candidate = root_ == "/" ? std::string{path} : root_ + std::string{path};
-    return open_real_path(candidate, !path.empty() && path.back() == '/', true);
+    return open_real_path(candidate, asked_for_directory, true);
+}
+
+Resource HttpSite::resource_for(FileDescriptor file, std::string_view name, bool is_index) const {
+    Resource r;
+    struct stat st{};
+    if (::fstat(file.get(), &st) != 0) {
+        r.status = 500;
+        return r;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        // No directory listings. A directory asked for without its trailing slash is redirected
+        // to it when it has an index.html (relative links in the index resolve against the URL,
+        // so it must end in '/'); an index.html that is itself a directory is a 404.
+        if (is_index) return r;
+        int fd = open_beneath(file.get(), "index.html");
+        if (fd < 0) {
+            r.status = errno == EXDEV || errno == ENOSYS ? -1 : status_for_errno(errno);  // -1: the long way
+            return r;
+        }
+        FileDescriptor index{fd};
+        if (::fstat(index.get(), &st) == 0 && S_ISREG(st.st_mode)) r.status = 301;
+        return r;
+    }
+    if (!S_ISREG(st.st_mode)) return r;  // devices, sockets, FIFOs: 404
+    r.status = 200;
+    r.file = std::move(file);
+    r.size = static_cast<uint64_t>(st.st_size);
+    r.content_type = content_type_for(name);
+    return r;
 }
 
 Resource HttpSite::open_real_path(const std::string& candidate, bool asked_for_directory, bool allow_index) const {
@@ -222,8 +302,8 @@ Resource HttpSite::open_real_path(const std::string& candidate, bool asked_for_d
         return r;  // 404
     }
     // O_NOFOLLOW: the last component was just resolved, so a symlink here means it was swapped in
-    // since. O_NONBLOCK: opening a FIFO someone left in the root must not hang the server.
-    int fd = ::open(real.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+    // since.
+    int fd = ::open(real.c_str(), open_flags | O_NOFOLLOW);
     if (fd < 0) {
         r.status = status_for_errno(errno);
         return r;

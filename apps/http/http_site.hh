@@ -71,6 +71,7 @@ public:
 
     // `path` comes from decode_target(). A file whose real path (symbolic links resolved) is
     // outside the root is reported as 404, the same as a missing one, so nothing is disclosed.
+    // The Content-Type follows the name asked for (a directory's: index.html's).
     Resource open(std::string_view path) const;
 
     // The Date header value for new responses; empty means no Date header. Set by the server from
@@ -79,11 +80,15 @@ public:
     const std::string& date() const { return date_; }
 
 private:
+    // What an opened file is to the client; `is_index`: it was opened as a directory's
+    // index.html. Status -1: a directory's index must be looked up the long way (open_real_path).
+    Resource resource_for(FileDescriptor file, std::string_view name, bool is_index) const;
     Resource open_real_path(const std::string& candidate, bool asked_for_directory, bool allow_index) const;
     bool inside_root(std::string_view real_path) const;
 
     HttpConfig config_;
     std::string root_;
+    FileDescriptor root_fd_;  // O_PATH: where open() resolves paths beneath
     std::string date_;
     int64_t date_second_ = -1;
 };

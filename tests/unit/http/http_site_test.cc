@@ -122,6 +122,24 @@ TEST_F(HttpDocumentRoot, DirectoryWithoutIndexIs404NotAListing) {
     EXPECT_EQ(status_line(get("/empty")), "HTTP/1.1 404 Not Found");
 }
 
+TEST_F(HttpDocumentRoot, IndexThatIsADirectoryIs404) {
+    fs::create_directories(root_ / "odd" / "index.html");
+    EXPECT_EQ(status_line(get("/odd/")), "HTTP/1.1 404 Not Found");
+    EXPECT_EQ(status_line(get("/odd")), "HTTP/1.1 404 Not Found");
+}
+
+TEST_F(HttpDocumentRoot, FileAskedForAsADirectoryIs404) {
+    EXPECT_EQ(status_line(get("/hello.txt/")), "HTTP/1.1 404 Not Found");
+}
+
+TEST_F(HttpDocumentRoot, IndexThatIsAnAbsoluteLinkInsideTheRootIsServed) {
+    // The kernel's RESOLVE_BENEATH refuses absolute links; the user-space route then serves it.
+    fs::create_directories(root_ / "linked");
+    fs::create_symlink(root_ / "docs" / "index.html", root_ / "linked" / "index.html");
+    EXPECT_EQ(body_of(get("/linked/")), "<h1>docs</h1>\n");
+    EXPECT_EQ(status_line(get("/linked")), "HTTP/1.1 301 Moved Permanently");
+}
+
 TEST_F(HttpDocumentRoot, MissingFilesAre404) {
     EXPECT_EQ(status_line(get("/nope.html")), "HTTP/1.1 404 Not Found");
     EXPECT_EQ(status_line(get("/hello.txt/")), "HTTP/1.1 404 Not Found");
