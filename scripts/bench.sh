@@ -10,7 +10,8 @@
 #                    [--no-callgrind] [--out DIR]
 #   --reps N         repetitions of every (target, workload) (default 3)
 #   --quick          smoke test (< 90 s): 1 repetition, small counts, no callgrind, --pin split
-#   --targets LIST   comma-separated from: tapstack,tapstack-nopcap,kernel,nginx (default all)
+#   --targets LIST   comma-separated from: tapstack,tapstack-nopcap,tapstack-offload,kernel,nginx
+#                    (default all; tapstack-offload: --offload --no-pcap)
 #   --workloads LIST from: ab1,ab10,wrk,download,ping,hold (default all)
 #   --pin MODE       split: server on CPU 0, client on CPU 1; same: both on CPU 0; both (default)
 #   --no-callgrind   skip the instructions-per-request measurement
@@ -20,7 +21,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lib/netns.sh
 source "$TOP/scripts/lib/netns.sh"
 
-reps=3 quick=0 targets=tapstack,tapstack-nopcap,kernel,nginx workloads=ab1,ab10,wrk,download,ping,hold
+reps=3 quick=0 targets=tapstack,tapstack-nopcap,tapstack-offload,kernel,nginx workloads=ab1,ab10,wrk,download,ping,hold
 pin=both callgrind=1 out=$TOP/build/bench
 while (($#)); do
   case $1 in
@@ -31,7 +32,7 @@ while (($#)); do
     --pin) pin=$2; shift ;;
     --no-callgrind) callgrind=0 ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -100,6 +101,7 @@ start_server() {
   case $target in
     tapstack) HOST=10.0.0.2 PORT=80 ns=$NS cmd=("$TOP/build/tapstack" --pcap "$WORK/tapstack.pcap") ;;
     tapstack-nopcap) HOST=10.0.0.2 PORT=80 ns=$NS cmd=("$TOP/build/tapstack" --no-pcap) ;;
+    tapstack-offload) HOST=10.0.0.2 PORT=80 ns=$NS cmd=("$TOP/build/tapstack" --no-pcap --offload) ;;
     kernel) HOST=10.0.1.2 PORT=80 ns=$SRV cmd=("$TOP/build/tapstack-kernel-httpd" --addr 10.0.1.2) ;;
     nginx) HOST=10.0.1.2 PORT=8080 ns=$SRV cmd=(nginx -c "$WORK/nginx.conf") ;;
     *) echo "bench.sh: unknown target $target" >&2; exit 2 ;;
@@ -213,7 +215,7 @@ for r in rows:
     units[r["workload"]] = r["unit"]
 med = {k: statistics.median(v) for k, v in vals.items()}
 targets = list(dict.fromkeys(r["target"] for r in rows))
-lines = [f"{'placement':<9} {'workload':<13} " + " ".join(f"{t:>16}" for t in targets) + "   tapstack/kernel  nopcap/kernel  tapstack/nginx"]
+lines = [f"{'placement':<9} {'workload':<13} " + " ".join(f"{t:>16}" for t in targets) + "   tapstack/kernel  nopcap/kernel  offload/kernel  nopcap/nginx"]
 plot = []
 for p in dict.fromkeys(r["placement"] for r in rows):
     for w in dict.fromkeys(r["workload"] for r in rows if r["placement"] == p):
@@ -221,7 +223,7 @@ for p in dict.fromkeys(r["placement"] for r in rows):
         cells = " ".join(f"{m[t]:>16.1f}" if m[t] is not None else f"{'NA':>16}" for t in targets)
         def ratio(a, b):
             return f"{m[a] / m[b]:.2f}" if m.get(a) and m.get(b) else "-"
-        lines.append(f"{p:<9} {w:<13} {cells}   {ratio('tapstack', 'kernel'):>15}  {ratio('tapstack-nopcap', 'kernel'):>13}  {ratio('tapstack-nopcap', 'nginx'):>14}   {units[w]}")
+        lines.append(f"{p:<9} {w:<13} {cells}   {ratio('tapstack', 'kernel'):>15}  {ratio('tapstack-nopcap', 'kernel'):>13}  {ratio('tapstack-offload', 'kernel'):>14}  {ratio('tapstack-nopcap', 'nginx'):>12}   {units[w]}")
         if m.get("tapstack-nopcap") and m.get("kernel"):
             plot.append((f"{w}-{p}", m["tapstack-nopcap"] / m["kernel"]))
 text = "\n".join(lines) + "\n(medians; ratios > 1 favour tapstack except for ping (us) and hold (KiB/conn), where lower is better)\n"
