@@ -261,6 +261,21 @@ Resource HttpSite::open(std::string_view path) const {
     return open_real_path(candidate, asked_for_directory, true);
 }
 
+namespace {
+
+// An opened file that is not a directory: a regular one is served, anything else is a 404.
+Resource file_resource(FileDescriptor file, const struct stat& st, std::string_view name) {
+    Resource r;
+    if (!S_ISREG(st.st_mode)) return r;  // devices, sockets, FIFOs
+    r.status = 200;
+    r.file = std::move(file);
+    r.size = static_cast<uint64_t>(st.st_size);
+    r.content_type = content_type_for(name);
+    return r;
+}
+
+}  // namespace
+
 Resource HttpSite::resource_for(FileDescriptor file, std::string_view name, bool is_index) const {
     Resource r;
     struct stat st{};
@@ -282,12 +297,7 @@ Resource HttpSite::resource_for(FileDescriptor file, std::string_view name, bool
         if (::fstat(index.get(), &st) == 0 && S_ISREG(st.st_mode)) r.status = 301;
         return r;
     }
-    if (!S_ISREG(st.st_mode)) return r;  // devices, sockets, FIFOs: 404
-    r.status = 200;
-    r.file = std::move(file);
-    r.size = static_cast<uint64_t>(st.st_size);
-    r.content_type = content_type_for(name);
-    return r;
+    return file_resource(std::move(file), st, name);
 }
 
 Resource HttpSite::open_real_path(const std::string& candidate, bool asked_for_directory, bool allow_index) const {
@@ -326,12 +336,7 @@ Resource HttpSite::open_real_path(const std::string& candidate, bool asked_for_d
         }
         return index;
     }
-    if (!S_ISREG(st.st_mode)) return r;  // devices, sockets, FIFOs: 404
-    r.status = 200;
-    r.file = std::move(file);
-    r.size = static_cast<uint64_t>(st.st_size);
-    r.content_type = content_type_for(real);
-    return r;
+    return file_resource(std::move(file), st, real);
 }
 
 void HttpSite::update_date(Instant now) {
