@@ -105,3 +105,16 @@ wait_for() {
   done
   return 1
 }
+
+# fetch FILE LIMIT: curl http://10.0.0.2/FILE from the namespace into $WORK/out; prints the seconds
+# it took. Fails on a curl error or a run over LIMIT seconds, a status other than 200, or a body
+# whose sha256 differs from $WORK/root/FILE.
+fetch() {
+  local file=$1 limit=$2 code secs
+  ns_exec timeout "$limit" curl -sS -o "$WORK/out" -w '%{http_code} %{time_total}\n' "http://10.0.0.2/$file" \
+    >"$WORK/result" 2>"$WORK/curl.log" || fail "$file: curl failed or took over $limit s: $(cat "$WORK/curl.log") ($(stat -c %s "$WORK/out" 2>/dev/null || echo 0) bytes arrived)"
+  read -r code secs <"$WORK/result"
+  [ "$code" = 200 ] || fail "$file: HTTP $code"
+  [ "$(sha256sum <"$WORK/out")" = "$(sha256sum <"$WORK/root/$file")" ] || fail "$file: sha256 differs ($(stat -c %s "$WORK/out") bytes arrived)"
+  echo "$secs"
+}

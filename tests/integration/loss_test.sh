@@ -16,28 +16,15 @@ mkdir "$WORK/root"
 head -c $((20 * 1024 * 1024)) /dev/urandom >"$WORK/root/big.bin"
 head -c $((1024 * 1024)) /dev/urandom >"$WORK/root/small.bin"
 
-# download FILE LIMIT: prints "seconds"; fails on a bad status, a timeout or a sha256 mismatch.
-download() {
-  local file=$1 limit=$2 code secs want got
-  ns_exec timeout "$limit" curl -sS -o "$WORK/out" -w '%{http_code} %{time_total}\n' "http://10.0.0.2/$file" \
-    >"$WORK/result" 2>"$WORK/curl.log" || fail "$file: curl failed or took over $limit s: $(cat "$WORK/curl.log") ($(stat -c %s "$WORK/out" 2>/dev/null || echo 0) bytes arrived)"
-  read -r code secs <"$WORK/result"
-  [ "$code" = 200 ] || fail "$file: HTTP $code"
-  want=$(sha256sum <"$WORK/root/$file")
-  got=$(sha256sum <"$WORK/out")
-  [ "$want" = "$got" ] || fail "$file: sha256 differs ($(stat -c %s "$WORK/out") bytes arrived)"
-  echo "$secs"
-}
-
 start --http-root "$WORK/root" --pcap "$WORK/clean.pcap"
-t0=$(download big.bin 60) || exit 1
+t0=$(fetch big.bin 60) || exit 1
 stop
 grep -q 'retransmissions 0 ' "$WORK/tapstack.err" || fail "retransmissions on a clean link: $(grep -o 'retransmissions [0-9]*' "$WORK/tapstack.err")"
 flags=$(ts -r "$WORK/clean.pcap" -Y 'tcp.analysis.retransmission || tcp.analysis.fast_retransmission || tcp.analysis.spurious_retransmission || tcp.analysis.ack_lost_segment || tcp.analysis.lost_segment' -T fields -e frame.number | wc -l)
 [ "$flags" = 0 ] || fail "tshark flags $flags frames of the clean download (retransmission, ACKed unseen or previous segment not captured)"
 
 start --http-root "$WORK/root" --pcap "$WORK/loss5.pcap" --drop 5 --seed 5
-t5=$(download big.bin 120) || exit 1
+t5=$(fetch big.bin 120) || exit 1
 stop
 grep -q 'faults on send: .* [1-9][0-9]* dropped' "$WORK/tapstack.err" || fail "the injector dropped nothing on send: $(grep faults "$WORK/tapstack.err")"
 grep -q 'faults on receive: .* [1-9][0-9]* dropped' "$WORK/tapstack.err" || fail "the injector dropped nothing on receive"
@@ -54,6 +41,6 @@ tshark_stderr_clean || fail "tshark complained: $(head -n 3 "$WORK/tshark.stderr
 [ "$flagged" -le "$ours" ] || fail "tshark flags $flagged retransmissions from us, we made $ours"
 
 start --http-root "$WORK/root" --no-pcap --drop 20 --seed 20
-t20=$(download small.bin 120) || exit 1
+t20=$(fetch small.bin 120) || exit 1
 stop
 pass "20 MiB on a clean link in ${t0} s, nothing for tshark to flag; 20 MiB at 5 % loss each way in ${t5} s ($ours retransmissions, tshark sees $flagged of them, checksums good); 1 MiB at 20 % each way in ${t20} s; sha256 equal"

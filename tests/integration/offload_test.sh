@@ -20,21 +20,10 @@ mkdir "$WORK/root"
 head -c $((20 * 1024 * 1024)) /dev/urandom >"$WORK/root/big.bin"
 head -c $((1024 * 1024)) /dev/urandom >"$WORK/root/small.bin"
 
-# fetch FILE OUT: curl from tapstack; prints the seconds; fails on status, time or sha256.
-fetch() {
-  local file=$1 code secs
-  ns_exec timeout 60 curl -sS -o "$WORK/out" -w '%{http_code} %{time_total}\n' "http://10.0.0.2/$file" \
-    >"$WORK/result" 2>"$WORK/curl.log" || fail "$file: curl failed: $(cat "$WORK/curl.log")"
-  read -r code secs <"$WORK/result"
-  [ "$code" = 200 ] || fail "$file: HTTP $code"
-  [ "$(sha256sum <"$WORK/out")" = "$(sha256sum <"$WORK/root/$file")" ] || fail "$file: sha256 differs ($(stat -c %s "$WORK/out") bytes)"
-  echo "$secs"
-}
-
 # 1. tapstack sends.
 start --http-root "$WORK/root" --pcap "$WORK/offload.pcap" --offload
 grep -q 'offloads on tap0: csum tso4 tso6' "$WORK/tapstack.err" || fail "no offload line: $(head -n 3 "$WORK/tapstack.err")"
-t_send=$(fetch big.bin) || exit 1
+t_send=$(fetch big.bin 60) || exit 1
 stop
 bundles=$(sed -n 's/.* \([0-9]*\) TCP bundles sent.*/\1/p' "$WORK/tapstack.err")
 [ -n "$bundles" ] && [ "$bundles" -gt 100 ] || fail "only '${bundles}' bundles sent for 20 MiB: $(grep tap0 "$WORK/tapstack.err")"
@@ -60,7 +49,7 @@ received=$(sed -n 's/.* \([0-9]*\) received whole.*/\1/p' "$WORK/get.err")
 
 # 3. Without --offload on the same device again: plain frames.
 start --http-root "$WORK/root" --no-pcap
-fetch small.bin >/dev/null || exit 1
+fetch small.bin 60 >/dev/null || exit 1
 stop
 grep -q 'frames too large' "$WORK/tapstack.err" && fail "plain mode after --offload got oversized frames: $(grep 'too large' "$WORK/tapstack.err")"
 pass "--offload: 20 MiB sent in ${t_send} s in $bundles bundles (capture clean for tshark, no retransmission), 20 MiB received with $received bundles whole in ${ms} ms (process start included); sha256 equal; plain mode afterwards gets plain frames"
