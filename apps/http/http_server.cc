@@ -58,7 +58,9 @@ void HttpServer::stop() {
 
 void HttpServer::on_accept(SocketId id) {
     ++stats_.connections_accepted;
-    if (auto info = stack_.info(id)) TS_LOG(Debug, "http: connection from {}:{}", info->remote_ip, info->remote_port);
+    if (log::enabled(log::Level::Debug)) {
+        if (auto info = stack_.info(id)) TS_LOG(Debug, "http: connection from {}:{}", info->remote_ip, info->remote_port);
+    }
     // Responses are written whole: Nagle would only hold back the last short segment of a
     // keep-alive response until the client's delayed ACK (the 40 ms stall nginx avoids with
     // tcp_nodelay, on by default there too).
