@@ -20,23 +20,7 @@ constexpr size_t ip_total_len = 2, ip_ident = 4, ip_checksum = 10;
 constexpr size_t tcp_seq = 4, tcp_flags = 13, tcp_checksum = 16;
 constexpr uint8_t fin_psh = 0x01 | 0x08;
 
-struct Layout {
-    size_t ip_header = 0;   // IHL * 4
-    size_t tcp_header = 0;  // data offset * 4
-    size_t headers() const { return eth_len + ip_header + tcp_header; }
-};
-
-// The header lengths of an IPv4/TCP frame, or nullopt when it is not one the stack could have
-// built (the frame then goes out as it is).
-std::optional<Layout> tcp_layout(Bytes frame) {
-    if (frame.size() < eth_len + 20 || load_be16(frame, 12) != 0x0800) return std::nullopt;
-    Layout l;
-    l.ip_header = size_t{frame[eth_len] & 0x0fu} * 4;
-    if (l.ip_header < 20 || frame[eth_len + 9] != 6 || frame.size() < eth_len + l.ip_header + 20) return std::nullopt;
-    l.tcp_header = static_cast<size_t>(frame[eth_len + l.ip_header + 12] >> 4) * 4;
-    if (l.tcp_header < 20 || frame.size() < l.headers()) return std::nullopt;
-    return l;
-}
+using Layout = TcpFrameLayout;
 
 // Ones' complement a + b - c on 16-bit values: the seed of a shorter piece (RFC 1624 style).
 uint16_t adjust_seed(uint16_t seed, uint16_t old_len, uint16_t new_len) {
@@ -46,12 +30,7 @@ uint16_t adjust_seed(uint16_t seed, uint16_t old_len, uint16_t new_len) {
 }
 
 // Completes the TCP checksum of `frame` (the field holds the seed) as the device would.
-void complete_checksum(MutBytes frame, const Layout& l) {
-    size_t start = eth_len + l.ip_header;
-    InternetChecksum c;
-    c.add(Bytes{frame}.subspan(start));
-    store_be16(frame, start + tcp_checksum, c.finish());
-}
+void complete_checksum(MutBytes frame, const Layout& l) { complete_partial_checksum(frame, l.tcp_start(), l.checksum_field()); }
 
 // The folded pseudo-header sum (RFC 9293 §3.1) of an IPv4/TCP frame's addresses and `tcp_len`.
 uint16_t pseudo_header_seed(Bytes frame, uint16_t tcp_len) {
@@ -71,15 +50,33 @@ void finish_ip_header(MutBytes frame, const Layout& l, uint16_t total, uint16_t 
 
 }  // namespace
 
+std::optional<TcpFrameLayout> tcp_frame_layout(Bytes frame) {
+    if (frame.size() < eth_len + 20 || load_be16(frame, 12) != 0x0800) return std::nullopt;
+    Layout l;
+    l.ip_header = size_t{frame[eth_len] & 0x0fu} * 4;
+    if (l.ip_header < 20 || frame[eth_len + 9] != 6 || frame.size() < eth_len + l.ip_header + 20) return std::nullopt;
+    l.tcp_header = static_cast<size_t>(frame[eth_len + l.ip_header + 12] >> 4) * 4;
+    if (l.tcp_header < 20 || frame.size() < l.headers()) return std::nullopt;
+    return l;
+}
+
+bool complete_partial_checksum(MutBytes frame, size_t start, size_t field) {
+    if (start >= frame.size() || field + 2 > frame.size()) return false;
+    InternetChecksum c;
+    c.add(Bytes{frame}.subspan(start));
+    store_be16(frame, field, c.finish());
+    return true;
+}
+
 size_t offload_piece_count(Bytes frame, TxOffload offload) {
-    auto l = tcp_layout(frame);
+    auto l = tcp_frame_layout(frame);
     if (!l || offload.segment_payload == 0) return 1;
     size_t payload = frame.size() - l->headers();
     return std::max<size_t>(1, (payload + offload.segment_payload - 1) / offload.segment_payload);
 }
 
 MutBytes build_offload_piece(Bytes frame, TxOffload offload, size_t index, MutBytes buffer) {
-    auto layout = tcp_layout(frame);
+    auto layout = tcp_frame_layout(frame);
     size_t pieces = offload_piece_count(frame, offload);
     if (!layout || pieces == 1) {
         MutBytes out = buffer.first(frame.size());

@@ -42,6 +42,24 @@ struct TxOffload {
     uint16_t segment_payload = 0;
 };
 
+// Where the headers of an Ethernet/IPv4/TCP frame end, and where its TCP checksum lies: what a
+// device needs to finish a frame the stack handed it with offloads.
+struct TcpFrameLayout {
+    static constexpr size_t ethernet_header = 14;
+    size_t ip_header = 0;   // IHL * 4
+    size_t tcp_header = 0;  // data offset * 4
+    size_t tcp_start() const { return ethernet_header + ip_header; }
+    size_t checksum_field() const { return tcp_start() + 16; }
+    size_t headers() const { return tcp_start() + tcp_header; }
+};
+// nullopt when `frame` is not a whole IPv4/TCP frame with sane header lengths.
+std::optional<TcpFrameLayout> tcp_frame_layout(Bytes frame);
+
+// Completes a partial checksum as a NIC does: sums from `start` to the end of `frame` (the seed
+// already in the field included) and stores the result at `field`. False, and nothing written,
+// when the offsets do not fit the frame.
+bool complete_partial_checksum(MutBytes frame, size_t start, size_t field);
+
 // The pieces a device with these offloads makes of an IPv4/TCP frame, done in software: their
 // number, and piece `index` built into `buffer` (at least frame.size() bytes), checksums
 // complete. Anything that is not an IPv4/TCP frame is one piece, copied as it is. NetDev's

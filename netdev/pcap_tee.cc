@@ -9,7 +9,6 @@
 #include <system_error>
 
 #include "stack/base/byte_order.hh"
-#include "stack/wire/checksum.hh"
 
 namespace tapstack {
 
@@ -67,19 +66,16 @@ void PcapTee::transmit(Bytes frame, Instant now) {
 }
 
 void PcapTee::transmit_offloaded(MutBytes frame, Instant now, TxOffload offload) {
-    // The stack builds IPv4/TCP frames only (Ethernet 14 + IHL*4): the checksum field is at
-    // that offset + 16. Fill it in for the record, then give the device its seed back.
-    size_t field = 14 + size_t{frame.size() > 14 ? frame[14] & 0x0fu : 0} * 4 + 16;
-    if (!offload.partial_checksum || field + 2 > frame.size()) {
+    auto layout = tcp_frame_layout(frame);
+    if (!offload.partial_checksum || !layout) {
         record(frame, now);
         return inner_.transmit_offloaded(frame, now, offload);
     }
-    uint16_t seed = load_be16(frame, field);
-    InternetChecksum c;
-    c.add(Bytes{frame}.subspan(field - 16));
-    store_be16(frame, field, c.finish());
+    // Fill the checksum in for the record, then give the device its seed back.
+    uint16_t seed = load_be16(frame, layout->checksum_field());
+    complete_partial_checksum(frame, layout->tcp_start(), layout->checksum_field());
     record(frame, now);
-    store_be16(frame, field, seed);
+    store_be16(frame, layout->checksum_field(), seed);
     inner_.transmit_offloaded(frame, now, offload);
 }
 

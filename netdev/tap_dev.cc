@@ -19,9 +19,6 @@
 #include <cstring>
 #include <system_error>
 
-#include "stack/base/byte_order.hh"
-#include "stack/wire/checksum.hh"
-
 // Debian 12's headers predate UDP segmentation offload (Linux 6.2): the kernel's values.
 #ifndef TUN_F_USO4
 #define TUN_F_USO4 0x20
@@ -49,10 +46,6 @@ static_assert(sizeof(VnetHeader) == 10, "the kernel's struct virtio_net_hdr is 1
 
 namespace {
 
-// The frame behind the virtio_net_hdr (--offload): Ethernet, then IPv4 and TCP headers whose
-// lengths the stack chose.
-constexpr size_t eth_len = 14;
-constexpr uint16_t tcp_checksum_offset = 16;
 
 // What to do next, in every permission error: this message is how a user learns the set-up.
 std::string setup_step(const std::string& name) {
@@ -177,7 +170,7 @@ void TapDev::enable_offloads() {
 
 Offloads TapDev::offloads() const {
     if (!vnet_) return {};
-    return Offloads{.tcp_checksum = true, .max_segmentation_frame = eth_len + 65535};
+    return Offloads{.tcp_checksum = true, .max_segmentation_frame = TcpFrameLayout::ethernet_header + 65535};
 }
 
 bool TapDev::running() const {
@@ -238,12 +231,7 @@ bool TapDev::finish_received(MutBytes frame, const VnetHeader& header) {
     if (!(header.flags & VnetHeader::needs_csum)) return true;
     // A partial checksum (the kernel's own TCP left it for the "hardware"): the field holds the
     // pseudo-header's sum; sum from csum_start to the end and store it, as a NIC would.
-    size_t start = header.csum_start, field = size_t{header.csum_start} + header.csum_offset;
-    if (start >= frame.size() || field + 2 > frame.size()) return false;
-    InternetChecksum c;
-    c.add(Bytes{frame}.subspan(start));
-    store_be16(frame, field, c.finish());
-    return true;
+    return complete_partial_checksum(frame, header.csum_start, size_t{header.csum_start} + header.csum_offset);
 }
 
 void TapDev::write_frame(Bytes frame, const VnetHeader* header) {
@@ -275,17 +263,14 @@ void TapDev::transmit(Bytes frame, Instant) { write_frame(frame, nullptr); }
 void TapDev::transmit_offloaded(MutBytes frame, Instant now, TxOffload offload) {
     // Without a vnet header, or a bundle whose checksum is not left to the kernel (which
     // segments only CHECKSUM_PARTIAL bundles): done in software.
-    size_t ip_header = frame.size() > eth_len ? size_t{frame[eth_len] & 0x0fu} * 4 : 0;
-    size_t tcp_header = frame.size() > eth_len + ip_header + 12 ? static_cast<size_t>(frame[eth_len + ip_header + 12] >> 4) * 4 : 0;
-    size_t headers = eth_len + ip_header + tcp_header;
-    if (!vnet_ || !offload.partial_checksum || ip_header < 20 || tcp_header < 20 || headers > frame.size())
-        return NetDev::transmit_offloaded(frame, now, offload);
+    auto layout = tcp_frame_layout(frame);
+    if (!vnet_ || !offload.partial_checksum || !layout) return NetDev::transmit_offloaded(frame, now, offload);
     VnetHeader header{};
     header.flags = VnetHeader::needs_csum;
-    header.csum_start = static_cast<uint16_t>(eth_len + ip_header);
-    header.csum_offset = tcp_checksum_offset;
-    header.hdr_len = static_cast<uint16_t>(headers);
-    if (offload.segment_payload > 0 && frame.size() - headers > offload.segment_payload) {
+    header.csum_start = static_cast<uint16_t>(layout->tcp_start());
+    header.csum_offset = static_cast<uint16_t>(layout->checksum_field() - layout->tcp_start());
+    header.hdr_len = static_cast<uint16_t>(layout->headers());
+    if (offload.segment_payload > 0 && frame.size() - layout->headers() > offload.segment_payload) {
         header.gso_type = VnetHeader::gso_tcpv4;
         header.gso_size = offload.segment_payload;
         ++stats_.bundles_sent;
