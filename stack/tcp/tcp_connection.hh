@@ -77,6 +77,9 @@ struct TcpSettings {
 inline constexpr Duration rto_initial = std::chrono::seconds{1};
 inline constexpr Duration rto_min = std::chrono::milliseconds{200};
 inline constexpr Duration rto_max = std::chrono::seconds{60};
+// The shortest tail loss probe timeout (RFC 8985 §7.2 sets none; Linux waits 10 ms, which on a
+// 0.1 ms link is a hundred round trips lost at every tail).
+inline constexpr Duration tlp_min = std::chrono::milliseconds{2};
 // RFC 5961 §7: challenge ACKs per connection per second, at most.
 inline constexpr uint32_t challenge_acks_per_second = 10;
 

@@ -401,9 +401,9 @@ void TcpConnection::send_persist_probe(Instant now) {
 
 void TcpConnection::arm_tail_loss_probe(Instant now) {
     // RFC 8985 §7.2: PTO = 2 SRTT (plus the peer's delayed-ACK time when one segment is out),
-    // at least 2 ms (Linux waits at least 10 ms, a relic of its timer ticks: on a link with a
-    // 0.1 ms RTT that is a hundred round trips lost at every tail), and only if it comes before
-    // the retransmission timeout. A loss at the
+    // and at least SRTT + 4 RTTVAR and tlp_min, and only if it comes before the retransmission
+    // timeout. The variance term is ours: over TAP the RTT is 0.1 ms until the client is
+    // scheduled late, and 2 SRTT alone then probed segments that were not lost on a clean link. A loss at the
     // tail of a flight brings no duplicate ACKs; the probe makes the peer report it (SACK).
     // In recovery the same timer watches our retransmission of SND.UNA's segment: no progress
     // within PTO means that copy was lost too (RACK's reordering timer, RFC 8985 §6.2, with PTO
@@ -414,7 +414,7 @@ void TcpConnection::arm_tail_loss_probe(Instant now) {
         probe_timer_.disarm();
         return;
     }
-    Duration pto = std::max<Duration>(2 * *srtt_, std::chrono::milliseconds{2});
+    Duration pto = std::max<Duration>({2 * *srtt_, *srtt_ + 4 * rttvar_, tlp_min});
     if (!in_recovery_ && flight_size() <= smss()) pto += std::chrono::milliseconds{200};  // RFC 8985 WCDelAckT
     // RFC 8985 sends one probe and then waits for the timeout; when the probe or its answer is
     // lost too, that costs 200 ms. A second probe, after twice the time, makes it rarer.

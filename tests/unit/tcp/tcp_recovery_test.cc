@@ -2,6 +2,7 @@
 // Congestion control and loss recovery beyond the basics: slow start and congestion avoidance
 // (RFC 5681), Karn's rule (RFC 6298 §3), NewReno's exit from recovery (RFC 6582) and SACK-based
 // recovery that resends only the holes (RFC 6675). One behaviour per test, in virtual time.
+#include "stack/tcp/tcp_connection.hh"
 #include "tests/support/tcp_script.hh"
 
 namespace tapstack::test {
@@ -125,16 +126,35 @@ TEST(TcpLossDetection, TailLossProbeResendsTheLastSegmentBeforeTheTimeout) {
     t.poll();
     t.next_sent();
     t.next_sent();
-    t.advance(19ms);
+    t.advance(29ms);
     t.expect_nothing();
-    t.advance(1ms);  // PTO = 2 SRTT
+    t.advance(1ms);  // PTO = SRTT + 4 RTTVAR: 30 ms after one sample (more than 2 SRTT)
     t.expect_sent(seg().ack_(1).seq_(2 + 1460).psh());
-    t.advance(39ms);
+    t.advance(59ms);
     t.expect_nothing();
     t.advance(1ms);  // no answer: a second probe after twice the time
     t.expect_sent(seg().ack_(1).seq_(2 + 1460).psh());
     t.advance(150ms);
     t.expect_nothing();  // then only the retransmission timer
+}
+
+TEST(TcpLossDetection, TailLossProbeWaitsForTheRttVariance) {
+    TcpScript t;
+    SocketId id = t.establish();
+    t.stack.write(id, as_bytes("a"));
+    t.poll();
+    t.next_sent();
+    t.advance(1ms);
+    t.peer_sends(seg().ack_(2).seq_(1));  // first sample 1 ms: SRTT 1 ms, RTTVAR 0.5 ms
+    std::string data(2 * 1460, 't');
+    t.stack.write(id, as_bytes(data));
+    t.poll();
+    t.next_sent();
+    t.next_sent();
+    t.advance(3ms - 1us);  // 2 SRTT = 2 ms would have probed already; SRTT + 4 RTTVAR = 3 ms
+    t.expect_nothing();
+    t.advance(1us);
+    t.expect_sent(seg().ack_(1).seq_(2 + 1460).psh());
 }
 
 TEST(TcpLossDetection, AProbeAnsweredWithSackStartsRecovery) {
@@ -149,7 +169,7 @@ TEST(TcpLossDetection, AProbeAnsweredWithSackStartsRecovery) {
     t.stack.write(id, as_bytes(data));
     t.poll();
     for (int n = 0; n < 3; ++n) t.next_sent();
-    t.advance(20ms);
+    t.advance(30ms);  // PTO: SRTT + 4 RTTVAR after one sample
     t.expect_sent(seg().ack_(1).seq_(2 + 2 * seg_len).psh());  // the probe: the last segment
     // The peer holds only the last segment: the first two were lost. One SACK, no three
     // duplicates; after RTT + RTT/4 (RACK) the first hole is called lost.
