@@ -40,7 +40,7 @@ APP_OBJS := $(APP_SRCS:%.cc=$(BUILD)/obj/%.o)
 TEST_OBJS := $(TEST_SRCS:%.cc=$(BUILD)/obj/%.o)
 DEPS := $(LIB_OBJS:.o=.d) $(APP_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
 
-.PHONY: alloc bench all help deps deps-test debug asan unit test e2e demo lint format clean compile_commands fuzz golden
+.PHONY: alloc bench all help deps debug asan unit test e2e demo lint format clean compile_commands fuzz golden
 
 all: build/tapstack build/tapstack-kernel-httpd
 
@@ -58,11 +58,19 @@ help:
 	@echo "sudo make bench     tapstack vs Linux vs nginx (scripts/bench.sh; BENCH_ARGS='--quick' etc.)"
 	@echo "make clean          remove build/"
 
-# Installs what is missing (Debian packages) or says what to run when not root.
+# Installs what is missing (Debian packages) or says what to run when not root. The goals on the
+# command line decide which sets, so one installer run covers all a goal uses, before anything
+# is built. install-deps.sh takes a lock: the sub-makes' own calls (and a parallel make's) wait
+# for it and then find nothing left to install.
+DEPS_SETS := --build
+ifneq ($(filter demo e2e bench,$(MAKECMDGOALS))$(and $(filter test,$(MAKECMDGOALS)),$(filter 0,$(shell id -u))),)
+DEPS_SETS += --test
+endif
+ifneq ($(filter fuzz,$(MAKECMDGOALS)),)
+DEPS_SETS += --fuzz
+endif
 deps:
-	@scripts/install-deps.sh --build
-deps-test:
-	@scripts/install-deps.sh --test
+	@scripts/install-deps.sh $(DEPS_SETS)
 
 $(BUILD)/obj/%.o: %.cc | deps
 	@mkdir -p $(dir $@)
@@ -93,7 +101,7 @@ ALLOC_OBJS := $(BUILD)/obj/tests/alloc/alloc_test.o
 DEPS += $(ALLOC_OBJS:.o=.d)
 $(BUILD)/alloc_test: $(ALLOC_OBJS) $(BUILD)/libtapstack.a
 	$(CXX) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
-alloc:
+alloc: deps
 	$(MAKE) MODE=release build/release/alloc_test
 	build/release/alloc_test
 
@@ -111,7 +119,7 @@ asan:
 	$(MAKE) MODE=asan build/asan/tapstack
 
 # Unit tests run under ASan+UBSan; GTEST_FILTER=Suite.* narrows them (e.g. make unit GTEST_FILTER='Tcp*').
-unit:
+unit: deps
 	$(MAKE) MODE=asan build/asan/unit_tests
 	ASAN_OPTIONS=detect_leaks=1 scripts/run_unit.sh build/asan/unit_tests $(if $(GTEST_FILTER),--gtest_filter='$(GTEST_FILTER)')
 
@@ -122,15 +130,16 @@ unit-%:
 	@scripts/test_group.sh $* >/dev/null
 	$(MAKE) unit GTEST_FILTER="$$(scripts/test_group.sh $*)"
 
-test: unit alloc
+test: unit alloc deps
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) e2e; else \
 	  echo; echo "*** SKIPPED integration tests: they need root (sudo make test, or sudo make e2e) ***"; echo; fi
 
 # E2E='article load' runs just those (tests/integration/<name>_test.sh).
-e2e: build/tapstack deps-test
+# Everything the integration tests run is built first (the gdb test builds build/debug itself).
+e2e: build/tapstack build/tapstack-kernel-httpd | deps
 	tests/integration/run_all.sh $(E2E)
 
-demo: build/tapstack deps-test
+demo: build/tapstack | deps
 	scripts/demo.sh
 
 # libFuzzer targets (clang), each run for FUZZ_SECONDS on its seed corpus in tests/fuzz/corpus/.
@@ -167,8 +176,7 @@ lint:
 	@scripts/lint.sh
 
 # The benchmark: scripts/bench.sh --help lists its options (BENCH_ARGS='--quick --reps 5').
-bench: build/tapstack build/tapstack-kernel-httpd deps-test
-	@scripts/install-deps.sh --bench
+bench: build/tapstack build/tapstack-kernel-httpd | deps
 	scripts/bench.sh $(BENCH_ARGS)
 
 format:
