@@ -10,6 +10,8 @@
 #                                 could hang)
 #   ns_tap [setup_tap.sh ARGS]    tap0 inside $NS, kernel side 10.0.0.1/24, up
 #   ns_track PID                  PID is ours: cleanup stops it (by that PID, nothing else)
+#   ns_spawn LOG CMD ARGS...      CMD in $NS in the background (stdout and stderr to LOG, stdin
+#                                 /dev/null); SPAWNED_PID is CMD itself, tracked for cleanup
 #   ns_start_tapstack PREFIX ARGS...
 #                                 starts build/tapstack ARGS in $NS in the background, stdout to
 #                                 PREFIX.out and stderr to PREFIX.err; sets TAPSTACK_PID; waits at
@@ -27,6 +29,7 @@ TAPSTACK_BIN=${TAPSTACK_BIN:-$TOP/build/tapstack}
 TAPSTACK_READY_SECONDS=${TAPSTACK_READY_SECONDS:-10}
 NS=""
 TAPSTACK_PID=""
+SPAWNED_PID=""
 _NS_PIDS=()
 _NS_EXIT_HOOKS=()
 
@@ -46,6 +49,11 @@ _ns_cleanup() {
   local status=$? pid hook
   trap - EXIT INT TERM
   for pid in "${_NS_PIDS[@]}"; do _ns_kill_pid "$pid"; done
+  # Whatever still runs inside our namespace was started by this script (a child of a tracked
+  # process, say): it goes too, before the namespace does.
+  if [ -n "$NS" ] && [ -e "/run/netns/$NS" ]; then
+    for pid in $(ip netns pids "$NS" 2>/dev/null); do _ns_kill_pid "$pid"; done
+  fi
   for hook in "${_NS_EXIT_HOOKS[@]}"; do eval "$hook" || true; done
   if [ -n "$NS" ] && [ -e "/run/netns/$NS" ]; then
     ip netns del "$NS" 2>/dev/null || echo "warning: could not delete network namespace $NS" >&2
@@ -69,6 +77,16 @@ ns_create() {
 }
 
 ns_exec() { ip netns exec "$NS" "$@"; }
+
+# Not `ns_exec CMD &`: that backgrounds a subshell running the function, so $! would be the
+# subshell and stopping it would leave CMD running. Here $! is CMD (ip netns exec execs it).
+ns_spawn() {
+  local log=$1
+  shift
+  ip netns exec "$NS" "$@" >"$log" 2>&1 </dev/null &
+  SPAWNED_PID=$!
+  ns_track "$SPAWNED_PID"
+}
 
 ns_tap() {
   "$TOP/scripts/setup_tap.sh" --netns "$NS" --user "$(id -un)" "$@" >/dev/null

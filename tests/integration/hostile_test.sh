@@ -40,9 +40,8 @@ counters() {  # the counters tapstack prints on SIGUSR1, once they appear after 
 }
 
 # 1. SYN flood, and curl in the middle of it.
-ns_exec timeout 60 python3 "$H" synflood tap0 "$MAC" 20000 >"$WORK/flood.log" 2>&1 &
-flood=$!
-ns_track "$flood"
+ns_spawn "$WORK/flood.log" timeout 60 python3 "$H" synflood tap0 "$MAC" 20000
+flood=$SPAWNED_PID
 sleep 0.3
 t_flood=$(page 5 "during the SYN flood") || exit 1
 wait "$flood" || fail "the flood tool failed: $(cat "$WORK/flood.log")"
@@ -53,9 +52,8 @@ kill -0 "$TAPSTACK_PID" || fail "tapstack died in the SYN flood"
 
 # 2. 1,000 idle connections.
 rss0=$(rss_kib "$TAPSTACK_PID")
-ns_exec timeout 60 python3 "$H" hold 10.0.0.2 80 1000 4 >"$WORK/hold.log" 2>&1 &
-holder=$!
-ns_track "$holder"
+ns_spawn "$WORK/hold.log" timeout 60 python3 "$H" hold 10.0.0.2 80 1000 4
+holder=$SPAWNED_PID
 wait_for "$WORK/hold.log" '^held' 40 || fail "the idle connections were not opened: $(cat "$WORK/hold.log")"
 held=$(awk '/^held/ { print $2 }' "$WORK/hold.log")
 [ "$held" -ge 990 ] || fail "only $held of 1000 idle connections were accepted"
@@ -74,9 +72,8 @@ counters >/dev/null
 drops=$(grep '^tapstack: dropped' "$WORK/tapstack.err" | tail -n 1)
 
 # 4. Blind injection during a download.
-ns_exec timeout 60 curl -sS -o "$WORK/big.out" --limit-rate 10M http://10.0.0.2/big.bin 2>"$WORK/big.log" &
-download=$!
-ns_track "$download"
+ns_spawn "$WORK/big.log" timeout 60 curl -sS -o "$WORK/big.out" --limit-rate 10M http://10.0.0.2/big.bin
+download=$SPAWNED_PID
 port=""
 for _ in $(seq 1 50); do
   port=$(ns_exec ss -tnH state established '( dport = :80 )' | awk '{ split($3, a, ":"); print a[2]; exit }')

@@ -4,7 +4,8 @@
 # Each test is bounded by E2E_TEST_TIMEOUT seconds (default 300). Ends with the line
 #   e2e: N passed, N failed
 # and exits 1 if any test failed. A test skipped for a missing tool (never in CI, where CI=true
-# makes that a failure) is listed on the line before.
+# makes that a failure) is listed on the line before. A test that leaves a process running
+# fails, and the process is stopped (stop_leftovers).
 #   sudo tests/integration/run_all.sh                   all of them
 #   sudo tests/integration/run_all.sh article load      just these
 #   TAPSTACK_BIN=build/asan/tapstack sudo -E tests/integration/run_all.sh
@@ -52,6 +53,25 @@ remove_leftovers() {
   done
 }
 
+# Processes a test left running. Every test runs with TAPSTACK_E2E_RUN set to a token of its
+# own, which everything it starts inherits (ip netns exec keeps the environment): a process that
+# still carries the token after the test ended was started by it and left behind. They are
+# listed, stopped (TERM, then KILL) and the test fails.
+leftover_pids() {
+  grep -lzx "TAPSTACK_E2E_RUN=$1" /proc/[0-9]*/environ 2>/dev/null | awk -F/ '{ print $3 }'
+}
+stop_leftovers() {  # stop_leftovers TOKEN: prints "PID (command)" for each, stops them
+  local token=$1 pids pid i
+  pids=$(leftover_pids "$token")
+  [ -n "$pids" ] || return 0
+  for pid in $pids; do
+    printf '%s (%s) ' "$pid" "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-80)"
+    kill -TERM "$pid" 2>/dev/null
+  done
+  for ((i = 0; i < 50; i++)); do [ -z "$(leftover_pids "$token")" ] && break; sleep 0.1; done
+  for pid in $(leftover_pids "$token"); do kill -KILL "$pid" 2>/dev/null; done
+}
+
 passed=0 failed=0 skipped=0
 failed_names=() skipped_names=()
 log=$(mktemp)
@@ -69,7 +89,8 @@ for t in "${tests[@]}"; do
   # Output goes to a file, read back as it grows: no pipe a stray background process could
   # hold open. timeout sends SIGTERM (the test's trap cleans up), then SIGKILL 30 s later.
   : >"$log"
-  timeout -k 30 "$limit" bash "$t" >"$log" 2>&1 &
+  token="$$-$name-$SRANDOM"
+  TAPSTACK_E2E_RUN=$token timeout -k 30 "$limit" bash "$t" >"$log" 2>&1 &
   pid=$!
   tail -n +1 -s 0.2 --pid="$pid" -f "$log" 2>/dev/null
   wait "$pid"
@@ -77,6 +98,11 @@ for t in "${tests[@]}"; do
   pid=""
   remove_leftovers "$before" "$t"
   verdict=$(grep -E "^(PASS|FAIL|SKIP) $name\b" "$log" | tail -n 1)
+  left=$(stop_leftovers "$token")
+  if [ -n "$left" ]; then
+    echo "FAIL $name: left processes running after it ended (now stopped): $left"
+    verdict="FAIL left processes"
+  fi
   if ((status == 0)) && [[ $verdict == PASS* ]]; then
     passed=$((passed + 1))
   elif ((status == 77)) && [[ $verdict == SKIP* ]]; then
