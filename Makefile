@@ -16,7 +16,11 @@ CXX := g++
 endif
 
 WARNINGS := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
-CXXFLAGS_debug := -O0 -g3
+# fmt's headers compile their own functions with `#pragma GCC optimize("Og")` in a debug build;
+# those get DWARF location lists, and a unit with any location list makes gdb trust variable
+# locations at every instruction, so `break f` stops before f's prologue has stored the arguments
+# (garbage in the backtrace). An empty FMT_GCC_PRAGMA keeps the whole build at -O0.
+CXXFLAGS_debug := -O0 -g3 '-DFMT_GCC_PRAGMA(arg)='
 CXXFLAGS_release := -O2 -g -DNDEBUG
 CXXFLAGS_asan := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS_asan := -fsanitize=address,undefined
