@@ -2,7 +2,7 @@
 # The fresh-machine test: the README's two commands, exactly as written, on a minimal Debian root
 # that has nothing but what the README says a fresh machine needs first (git and make).
 #
-#   sudo tests/fresh_machine.sh [--keep]
+#   sudo tests/fresh_machine.sh [--keep] [--run 'COMMAND']...
 #
 # 1. debootstrap --variant=minbase builds a Debian root (this machine's release, from the archive
 #    this machine's apt uses; its apt sources and settings are copied in, as on a new machine of
@@ -14,20 +14,28 @@
 #    (tests/readme_commands.sh; no sudo in a minimal root, so a root shell runs them without it).
 # Passes when both exit 0 and the test command printed `unit: N passed, 0 failed` and
 # `e2e: N passed, 0 failed`; the last line is `fresh-machine: PASS ...` or `fresh-machine: FAIL ...`.
+# The commands' whole output is kept in build/fresh-machine/cmdN.log.
 # Whatever happens, processes left inside the root are stopped, every mount below it is undone and
 # checked gone, and only then is the root removed (--keep leaves it, unmounted, for a look).
+# --run runs the given commands instead of the README's (say `make fuzz FUZZ_SECONDS=5`, to see
+# that another target also installs and builds what it needs on a machine with nothing).
 # FRESH_MACHINE_DIR (default /var/tmp) is where the root is made: it needs about 3 GB.
 # Needs root and debootstrap (installed when missing: scripts/install-deps.sh --fresh-machine).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 keep=0
-case "${1:-}" in
-  "") ;;
-  --keep) keep=1 ;;
-  -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
-  *) echo "fresh_machine.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
-esac
+commands=()
+while (($#)); do
+  case "$1" in
+    --keep) keep=1 ;;
+    --run) [ -n "${2:-}" ] || { echo "fresh_machine.sh: --run takes a command" >&2; exit 2; }
+      commands+=("$2"); shift ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    *) echo "fresh_machine.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
 [ "$(id -u)" = 0 ] || { echo "fresh_machine.sh: needs root (debootstrap, chroot, mounts)" >&2; exit 2; }
 "$TOP/scripts/install-deps.sh" --fresh-machine
 
@@ -36,7 +44,10 @@ verdict() { echo "fresh-machine: $*"; }
 
 root=$(mktemp -d "${FRESH_MACHINE_DIR:-/var/tmp}/tapstack-fresh.XXXXXX")
 root=$(cd "$root" && pwd -P)
-work=$(mktemp -d "${TMPDIR:-/tmp}/tapstack-fresh-logs.XXXXXX")
+# The commands' whole output stays in build/fresh-machine/ (ignored by git) for a look afterwards.
+work=$TOP/build/fresh-machine
+rm -rf "$work"
+mkdir -p "$work"
 
 # Mount points at or below $root, deepest first.
 mounts_below() {
@@ -77,7 +88,6 @@ cleanup() {
   else
     rm -rf --one-file-system "$root"
   fi
-  rm -rf "$work"
   exit "$status"
 }
 trap cleanup EXIT
@@ -88,11 +98,11 @@ trap 'exit 143' TERM
 . /etc/os-release
 suite=${VERSION_CODENAME:?no VERSION_CODENAME in /etc/os-release}
 mirror=$(
-  {
-    awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' /etc/apt/sources.list.d/*.sources 2>/dev/null
-    awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break } }' \
-      /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null
-  } | grep -Ev -- '-security|-updates' | grep -E '/debian/?$' | head -n 1
+  for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }
+         $1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break } }' "$f"
+  done | grep -Ev -- '-security|-updates' | grep -E '/debian/?$' | head -n 1 || true
 )
 [ -n "$mirror" ] || { verdict "FAIL: found no Debian archive in this machine's apt sources"; exit 1; }
 
@@ -119,10 +129,13 @@ mount --make-rslave "$root/dev"
 mount -t tmpfs -o mode=755 tmpfs "$root/run"
 mkdir -p "$root/run/lock"
 
-# A login-like root shell: a clean environment, CI passed on (a missing tool fails there).
+# A login-like root shell: a clean environment, CI passed on (a missing tool fails there). It runs
+# in the background and is waited for, so that a TERM or INT reaches the traps at once (bash
+# would hold them until a foreground command ends) and the cleanup stops it.
 inside() {
   chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 CI="${CI:-}" \
-    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin bash -c "$1"
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin bash -c "$1" &
+  wait $!
 }
 
 log "apt-get install git make (all the README asks for first)"
@@ -142,26 +155,37 @@ umount "$root/mnt/source"
 
 failed=()
 n=0
-mapfile -t commands < <("$TOP/tests/readme_commands.sh" list)
+readme=0
+if ((${#commands[@]} == 0)); then
+  readme=1
+  mapfile -t commands < <("$TOP/tests/readme_commands.sh" list)
+fi
 for cmd in "${commands[@]}"; do
   n=$((n + 1))
-  log "README command $n: $cmd"
+  log "command $n: $cmd"
   status=0
-  inside "cd /root/tapstack && tests/readme_commands.sh run $n" >"$work/cmd$n.log" 2>&1 </dev/null || status=$?
+  if ((readme)); then
+    inside "cd /root/tapstack && tests/readme_commands.sh run $n" >"$work/cmd$n.log" 2>&1 </dev/null || status=$?
+  else
+    inside "cd /root/tapstack && $cmd" >"$work/cmd$n.log" 2>&1 </dev/null || status=$?
+  fi
   echo "---- last lines of '$cmd' (exit status $status):"
   tail -n 15 "$work/cmd$n.log" | sed 's/^/    /'
-  ((status == 0)) || failed+=("'$cmd' exited $status")
+  if ((status != 0)); then
+    failed+=("'$cmd' exited $status")
+    grep -E '^(FAIL|SKIP) |^lint: FAIL|\*\*\* ' "$work/cmd$n.log" | head -n 20 | sed 's/^/    /'
+  fi
   if [[ $cmd == *"make test"* ]]; then
     grep -qE '^unit: [0-9]+ passed, 0 failed' "$work/cmd$n.log" || failed+=("no 'unit: N passed, 0 failed'")
     grep -qE '^e2e: [0-9]+ passed, 0 failed' "$work/cmd$n.log" || failed+=("no 'e2e: N passed, 0 failed'")
     grep -qE '^\*\*\* SKIPPED' "$work/cmd$n.log" && failed+=("integration tests were skipped")
   fi
 done
-((n == 2)) || failed+=("the README lists $n commands, not 2")
+((readme == 0 || n == 2)) || failed+=("the README lists $n commands, not 2")
 
 if ((${#failed[@]})); then
   verdict "FAIL in $SECONDS s: $(printf '%s; ' "${failed[@]}")"
   exit 1
 fi
 counts=$(grep -hE '^(unit|e2e): [0-9]+ passed' "$work"/cmd*.log | tr '\n' ' ')
-verdict "PASS in $SECONDS s: a minimal $PRETTY_NAME root with git and make; $counts"
+verdict "PASS in $SECONDS s: a minimal $PRETTY_NAME root with git and make, $( ((readme)) && echo "the README's commands" || echo "${commands[*]}"); $counts"

@@ -12,7 +12,7 @@ need tshark
 setup
 mkdir "$WORK/root"
 head -c $((300 * 1024)) /dev/urandom >"$WORK/root/file.bin"
-ns_spawn "$WORK/server.log" python3 -m http.server 8000 --bind 10.0.0.1 --directory "$WORK/root"
+ns_spawn "$WORK/server.log" python3 -u -m http.server 8000 --bind 10.0.0.1 --directory "$WORK/root"
 wait_for "$WORK/server.log" 'Serving HTTP' 10 || fail "python3 http.server did not start: $(cat "$WORK/server.log")"
 
 # 1. The file, byte for byte.

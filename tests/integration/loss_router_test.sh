@@ -47,7 +47,7 @@ ns_exec iptables -A FORWARD -m statistic --mode random --probability 0.05 -j DRO
 mkdir "$WORK/root"
 head -c $((20 * 1024 * 1024)) /dev/urandom >"$WORK/root/big.bin"
 want=$(sha256sum <"$WORK/root/big.bin")
-ip netns exec "$SERVER" python3 -m http.server 80 --bind 10.0.2.2 --directory "$WORK/root" >"$WORK/linux.log" 2>&1 </dev/null &
+ip netns exec "$SERVER" python3 -u -m http.server 80 --bind 10.0.2.2 --directory "$WORK/root" >"$WORK/linux.log" 2>&1 </dev/null &
 ns_track $!
 start --http-root "$WORK/root" --no-pcap --gateway 10.0.0.1
 wait_for "$WORK/linux.log" 'Serving HTTP' 10 || fail "python3 http.server did not start: $(cat "$WORK/linux.log")"

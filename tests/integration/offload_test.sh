@@ -36,7 +36,7 @@ tshark_stderr_clean || fail "tshark complained: $(head -n 3 "$WORK/tshark.stderr
 [ ! -s "$WORK/flagged" ] || fail "$(wc -l <"$WORK/flagged") frames flagged by tshark: $(head -n 3 "$WORK/flagged" | tr '\n\t' '; ')"
 
 # 2. tapstack receives: the kernel's bundles.
-ns_spawn "$WORK/server.log" python3 -m http.server 8000 --bind 10.0.0.1 --directory "$WORK/root"
+ns_spawn "$WORK/server.log" python3 -u -m http.server 8000 --bind 10.0.0.1 --directory "$WORK/root"
 wait_for "$WORK/server.log" 'Serving HTTP' 10 || fail "python3 http.server did not start: $(cat "$WORK/server.log")"
 t0=$(date +%s%N)
 ns_exec timeout 60 "$TAPSTACK_BIN" get --offload --no-pcap http://10.0.0.1:8000/big.bin -o "$WORK/got" \
