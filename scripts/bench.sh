@@ -177,7 +177,9 @@ for placement in $placements; do
     for target in "${target_list[@]}"; do
       start_server "$target" "$SERVER_CPU"
       for w in "${workload_list[@]}"; do
-        read -r value unit < <(measure "$w")
+        # Not `< <(measure ...)`: read would return at the first line while measure went on
+        # (its settling sleep then overlapped the next workload, and outlived the script).
+        read -r value unit <<<"$(measure "$w")"
         echo "$placement,$rep,$target,$w,$value,$unit" >>"$csv"
         printf '%-6s rep %d  %-16s %-9s %10s %s\n' "$placement" "$rep" "$target" "$w" "$value" "$unit" >&2
       done
