@@ -46,6 +46,7 @@ struct Stack::Impl final : TcpEnvironment {
         settings.send_buffer = c.send_buffer;
         settings.time_wait = 2 * c.msl;
         settings.max_retransmissions = c.max_retransmissions;
+        settings.max_synack_retransmissions = c.max_synack_retransmissions;
         settings.fin_with_last_data = c.fin_with_last_data;
         settings.window_scaling = c.window_scaling;
         settings.timestamps = c.timestamps;
@@ -79,7 +80,9 @@ struct Stack::Impl final : TcpEnvironment {
     Ipv4Reassembly reassembly;
     ArpCache arp;
     uint16_t ip_ident = 0;
-    uint32_t half_open = 0;  // connections in SYN-RECEIVED
+    // Slots of the connections in SYN-RECEIVED (at most max_half_open but for simultaneous
+    // opens): their count limits the half-open table, and an ARP failure searches them only.
+    std::vector<uint32_t> half_open;
     uint16_t next_ephemeral_port = 49152;
     Instant now;
 
@@ -306,8 +309,8 @@ struct Stack::Impl final : TcpEnvironment {
     void transmit(TcpConnection& c, const TcpSegment& seg, Instant) override { send_tcp(c.tuple().remote_ip, seg); }
     void state_changed(TcpConnection& c, TcpState from, TcpState to, std::string_view why, Instant at) override {
         if (observer) observer->on_state_change(at, c.tuple(), from, to, why);
-        if (to == TcpState::SynReceived) ++half_open;
-        if (from == TcpState::SynReceived) --half_open;
+        if (to == TcpState::SynReceived) half_open.push_back(slot_of(c));
+        if (from == TcpState::SynReceived) std::erase(half_open, slot_of(c));
         if (to == TcpState::TimeWait) {
             // Everyone waits equally long, so the queue is in expiry order: drop from its front
             // what has already left TIME-WAIT, and it never holds more than the live ones.
@@ -456,7 +459,7 @@ struct Stack::Impl final : TcpEnvironment {
         }
         // (A table full of live connections drops the SYN instead, below: the client tries again
         // later, where a cookie would leave it connected to nothing.)
-        if (listener != listeners.end() && seg.syn() && !seg.has_ack() && half_open >= config.max_half_open) {
+        if (listener != listeners.end() && seg.syn() && !seg.has_ack() && half_open.size() >= config.max_half_open) {
             return send_syn_cookie(tuple, seg);
         }
         if (listener == listeners.end() || seg.has_ack() || !seg.syn()) {
@@ -568,6 +571,21 @@ struct Stack::Impl final : TcpEnvironment {
             auto expired = arp.poll(now);
             for (Ipv4Address ip : expired.retry) send_arp_request(ip);
             for (size_t i = 0; i < expired.frames_dropped; ++i) drop(DropReason::ArpUnresolved);
+            if (!expired.unresolved.empty()) end_unreachable_half_open(expired.unresolved);
+        }
+    }
+
+    // ARP gave up on these next hops. A half-open connection behind one of them would otherwise
+    // keep its slot until its SYN,ACKs run out (a minute), each one queued for an address that
+    // does not answer: a SYN flood from spoofed addresses on the link held the whole table so.
+    // Connections the application has, established or not, wait for their own timers instead.
+    void end_unreachable_half_open(const std::vector<Ipv4Address>& hops) {
+        // Backwards: a connection that ends leaves the list (state_changed), and marks itself
+        // to be freed at the end of poll().
+        for (size_t i = half_open.size(); i-- > 0;) {
+            TcpConnection& c = *slots[half_open[i]].conn;
+            auto hop = next_hop(c.tuple().remote_ip);
+            if (hop && std::find(hops.begin(), hops.end(), *hop) != hops.end()) c.peer_unreachable(now);
         }
     }
 

@@ -54,6 +54,7 @@ void TcpConnection::post(Event e) {
 
 void TcpConnection::accept_syn(const TcpSegment& syn, Instant now) {
     // RFC 9293 §3.10.7.2 (LISTEN, third: check for a SYN).
+    passive_open_ = true;
     irs_ = syn.seq;
     rcv_.nxt = syn.seq + 1;
     rcv_.advertised_edge = rcv_.nxt;
@@ -67,6 +68,20 @@ void TcpConnection::accept_syn(const TcpSegment& syn, Instant now) {
     send_segment(tcp_flag::syn | tcp_flag::ack, iss_, {}, now, /*with_options=*/true);
     snd_.nxt = snd_.max = iss_ + 1;
     retransmit_timer_.arm(now, rto_);
+}
+
+bool TcpConnection::peer_unreachable(Instant now) {
+    if (!embryonic() || state_ == TcpState::Closed) return false;
+    TS_LOG(Debug, "{}: the peer does not answer ARP: the half-open connection ends", tuple_);
+    abandon_handshake(now);
+    return true;
+}
+
+void TcpConnection::abandon_handshake(Instant now) {
+    // No RST: the peer never answered (Linux drops a request socket silently), and the
+    // application, which never saw the connection, is not told (as after an RST, reset_by_peer).
+    app_closed_ = true;
+    terminate(CloseReason::TimedOut, now);
 }
 
 void TcpConnection::accept_cookie(const TcpSegment& ack, uint16_t mss, Instant now) {

@@ -54,6 +54,9 @@ struct TcpSettings {
     uint32_t offload_payload = 0;
     Duration time_wait = std::chrono::seconds{60};
     uint32_t max_retransmissions = 8;
+    // A passive open whose SYN,ACK is never acknowledged gives up after this many
+    // retransmissions of it (Linux's tcp_synack_retries: 5, so 1+2+4+8+16+32 = 63 s).
+    uint32_t max_synack_retransmissions = 5;
     bool fin_with_last_data = true;
     // Offered in our SYN or SYN,ACK; used only when the peer offers them too.
     bool window_scaling = true;  // RFC 7323 §2
@@ -95,6 +98,10 @@ public:
     // --- opening ---
     // Passive open: a SYN arrived at a listener. Sends SYN,ACK; state SYN-RECEIVED.
     void accept_syn(const TcpSegment& syn, Instant now);
+    // The peer's next hop did not answer ARP. A passive open still in its handshake (the SYN,ACK
+    // unacknowledged) ends at once and silently, as Linux drops a request socket on a fatal
+    // ICMP error; the application never saw it. Returns true if the connection ended.
+    bool peer_unreachable(Instant now);
     // A SYN cookie came back (the stack checked it): ESTABLISHED at once, as if the SYN,ACK it
     // answers had come from this connection (ISS = SEG.ACK - 1), with the MSS the cookie held and
     // no window scaling, SACK or timestamps. The ACK's data and FIN are taken too.
@@ -225,6 +232,10 @@ private:
     uint32_t unsent_bytes() const;
     uint16_t window_to_advertise(bool syn);
     void terminate(CloseReason, Instant now);
+    // A passive open whose SYN,ACK is not yet acknowledged (SYN-RECEIVED, or FIN-WAIT-1 when
+    // closed there): Linux's request socket, which the application has not seen.
+    bool embryonic() const { return passive_open_ && snd_.una == iss_; }
+    void abandon_handshake(Instant now);
     void count_retransmission(Instant now) {
         ++total_retransmissions_;
         ts_last_retransmission_ = ts_now(now);
@@ -291,6 +302,7 @@ private:
     SeqNum high_rxt_;            // RFC 6675 HighRxt: holes below it were retransmitted
     SeqNum una_resent_at_max_;   // SND.MAX when the segment at SND.UNA was last sent again
     bool app_closed_ = false;
+    bool passive_open_ = false;  // made by a SYN at a listener (accept_syn)
     CloseReason close_reason_ = CloseReason::Aborted;
 
     // Timers (RFC 6298 retransmission, persist, TIME-WAIT).

@@ -357,6 +357,9 @@ void TcpConnection::on_rtt_sample(Duration r) {
 }
 
 bool TcpConnection::give_up(Instant now) const {
+    // A half-open connection has its own, shorter count (TcpSettings::max_synack_retransmissions):
+    // it holds one of the few half-open slots, whether or not its peer exists.
+    if (embryonic()) return backoff_count_ > settings_.max_synack_retransmissions;
     // RFC 9293 §3.8.3 R2 / USER TIMEOUT: after a time if the user set one, else after a count.
     if (settings_.user_timeout > Duration{0}) return now - una_since_ >= settings_.user_timeout;
     return backoff_count_ > settings_.max_retransmissions;
@@ -364,6 +367,12 @@ bool TcpConnection::give_up(Instant now) const {
 
 void TcpConnection::on_retransmit_timeout(Instant now) {
     ++backoff_count_;
+    if (give_up(now) && embryonic()) {
+        // Debug, not Info: a SYN flood ends hundreds of these a minute.
+        TS_LOG(Debug, "{}: no ACK for our SYN,ACK after {} retransmissions", tuple_, backoff_count_ - 1);
+        abandon_handshake(now);
+        return;
+    }
     if (give_up(now)) {
         TS_LOG(Info, "{}: giving up after {} retransmissions", tuple_, backoff_count_ - 1);
         if (state_ != TcpState::SynSent) send_rst(now);

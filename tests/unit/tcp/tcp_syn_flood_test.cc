@@ -108,6 +108,82 @@ TEST(TcpSynFlood, AThousandSynsCostNoMoreThanTheHalfOpenLimit) {
     EXPECT_EQ(t.app.accepted.size(), 1u);
 }
 
+// ---------------------------------------------------------------- half-open connections expire
+
+// An address on our link that nobody answers ARP for (a spoofed source).
+Ipv4Address silent(uint32_t i) { return Ipv4Address::from_octets(10, 0, 0, static_cast<uint8_t>(100 + i)); }
+
+TEST(TcpHalfOpen, GivesUpSilentlyAfterFiveSynAckRetransmissions) {
+    TcpScript t;
+    const Instant start = t.now;
+    t.peer_sends(seg().syn().seq_(0).mss_(1460));
+    t.expect_sent(seg().syn().ack_(1).seq_(0));
+    // Linux's schedule (tcp_synack_retries = 5): again after 1, 3, 7, 15 and 31 s.
+    for (int s : {1, 3, 7, 15, 31}) {
+        t.advance(start + std::chrono::seconds{s} - t.now);
+        t.expect_sent(seg().syn().ack_(1).seq_(0));
+        EXPECT_EQ(t.stack.connection_count(), 1u);
+    }
+    t.advance(start + std::chrono::milliseconds{62999} - t.now);
+    t.expect_nothing();
+    EXPECT_EQ(t.stack.connection_count(), 1u);
+    t.advance(std::chrono::milliseconds{1});
+    t.expect_nothing();  // no RST: the peer never answered
+    EXPECT_EQ(t.stack.connection_count(), 0u);
+    EXPECT_TRUE(t.app.accepted.empty());
+    EXPECT_TRUE(t.app.closed.empty());  // the application never saw it
+}
+
+TEST(TcpHalfOpen, SpoofedSynsFromSilentAddressesLeaveTheTableWhenArpGivesUp) {
+    StackConfig c;
+    c.max_half_open = 16;
+    TcpScript t(0, 1000, c);
+    // One honest half-open connection from the peer we know (10.0.0.1)...
+    Seg honest = seg().syn().seq_(0).mss_(1460);
+    honest.src_port = 30000;
+    t.peer_sends(honest);
+    // ...and a flood from 20 addresses on the link that nobody answers ARP for.
+    for (uint16_t i = 0; i < 40; ++i) {
+        Seg s = seg().syn().seq_(i * 7u).mss_(1460).from(silent(i % 20));
+        s.src_port = static_cast<uint16_t>(20000 + i);
+        t.peer_sends(s);
+    }
+    EXPECT_EQ(t.stack.connection_count(), 16u);
+    EXPECT_EQ(t.stack.stats().tcp_syn_cookies_sent, 25u);
+    // ARP asks each address at 0, 1 and 2 s and gives up at 3 s: their half-open connections go
+    // with it, their queued SYN,ACKs too.
+    t.advance(std::chrono::milliseconds{2999});
+    EXPECT_EQ(t.stack.connection_count(), 16u);
+    t.advance(std::chrono::milliseconds{1});
+    EXPECT_EQ(t.stack.connection_count(), 1u) << "only the honest one is left";
+    EXPECT_GT(t.stack.stats().drops(DropReason::ArpUnresolved), 0u);
+    EXPECT_TRUE(t.app.accepted.empty());
+    EXPECT_TRUE(t.app.closed.empty());
+    // The next client gets a connection with state and every option it asked for, not a cookie.
+    t.dev.sent.clear();
+    t.peer_sends(seg().syn().seq_(0).mss_(1460).ws(7).sack_perm().ts(5, 0));
+    t.expect_sent(seg().syn().ack_(1).seq_(0).mss_(1460).ws(1).sack_perm().ts(0, 5));
+    EXPECT_EQ(t.stack.stats().tcp_syn_cookies_sent, 25u);
+    EXPECT_EQ(t.stack.connection_count(), 2u);
+}
+
+TEST(TcpHalfOpen, ArpFailureEndsAlsoThoseWhoseSynAckFoundTheArpQueueFull) {
+    StackConfig c;
+    c.max_half_open = 64;
+    TcpScript t(0, 1000, c);
+    // 40 SYNs from one silent address: 16 SYN,ACKs wait for ARP, 24 find its queue full and are
+    // never sent at all. Every one of the 40 is still a half-open connection.
+    for (uint16_t i = 0; i < 40; ++i) {
+        Seg s = seg().syn().seq_(i * 7u).mss_(1460).from(silent(0));
+        s.src_port = static_cast<uint16_t>(20000 + i);
+        t.peer_sends(s);
+    }
+    EXPECT_EQ(t.stack.connection_count(), 40u);
+    EXPECT_EQ(t.stack.stats().drops(DropReason::ArpQueueFull), 24u);
+    t.advance(std::chrono::seconds{3});
+    EXPECT_EQ(t.stack.connection_count(), 0u);
+}
+
 }  // namespace
 }  // namespace tapstack::test
 
