@@ -45,6 +45,7 @@ struct Stack::Impl final : TcpEnvironment {
         settings.receive_buffer = c.receive_buffer;
         settings.send_buffer = c.send_buffer;
         settings.time_wait = 2 * c.msl;
+        settings.fin_wait_2_timeout = 2 * c.msl;  // Linux: tcp_fin_timeout = TIME-WAIT's 60 s
         settings.max_retransmissions = c.max_retransmissions;
         settings.max_synack_retransmissions = c.max_synack_retransmissions;
         settings.fin_with_last_data = c.fin_with_last_data;
@@ -643,6 +644,24 @@ struct Stack::Impl final : TcpEnvironment {
         run_timers();
         deliver_events();
         flush_dispatch();
+#ifndef NDEBUG
+        check_no_connection_is_stuck();
+#endif
+    }
+
+    // A connection that only a timer can move on and that has none would sit there for good
+    // (a half-open one held its slot so). Debug builds, and so the unit tests and the fuzz
+    // targets, check every connection after every poll: each one that needs a deadline has one,
+    // and the heap holds an entry for it that fires no later.
+    void check_no_connection_is_stuck() const {
+        for (const Slot& s : slots) {
+            if (!s.conn || !s.conn->needs_deadline()) continue;
+            const TcpConnection& c = *s.conn;
+            auto at = c.next_deadline();
+            bool queued = at && c.scheduled_at && *c.scheduled_at <= *at;
+            if (!queued) TS_LOG(Error, "{} in {} has no timer: it would stay there for good", c.tuple(), to_string(c.state()));
+            assert(queued);
+        }
     }
 
     std::optional<Instant> poll_at() const {

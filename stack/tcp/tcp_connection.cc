@@ -241,6 +241,7 @@ void TcpConnection::terminate(CloseReason reason, Instant now) {
     retransmit_timer_.disarm();
     persist_timer_.disarm();
     time_wait_timer_.disarm();
+    fin_wait_2_timer_.disarm();
     delayed_ack_timer_.disarm();
     keepalive_timer_.disarm();
     probe_timer_.disarm();

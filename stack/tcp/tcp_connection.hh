@@ -53,6 +53,9 @@ struct TcpSettings {
     // cuts into MSS-sized pieces; 0: every segment fits the MSS.
     uint32_t offload_payload = 0;
     Duration time_wait = std::chrono::seconds{60};
+    // How long FIN-WAIT-2 waits for the peer's FIN. The application has always closed by then
+    // (close() is a full close), so nobody else would end it: Linux's tcp_fin_timeout, 60 s.
+    Duration fin_wait_2_timeout = std::chrono::seconds{60};
     uint32_t max_retransmissions = 8;
     // A passive open whose SYN,ACK is never acknowledged gives up after this many
     // retransmissions of it (Linux's tcp_synack_retries: 5, so 1+2+4+8+16+32 = 63 s).
@@ -118,6 +121,11 @@ public:
     void on_timer(Instant now);
     // The earliest armed timer (mirrors on_timer()).
     std::optional<Instant> next_deadline() const;
+    // True when only a timer can move this connection on, so next_deadline() must not be empty
+    // (the stack checks it in debug builds): the handshake, our FIN, FIN-WAIT-2, TIME-WAIT, and
+    // data in flight or held back by the peer's window. An idle ESTABLISHED or CLOSE-WAIT
+    // connection waits for its application or its peer instead, as in Linux without keep-alive.
+    bool needs_deadline() const;
 
     // --- user calls (RFC 9293 §3.10.2–3.10.6) ---
     size_t read(MutBytes out, Instant now);
@@ -305,10 +313,11 @@ private:
     bool passive_open_ = false;  // made by a SYN at a listener (accept_syn)
     CloseReason close_reason_ = CloseReason::Aborted;
 
-    // Timers (RFC 6298 retransmission, persist, TIME-WAIT).
+    // Timers (RFC 6298 retransmission, persist, TIME-WAIT, FIN-WAIT-2).
     Timer retransmit_timer_;
     Timer persist_timer_;
     Timer time_wait_timer_;
+    Timer fin_wait_2_timer_;
     Timer delayed_ack_timer_;
     Timer probe_timer_;                 // RFC 8985 §7 tail loss probe
     uint8_t probes_sent_ = 0;           // tail loss probes since the last new ACK (at most 2)

@@ -491,6 +491,13 @@ void TcpConnection::on_timer(Instant now) {
         set_state(TcpState::Closed, "TIME-WAIT timer expired (2 MSL)", now);
         return;
     }
+    if (fin_wait_2_timer_.expired(now)) {
+        // The peer never sent its FIN. As Linux does for an orphaned socket, the connection just
+        // goes, without a RST: the peer may be gone, and if not, its next segment gets one.
+        TS_LOG(Debug, "{}: no FIN from the peer in FIN-WAIT-2", tuple_);
+        terminate(CloseReason::TimedOut, now);
+        return;
+    }
     if (probe_timer_.expired(now)) {
         probe_timer_.disarm();
         send_tail_loss_probe(now);
@@ -529,9 +536,30 @@ void TcpConnection::on_timer(Instant now) {
     }
 }
 
+bool TcpConnection::needs_deadline() const {
+    switch (state_) {
+    case TcpState::Closed:
+    case TcpState::Listen:
+        return false;
+    case TcpState::SynSent:
+    case TcpState::SynReceived:
+    case TcpState::FinWait1:
+    case TcpState::FinWait2:
+    case TcpState::Closing:
+    case TcpState::LastAck:
+    case TcpState::TimeWait:
+        return true;
+    case TcpState::Established:
+    case TcpState::CloseWait:
+        return snd_.una != snd_.max || unsent_bytes() > 0;
+    }
+    return true;
+}
+
 std::optional<Instant> TcpConnection::next_deadline() const {
     auto at = earliest(retransmit_timer_.deadline(), persist_timer_.deadline());
     at = earliest(at, time_wait_timer_.deadline());
+    at = earliest(at, fin_wait_2_timer_.deadline());
     at = earliest(at, delayed_ack_timer_.deadline());
     at = earliest(at, probe_timer_.deadline());
     return earliest(at, keepalive_timer_.deadline());
