@@ -89,6 +89,26 @@ inline constexpr Duration tlp_min = std::chrono::milliseconds{2};
 // RFC 5961 §7: challenge ACKs per connection per second, at most.
 inline constexpr uint32_t challenge_acks_per_second = 10;
 
+// RFC 7323 §2.3: the smallest window scale that lets the 16-bit field cover the whole buffer.
+inline uint8_t window_shift_for(uint32_t receive_buffer) {
+    uint8_t shift = 0;
+    while (shift < 14 && (receive_buffer >> shift) > 0xffff) ++shift;
+    return shift;
+}
+
+// Our TSval clock (RFC 7323 §5.4): milliseconds plus a per-connection offset derived from the
+// (keyed) ISS, which hides our clock. The stack needs it too: a SYN cookie's TSval comes from it.
+inline uint32_t timestamp_offset(SeqNum iss) { return iss.raw * 0x9e3779b1u; }
+inline uint32_t timestamp_clock(Instant now, SeqNum iss) { return static_cast<uint32_t>(now.ms()) + timestamp_offset(iss); }
+
+// What a returning SYN cookie stands for (the stack decodes it: stack.cc, "SYN cookies").
+struct SynCookieOptions {
+    uint16_t mss = 536;
+    bool timestamps = false;              // the cookie's SYN,ACK carried timestamps ...
+    std::optional<uint8_t> window_scale;  // ... and so could carry the peer's window scale
+    bool sack_permitted = false;          // and SACK-permitted, in its TSval's low bits
+};
+
 class TcpConnection {
 public:
     // Events pending for the application (bit set, cleared when delivered).
@@ -107,8 +127,9 @@ public:
     bool peer_unreachable(Instant now);
     // A SYN cookie came back (the stack checked it): ESTABLISHED at once, as if the SYN,ACK it
     // answers had come from this connection (ISS = SEG.ACK - 1), with the MSS the cookie held and
-    // no window scaling, SACK or timestamps. The ACK's data and FIN are taken too.
-    void accept_cookie(const TcpSegment& ack, uint16_t mss, Instant now);
+    // the window scale, SACK and timestamps its TSval held (none when the SYN had no
+    // timestamps). The ACK's data and FIN are taken too.
+    void accept_cookie(const TcpSegment& ack, const SynCookieOptions&, Instant now);
     // Active open: sends SYN; state SYN-SENT.
     void connect(Instant now);
 
