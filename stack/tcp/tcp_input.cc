@@ -31,7 +31,7 @@ void TcpConnection::process(const TcpSegment& seg, Instant now) {
         if (state_ == TcpState::TimeWait && seg.fin()) time_wait_timer_.arm(now, settings_.time_wait);
         return;
     }
-    update_ts_recent(seg);  // RFC 7323 §5.3 R3
+    // (RFC 7323 §5.3 R3, TS.Recent, waits for the ACK check: process_ack(), docs/design.md.)
     keepalive_probes_ = 0;  // the peer is alive
     restart_keepalive(now);
 
@@ -90,7 +90,10 @@ bool TcpConnection::paws_rejects(const TcpSegment& seg) const {
 }
 
 void TcpConnection::update_ts_recent(const TcpSegment& seg) {
-    // "If SEG.TSval >= TS.Recent and SEG.SEQ =< Last.ACK.sent, then save SEG.TSval in TS.Recent."
+    // RFC 7323 §5.3 R3: "If SEG.TSval >= TS.Recent and SEG.SEQ =< Last.ACK.sent, then save
+    // SEG.TSval in TS.Recent." The RFC does this right after the sequence check; we do it only
+    // once the ACK is acceptable too (process_ack), as Linux does: otherwise one forged in-window
+    // segment with a huge TSval and any ACK would make PAWS drop all honest traffic after it.
     if (!ts_ok_ || !seg.options.timestamps) return;
     if (static_cast<int32_t>(seg.options.timestamps->value - ts_recent_) >= 0 && !(last_ack_sent_ < seg.seq))
         ts_recent_ = seg.options.timestamps->value;
@@ -156,6 +159,7 @@ bool TcpConnection::process_ack(const TcpSegment& seg, Instant now) {
             send_segment(tcp_flag::rst, seg.ack, {}, now);
             return false;
         }
+        update_ts_recent(seg);
         snd_.wnd = static_cast<uint32_t>(seg.window) << snd_.shift;
         snd_.wl1 = seg.seq;
         snd_.wl2 = seg.ack;
@@ -174,6 +178,7 @@ bool TcpConnection::process_ack(const TcpSegment& seg, Instant now) {
         challenge_ack(now);
         return false;
     }
+    update_ts_recent(seg);
     uint32_t sacked_before = scoreboard_.bytes();
     update_scoreboard(seg);
     bool sacks_more = scoreboard_.bytes() > sacked_before;
