@@ -84,6 +84,7 @@ void TcpConnection::accept_cookie(const TcpSegment& ack, uint16_t mss, Instant n
     post(Accepted);
     process_text(ack, now);
     process_fin(ack, now);
+    send_owed_ack(now);
     restart_keepalive(now);
 }
 

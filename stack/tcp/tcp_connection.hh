@@ -181,6 +181,7 @@ private:
     void acknowledge_received(const TcpSegment&, bool in_order, Instant now);
     bool segment_acceptable(const TcpSegment&) const;
     bool process_ack(const TcpSegment&, Instant now);  // false: drop the segment
+    void send_owed_ack(Instant now);  // the ACK process_text() or process_fin() found due at once
     void process_text(const TcpSegment&, Instant now);
     void process_fin(const TcpSegment&, Instant now);
     void update_send_window(const TcpSegment&);
@@ -273,6 +274,7 @@ private:
     bool fin_received_ = false;
     std::optional<SeqNum> peer_fin_seq_;  // a FIN that arrived ahead of missing data
     bool ack_pending_ = false;   // an ACK must go out at the next dispatch
+    bool ack_now_ = false;       // ... at the end of this segment's processing (one ACK per segment)
     bool nodelay_ = false;       // Nagle's algorithm off
     // RFC 7323 timestamps: on when both SYNs carried them.
     bool ts_ok_ = false;

@@ -36,6 +36,7 @@ void TcpConnection::send_rst(Instant now) {
 
 void TcpConnection::mark_acked_by_segment() {
     ack_pending_ = false;
+    ack_now_ = false;
     last_ack_sent_ = rcv_.nxt;
     rcv_.unacked_bytes = 0;
     delayed_ack_timer_.disarm();
