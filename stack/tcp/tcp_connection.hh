@@ -23,6 +23,16 @@ namespace tapstack {
 
 class TcpConnection;
 
+// How a connection ended, for the stack's counters: each connection ends in exactly one way.
+enum class TcpEnd : uint8_t {
+    Closed,       // both FINs sent and acknowledged (after TIME-WAIT or LAST-ACK): the normal end
+    ResetByPeer,  // an RST arrived (also "connection refused" in SYN-SENT)
+    ResetByUs,    // the application's ABORT sent an RST
+    Aborted,      // the stack gave up or data was lost: retransmissions, user timeout, keep-alive,
+                  // closed with data unread (RST), a connect cancelled before the handshake
+};
+std::string_view to_string(TcpEnd);
+
 // What a connection needs from the stack around it.
 class TcpEnvironment {
 public:
@@ -129,6 +139,7 @@ public:
     bool app_closed() const { return app_closed_; }
     bool finished() const { return state_ == TcpState::Closed; }  // may be freed
     CloseReason close_reason() const { return close_reason_; }
+    TcpEnd end() const { return end_; }  // meaningful once CLOSED
     uint8_t take_events() { uint8_t e = events_; events_ = 0; return e; }
     uint8_t pending_events() const { return events_; }
     void mark_app_gone() { app_closed_ = true; events_ = 0; }
@@ -225,7 +236,8 @@ private:
     bool retransmission_pending() const { return snd_.nxt < snd_.max; }  // going back after a timeout
     uint32_t unsent_bytes() const;
     uint16_t window_to_advertise(bool syn);
-    void terminate(CloseReason, Instant now);
+    void terminate(CloseReason, Instant now, std::optional<TcpEnd> end = std::nullopt);
+    void send_reset_and_terminate(TcpEnd end, Instant now);  // ABORT, or CLOSE with data unread
     void count_retransmission(Instant now) {
         ++total_retransmissions_;
         ts_last_retransmission_ = ts_now(now);
@@ -294,6 +306,7 @@ private:
     SeqNum una_resent_at_max_;   // SND.MAX when the segment at SND.UNA was last sent again
     bool app_closed_ = false;
     CloseReason close_reason_ = CloseReason::Aborted;
+    TcpEnd end_ = TcpEnd::Aborted;  // set before the change to CLOSED (the stack counts it then)
 
     // Timers (RFC 6298 retransmission, persist, TIME-WAIT).
     Timer retransmit_timer_;

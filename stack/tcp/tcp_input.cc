@@ -220,6 +220,7 @@ bool TcpConnection::process_ack(const TcpSegment& seg, Instant now) {
     case TcpState::LastAck:
         if (fin_acked) {
             retransmit_timer_.disarm();
+            end_ = TcpEnd::Closed;
             set_state(TcpState::Closed, "our FIN was acknowledged", now);
             return false;
         }

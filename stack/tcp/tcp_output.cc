@@ -480,6 +480,7 @@ void TcpConnection::restart_keepalive(Instant now) {
 void TcpConnection::on_timer(Instant now) {
     if (time_wait_timer_.expired(now)) {
         time_wait_timer_.disarm();
+        end_ = TcpEnd::Closed;
         set_state(TcpState::Closed, "TIME-WAIT timer expired (2 MSL)", now);
         return;
     }
