@@ -185,11 +185,25 @@ struct Stack::Impl final : TcpEnvironment {
         auto it = by_tuple.find(s.conn->tuple());
         if (it != by_tuple.end() && it->second == index) by_tuple.erase(it);
         stats.buffer_memory -= s.conn->buffer_memory();
+        if (s.conn->state() == TcpState::TimeWait) {
+            // Evicted from a full table or replaced by a new SYN: its close was complete.
+            --stats.tcp_connections_time_wait;
+            ++stats.tcp_connections_closed;
+        }
         s.conn.reset();
         ++s.generation;
         s.queued_for_dispatch = false;
         free_slots.push_back(index);
-        ++stats.tcp_connections_closed;
+    }
+
+    // Each connection reaches CLOSED once, and is counted there by how it ended.
+    void count_end(TcpEnd end) {
+        switch (end) {
+        case TcpEnd::Closed: ++stats.tcp_connections_closed; break;
+        case TcpEnd::ResetByPeer: ++stats.tcp_connections_reset_by_peer; break;
+        case TcpEnd::ResetByUs: ++stats.tcp_connections_reset_by_us; break;
+        case TcpEnd::Aborted: ++stats.tcp_connections_aborted; break;
+        }
     }
 
     // The 4-tuple as 12 bytes, the input of the keyed hashes below.
@@ -313,7 +327,10 @@ struct Stack::Impl final : TcpEnvironment {
         if (observer) observer->on_state_change(at, c.tuple(), from, to, why);
         if (to == TcpState::SynReceived) half_open.push_back(slot_of(c));
         if (from == TcpState::SynReceived) std::erase(half_open, slot_of(c));
+        if (from == TcpState::TimeWait) --stats.tcp_connections_time_wait;
+        if (to == TcpState::Closed) count_end(c.end());
         if (to == TcpState::TimeWait) {
+            ++stats.tcp_connections_time_wait;
             // Everyone waits equally long, so the queue is in expiry order: drop from its front
             // what has already left TIME-WAIT, and it never holds more than the live ones.
             while (!time_wait_order.empty()) {

@@ -57,11 +57,22 @@ struct StackStats {
     uint64_t tcp_syn_cookies_accepted = 0;  // connections made from a returning cookie
     uint64_t tcp_fast_recoveries = 0;   // losses repaired without a timeout (RFC 5681/6582/6675)
     uint64_t tcp_resets_sent = 0;
+    // Connections: every one opened ends in exactly one of the four end counters (TcpEnd), or is
+    // still in TIME-WAIT, or still open (docs/design.md, "Counting connections").
     uint64_t tcp_connections_opened = 0;
-    uint64_t tcp_connections_closed = 0;
+    uint64_t tcp_connections_closed = 0;         // both FINs acknowledged: TIME-WAIT over, or LAST-ACK done
+    uint64_t tcp_connections_reset_by_peer = 0;  // an RST arrived (connection refused included)
+    uint64_t tcp_connections_reset_by_us = 0;    // the application aborted: we sent an RST
+    uint64_t tcp_connections_aborted = 0;        // timed out, closed with data unread, connect cancelled
+    uint64_t tcp_connections_time_wait = 0;      // in TIME-WAIT now (a level, not a count)
     std::array<uint64_t, static_cast<size_t>(DropReason::Count_)> dropped{};
 
     uint64_t drops(DropReason r) const { return dropped[static_cast<size_t>(r)]; }
+    // Connections in any state but TIME-WAIT and CLOSED now.
+    uint64_t tcp_connections_open() const {
+        return tcp_connections_opened - tcp_connections_closed - tcp_connections_reset_by_peer -
+               tcp_connections_reset_by_us - tcp_connections_aborted - tcp_connections_time_wait;
+    }
     uint64_t total_drops() const {
         uint64_t n = 0;
         for (auto v : dropped) n += v;

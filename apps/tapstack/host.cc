@@ -144,13 +144,19 @@ StackConfig stack_config(const Options& o, uint64_t isn_secret) {
 void print_stats(const StackStats& s) {
     fmt::print(stderr,
                "tapstack: frames received {} sent {}; TCP segments received {} sent {}, retransmissions {} "
-               "(timeouts {}, fast recoveries {}), resets sent {}; connections opened {} closed {}; ARP requests {} "
+               "(timeouts {}, fast recoveries {}), resets sent {}; ARP requests {} "
                "replies {}; ICMP echo replies {}; IPv4 reassembled {}; SYN cookies sent {} accepted {}; "
                "challenge ACKs suppressed {}\n",
                s.frames_received, s.frames_sent, s.tcp_segments_received, s.tcp_segments_sent, s.tcp_retransmissions,
-               s.tcp_timeouts, s.tcp_fast_recoveries, s.tcp_resets_sent, s.tcp_connections_opened,
-               s.tcp_connections_closed, s.arp_requests_sent, s.arp_replies_sent, s.icmp_echo_replies,
+               s.tcp_timeouts, s.tcp_fast_recoveries, s.tcp_resets_sent, s.arp_requests_sent, s.arp_replies_sent, s.icmp_echo_replies,
                s.ipv4_reassembled, s.tcp_syn_cookies_sent, s.tcp_syn_cookies_accepted, s.tcp_challenge_acks_suppressed);
+    // What became of every connection: each is counted once, in exactly one of these.
+    fmt::print(stderr,
+               "tapstack: connections opened {}: closed {}, in TIME-WAIT {}, reset by peer {}, reset by us {}, "
+               "aborted {}, still open {}\n",
+               s.tcp_connections_opened, s.tcp_connections_closed, s.tcp_connections_time_wait,
+               s.tcp_connections_reset_by_peer, s.tcp_connections_reset_by_us, s.tcp_connections_aborted,
+               s.tcp_connections_open());
     std::string drops;
     for (size_t i = 0; i < s.dropped.size(); ++i) {
         if (s.dropped[i] == 0) continue;

@@ -111,6 +111,7 @@ void TcpConnection::accept_cookie(const TcpSegment& ack, const SynCookieOptions&
     post(Accepted);
     process_text(ack, now);
     process_fin(ack, now);
+    send_owed_ack(now);
     restart_keepalive(now);
 }
 
@@ -221,7 +222,7 @@ void TcpConnection::close(Instant now) {
     }
     // Data still unread is lost: RFC 9293 §3.10.4 / RFC 2525 §2.17 say send RST instead of FIN.
     if (!receive_buffer_.empty() && state_ != TcpState::Closed && state_ != TcpState::TimeWait) {
-        abort(now);
+        send_reset_and_terminate(TcpEnd::Aborted, now);
     }
 }
 
@@ -229,6 +230,11 @@ void TcpConnection::abort(Instant now) {
     // RFC 9293 §3.10.5 ABORT.
     app_closed_ = true;
     events_ = 0;
+    send_reset_and_terminate(TcpEnd::ResetByUs, now);
+}
+
+void TcpConnection::send_reset_and_terminate(TcpEnd end, Instant now) {
+    bool reset = false;
     switch (state_) {
     case TcpState::SynReceived:
     case TcpState::Established:
@@ -236,6 +242,7 @@ void TcpConnection::abort(Instant now) {
     case TcpState::FinWait2:
     case TcpState::CloseWait:
         send_rst(now);
+        reset = true;
         break;
     case TcpState::Closed:
     case TcpState::Listen:
@@ -245,11 +252,18 @@ void TcpConnection::abort(Instant now) {
     case TcpState::TimeWait:
         break;
     }
-    terminate(CloseReason::Aborted, now);
+    terminate(CloseReason::Aborted, now, reset ? end : TcpEnd::Aborted);
 }
 
-void TcpConnection::terminate(CloseReason reason, Instant now) {
+void TcpConnection::terminate(CloseReason reason, Instant now, std::optional<TcpEnd> end) {
     close_reason_ = reason;
+    if (end) {
+        end_ = *end;
+    } else if (state_ == TcpState::TimeWait) {
+        end_ = TcpEnd::Closed;  // both sides had closed; only the wait was cut short
+    } else {
+        end_ = reason == CloseReason::Reset || reason == CloseReason::Refused ? TcpEnd::ResetByPeer : TcpEnd::Aborted;
+    }
     retransmit_timer_.disarm();
     persist_timer_.disarm();
     time_wait_timer_.disarm();
@@ -283,6 +297,16 @@ bool TcpConnection::accepts_new_syn_in_time_wait(const TcpSegment& syn) const {
     // RFC 9293 §3.10.7.4 note and RFC 6191 §2 (without timestamps): a SYN whose sequence number
     // is beyond the end of the old connection's receive space may start a new incarnation.
     return state_ == TcpState::TimeWait && syn.seq > rcv_.nxt;
+}
+
+std::string_view to_string(TcpEnd e) {
+    switch (e) {
+    case TcpEnd::Closed: return "closed";
+    case TcpEnd::ResetByPeer: return "reset by peer";
+    case TcpEnd::ResetByUs: return "reset by us";
+    case TcpEnd::Aborted: return "aborted";
+    }
+    return "?";
 }
 
 std::string_view to_string(CloseReason r) {

@@ -23,6 +23,16 @@ namespace tapstack {
 
 class TcpConnection;
 
+// How a connection ended, for the stack's counters: each connection ends in exactly one way.
+enum class TcpEnd : uint8_t {
+    Closed,       // both FINs sent and acknowledged (after TIME-WAIT or LAST-ACK): the normal end
+    ResetByPeer,  // an RST arrived (also "connection refused" in SYN-SENT)
+    ResetByUs,    // the application's ABORT sent an RST
+    Aborted,      // the stack gave up or data was lost: retransmissions, user timeout, keep-alive,
+                  // closed with data unread (RST), a connect cancelled before the handshake
+};
+std::string_view to_string(TcpEnd);
+
 // What a connection needs from the stack around it.
 class TcpEnvironment {
 public:
@@ -165,6 +175,7 @@ public:
     bool app_closed() const { return app_closed_; }
     bool finished() const { return state_ == TcpState::Closed; }  // may be freed
     CloseReason close_reason() const { return close_reason_; }
+    TcpEnd end() const { return end_; }  // meaningful once CLOSED
     uint8_t take_events() { uint8_t e = events_; events_ = 0; return e; }
     uint8_t pending_events() const { return events_; }
     void mark_app_gone() { app_closed_ = true; events_ = 0; }
@@ -217,6 +228,7 @@ private:
     void acknowledge_received(const TcpSegment&, bool in_order, Instant now);
     bool segment_acceptable(const TcpSegment&) const;
     bool process_ack(const TcpSegment&, Instant now);  // false: drop the segment
+    void send_owed_ack(Instant now);  // the ACK process_text() or process_fin() found due at once
     void process_text(const TcpSegment&, Instant now);
     void process_fin(const TcpSegment&, Instant now);
     void update_send_window(const TcpSegment&);
@@ -260,7 +272,8 @@ private:
     bool retransmission_pending() const { return snd_.nxt < snd_.max; }  // going back after a timeout
     uint32_t unsent_bytes() const;
     uint16_t window_to_advertise(bool syn);
-    void terminate(CloseReason, Instant now);
+    void terminate(CloseReason, Instant now, std::optional<TcpEnd> end = std::nullopt);
+    void send_reset_and_terminate(TcpEnd end, Instant now);  // ABORT, or CLOSE with data unread
     // A passive open whose SYN,ACK is not yet acknowledged (SYN-RECEIVED, or FIN-WAIT-1 when
     // closed there): Linux's request socket, which the application has not seen.
     bool embryonic() const { return passive_open_ && snd_.una == iss_; }
@@ -313,6 +326,7 @@ private:
     bool fin_received_ = false;
     std::optional<SeqNum> peer_fin_seq_;  // a FIN that arrived ahead of missing data
     bool ack_pending_ = false;   // an ACK must go out at the next dispatch
+    bool ack_now_ = false;       // ... at the end of this segment's processing (one ACK per segment)
     bool nodelay_ = false;       // Nagle's algorithm off
     // RFC 7323 timestamps: on when both SYNs carried them.
     bool ts_ok_ = false;
@@ -333,6 +347,7 @@ private:
     bool app_closed_ = false;
     bool passive_open_ = false;  // made by a SYN at a listener (accept_syn)
     CloseReason close_reason_ = CloseReason::Aborted;
+    TcpEnd end_ = TcpEnd::Aborted;  // set before the change to CLOSED (the stack counts it then)
 
     // Timers (RFC 6298 retransmission, persist, TIME-WAIT, FIN-WAIT-2).
     Timer retransmit_timer_;

@@ -31,7 +31,7 @@ void TcpConnection::process(const TcpSegment& seg, Instant now) {
         if (state_ == TcpState::TimeWait && seg.fin()) time_wait_timer_.arm(now, settings_.time_wait);
         return;
     }
-    update_ts_recent(seg);  // RFC 7323 §5.3 R3
+    // (RFC 7323 §5.3 R3, TS.Recent, waits for the ACK check: process_ack(), docs/design.md.)
     keepalive_probes_ = 0;  // the peer is alive
     restart_keepalive(now);
 
@@ -64,6 +64,13 @@ void TcpConnection::process(const TcpSegment& seg, Instant now) {
     process_text(seg, now);
     // 8th: FIN.
     process_fin(seg, now);
+    send_owed_ack(now);
+}
+
+void TcpConnection::send_owed_ack(Instant now) {
+    // The ACK this one segment earned (out of order, a duplicate, a hole filled, or a FIN taken)
+    // goes now, after the FIN step, so that it covers the FIN when the segment carried one.
+    if (ack_now_) send_ack(now);
 }
 
 void TcpConnection::challenge_ack(Instant now) {
@@ -90,7 +97,10 @@ bool TcpConnection::paws_rejects(const TcpSegment& seg) const {
 }
 
 void TcpConnection::update_ts_recent(const TcpSegment& seg) {
-    // "If SEG.TSval >= TS.Recent and SEG.SEQ =< Last.ACK.sent, then save SEG.TSval in TS.Recent."
+    // RFC 7323 §5.3 R3: "If SEG.TSval >= TS.Recent and SEG.SEQ =< Last.ACK.sent, then save
+    // SEG.TSval in TS.Recent." The RFC does this right after the sequence check; we do it only
+    // once the ACK is acceptable too (process_ack), as Linux does: otherwise one forged in-window
+    // segment with a huge TSval and any ACK would make PAWS drop all honest traffic after it.
     if (!ts_ok_ || !seg.options.timestamps) return;
     if (static_cast<int32_t>(seg.options.timestamps->value - ts_recent_) >= 0 && !(last_ack_sent_ < seg.seq))
         ts_recent_ = seg.options.timestamps->value;
@@ -105,6 +115,10 @@ bool TcpConnection::segment_acceptable(const TcpSegment& seg) const {
     uint32_t len = seg.seg_len();
     SeqNum end = rcv_.nxt + wnd;
     if (len == 0 && wnd == 0) return seg.seq == rcv_.nxt;
+    // A bare FIN at RCV.NXT takes no room: accepted in a zero window too, as Linux does, so a
+    // peer that closes while our application is not reading is acknowledged at once, not told
+    // again and again that its FIN does not fit.
+    if (wnd == 0 && seg.fin() && seg.payload.empty() && !seg.syn() && seg.seq == rcv_.nxt) return true;
     if (len == 0) return seq_in_range(rcv_.nxt, seg.seq, end);
     if (wnd == 0) return false;
     return seq_in_range(rcv_.nxt, seg.seq, end) || seq_in_range(rcv_.nxt, seg.seq + (len - 1), end);
@@ -156,6 +170,7 @@ bool TcpConnection::process_ack(const TcpSegment& seg, Instant now) {
             send_segment(tcp_flag::rst, seg.ack, {}, now);
             return false;
         }
+        update_ts_recent(seg);
         snd_.wnd = static_cast<uint32_t>(seg.window) << snd_.shift;
         snd_.wl1 = seg.seq;
         snd_.wl2 = seg.ack;
@@ -174,6 +189,7 @@ bool TcpConnection::process_ack(const TcpSegment& seg, Instant now) {
         challenge_ack(now);
         return false;
     }
+    update_ts_recent(seg);
     uint32_t sacked_before = scoreboard_.bytes();
     update_scoreboard(seg);
     bool sacks_more = scoreboard_.bytes() > sacked_before;
@@ -207,6 +223,7 @@ bool TcpConnection::process_ack(const TcpSegment& seg, Instant now) {
     case TcpState::LastAck:
         if (fin_acked) {
             retransmit_timer_.disarm();
+            end_ = TcpEnd::Closed;
             set_state(TcpState::Closed, "our FIN was acknowledged", now);
             return false;
         }
@@ -389,7 +406,7 @@ void TcpConnection::process_text(const TcpSegment& seg, Instant now) {
     if (seq < rcv_.nxt) {
         uint32_t skip = static_cast<uint32_t>(rcv_.nxt - seq);
         if (skip >= data.size()) {
-            send_ack(now);  // all of it was here already: an immediate duplicate ACK (RFC 5681 §4.2)
+            ack_now_ = true;  // all of it was here already: an immediate duplicate ACK (RFC 5681 §4.2)
             return;
         }
         data = data.subspan(skip);
@@ -419,7 +436,7 @@ void TcpConnection::acknowledge_received(const TcpSegment& seg, bool plain_in_or
     // RFC 5681 §4.2: data out of order, or filling a hole, is acknowledged at once, one ACK per
     // segment, so that the sender counts duplicate ACKs and reads fresh SACK blocks.
     if (!plain_in_order) {
-        send_ack(now);
+        ack_now_ = true;
         return;
     }
     // In order: RFC 1122 §4.2.3.2 delayed ACK - at least every second full-sized segment, and
@@ -474,11 +491,11 @@ void TcpConnection::process_fin(const TcpSegment& seg, Instant now) {
     case TcpState::CloseWait:
     case TcpState::Closing:
     case TcpState::LastAck:
-        return;
     case TcpState::TimeWait:
-        time_wait_timer_.arm(now, settings_.time_wait);  // "Restart the 2 MSL time-wait timeout"
-        break;
+        return;  // fin_received_ is set in these states: a FIN sent again is out of the window
     }
+    // RCV.NXT moved past the FIN: acknowledged in this very batch, never by the delayed ACK (an
+    // ACK owed to this segment, sent below in send_owed_ack(), covers it too).
     ack_pending_ = true;
     post(Readable);
 }

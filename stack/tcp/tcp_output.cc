@@ -36,6 +36,7 @@ void TcpConnection::send_rst(Instant now) {
 
 void TcpConnection::mark_acked_by_segment() {
     ack_pending_ = false;
+    ack_now_ = false;
     last_ack_sent_ = rcv_.nxt;
     rcv_.unacked_bytes = 0;
     delayed_ack_timer_.disarm();
@@ -488,6 +489,7 @@ void TcpConnection::restart_keepalive(Instant now) {
 void TcpConnection::on_timer(Instant now) {
     if (time_wait_timer_.expired(now)) {
         time_wait_timer_.disarm();
+        end_ = TcpEnd::Closed;
         set_state(TcpState::Closed, "TIME-WAIT timer expired (2 MSL)", now);
         return;
     }

@@ -100,6 +100,41 @@ TEST(TcpOptions, TsRecentFollowsTheSegmentsThatAdvanceTheWindow) {
     t.expect_sent(seg().ack_(1).ack_(3).ts(0, 7000));
 }
 
+TEST(TcpOptions, FinWithAnAckForDataNeverSentDoesNotUpdateTsRecent) {
+    TcpScript t;
+    t.peer_sends(full_syn());
+    t.expect_sent(seg().syn().ack_(1).seq_(0));
+    t.peer_sends(seg().ack_(1).seq_(1).ts(6000, 0));
+    // In window, newer TSval, but SEG.ACK > SND.NXT: challenged and dropped (RFC 5961 §5.2), and
+    // its TSval must not become TS.Recent.
+    t.peer_sends(seg().fin().ack_(5000).seq_(1).ts(9000, 0));
+    t.expect_sent(seg().ack_(1).seq_(1).ts(0, 6000));
+    EXPECT_EQ(t.state(), TcpState::Established);
+    // The next honest segment (TSval 6001 < 9000) is not taken for an old duplicate by PAWS.
+    t.peer_sends(seg().ack_(1).seq_(1).psh().data("req").ts(6001, 0));
+    t.expect_sent(seg().ack_(4).seq_(1).ts(0, 6001));
+    EXPECT_EQ(t.app.received, "req");
+}
+
+TEST(TcpOptions, ForgedInWindowSegmentWithAHugeTsvalCannotStopHonestTraffic) {
+    TcpScript t;
+    t.peer_sends(full_syn());
+    t.expect_sent(seg().syn().ack_(1).seq_(0));
+    t.peer_sends(seg().ack_(1).seq_(1).ts(6000, 0));
+    t.peer_sends(seg().ack_(1).seq_(1).data("aaaa").ts(6001, 0));
+    t.expect_sent(seg().ack_(5).seq_(1).ts(0, 6001));
+    // A blind attacker guessed a sequence number in the window, not an acceptable ACK: TSval
+    // almost 2^31 ahead would make every later honest segment look older than TS.Recent.
+    t.peer_sends(seg().ack_(0x80000000u).seq_(5).data("evil").ts(6001 + 0x7ffffff0u, 0));
+    t.expect_sent(seg().ack_(5).seq_(1).ts(0, 6001));
+    for (uint32_t i = 0; i < 3; ++i) {
+        t.peer_sends(seg().ack_(1).seq_(5 + 4 * i).data("bbbb").ts(6002 + i, 0));
+        t.expect_sent(seg().ack_(9 + 4 * i).seq_(1).ts(0, 6002 + i));
+    }
+    EXPECT_EQ(t.app.received, "aaaabbbbbbbbbbbb");
+    EXPECT_EQ(t.state(), TcpState::Established);
+}
+
 TEST(TcpOptions, SackBlocksDescribeTheHolesMostRecentFirst) {
     TcpScript t;
     t.peer_sends(full_syn());
