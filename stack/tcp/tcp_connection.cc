@@ -166,7 +166,12 @@ size_t TcpConnection::read(MutBytes out, Instant now) {
 }
 
 void TcpConnection::close(Instant now) {
-    // RFC 9293 §3.10.4 CLOSE.
+    // RFC 9293 §3.10.4 CLOSE. Data still unread is lost: RFC 2525 §2.17 says send RST instead of
+    // FIN. Decided before the state moves on: from LAST-ACK, abort() would send nothing.
+    if (!receive_buffer_.empty() && state_ != TcpState::Closed && state_ != TcpState::TimeWait) {
+        abort(now);
+        return;
+    }
     app_closed_ = true;
     events_ = 0;
     switch (state_) {
@@ -191,10 +196,6 @@ void TcpConnection::close(Instant now) {
     case TcpState::LastAck:
     case TcpState::TimeWait:
         break;  // "error: connection closing"
-    }
-    // Data still unread is lost: RFC 9293 §3.10.4 / RFC 2525 §2.17 say send RST instead of FIN.
-    if (!receive_buffer_.empty() && state_ != TcpState::Closed && state_ != TcpState::TimeWait) {
-        abort(now);
     }
 }
 
@@ -226,6 +227,7 @@ void TcpConnection::terminate(CloseReason reason, Instant now) {
     retransmit_timer_.disarm();
     persist_timer_.disarm();
     time_wait_timer_.disarm();
+    fin_wait_2_timer_.disarm();
     delayed_ack_timer_.disarm();
     keepalive_timer_.disarm();
     probe_timer_.disarm();

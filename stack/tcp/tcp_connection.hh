@@ -53,6 +53,10 @@ struct TcpSettings {
     // cuts into MSS-sized pieces; 0: every segment fits the MSS.
     uint32_t offload_payload = 0;
     Duration time_wait = std::chrono::seconds{60};
+    // FIN-WAIT-2 waits this long for the peer's FIN, then the connection goes (Linux's
+    // tcp_fin_timeout, 60 s). Our close() is a full close, so nobody would read what still came;
+    // without a limit a peer that vanished (its RST lost) would hold the connection for ever.
+    Duration fin_wait_2_timeout = std::chrono::seconds{60};
     uint32_t max_retransmissions = 8;
     bool fin_with_last_data = true;
     // Offered in our SYN or SYN,ACK; used only when the peer offers them too.
@@ -293,10 +297,11 @@ private:
     bool app_closed_ = false;
     CloseReason close_reason_ = CloseReason::Aborted;
 
-    // Timers (RFC 6298 retransmission, persist, TIME-WAIT).
+    // Timers (RFC 6298 retransmission, persist, TIME-WAIT, FIN-WAIT-2).
     Timer retransmit_timer_;
     Timer persist_timer_;
     Timer time_wait_timer_;
+    Timer fin_wait_2_timer_;
     Timer delayed_ack_timer_;
     Timer probe_timer_;                 // RFC 8985 §7 tail loss probe
     uint8_t probes_sent_ = 0;           // tail loss probes since the last new ACK (at most 2)

@@ -482,6 +482,13 @@ void TcpConnection::on_timer(Instant now) {
         set_state(TcpState::Closed, "TIME-WAIT timer expired (2 MSL)", now);
         return;
     }
+    if (fin_wait_2_timer_.expired(now)) {
+        fin_wait_2_timer_.disarm();
+        TS_LOG(Debug, "{}: no FIN from the peer {} s after ours was acknowledged", tuple_,
+               std::chrono::duration_cast<std::chrono::seconds>(settings_.fin_wait_2_timeout).count());
+        terminate(CloseReason::TimedOut, now);
+        return;
+    }
     if (probe_timer_.expired(now)) {
         probe_timer_.disarm();
         send_tail_loss_probe(now);
@@ -523,6 +530,7 @@ void TcpConnection::on_timer(Instant now) {
 std::optional<Instant> TcpConnection::next_deadline() const {
     auto at = earliest(retransmit_timer_.deadline(), persist_timer_.deadline());
     at = earliest(at, time_wait_timer_.deadline());
+    at = earliest(at, fin_wait_2_timer_.deadline());
     at = earliest(at, delayed_ack_timer_.deadline());
     at = earliest(at, probe_timer_.deadline());
     return earliest(at, keepalive_timer_.deadline());

@@ -244,6 +244,61 @@ TEST(TcpClose, CloseWithUnreadDataSendsRst) {
     t.expect_sent(seg().rst().seq_(1));  // RFC 2525 §2.17
 }
 
+// Found by tcp_pair_fuzz: in CLOSE-WAIT, close() moved to LAST-ACK first, and abort() sends no
+// RST from LAST-ACK, so the peer waited in FIN-WAIT-2 for a FIN that never came.
+TEST(TcpClose, CloseWithUnreadDataInCloseWaitSendsRst) {
+    TcpScript t;
+    t.app.auto_read = false;
+    SocketId id = t.establish();
+    t.peer_sends(seg().fin().ack_(1).seq_(1).data("unread"));
+    t.expect_sent(seg().ack_(8).seq_(1));
+    EXPECT_EQ(t.state_of(id), TcpState::CloseWait);
+    t.stack.close(id);
+    t.poll();
+    t.expect_sent(seg().rst().seq_(1));
+    t.expect_nothing();
+    EXPECT_EQ(t.state_log.back(), "CLOSE-WAIT->CLOSED");
+    EXPECT_EQ(t.stack.connection_count(), 0u);
+}
+
+// A peer that acknowledged our FIN and then vanished (its RST lost, or never sent) must not hold
+// the connection for ever: FIN-WAIT-2 ends after 60 s, as Linux's tcp_fin_timeout, silently.
+TEST(TcpClose, FinWait2EndsWhenThePeersFinNeverComes) {
+    TcpScript t;
+    SocketId id = t.establish();
+    t.stack.close(id);
+    t.poll();
+    t.expect_sent(seg().fin().ack_(1).seq_(1));
+    t.peer_sends(seg().ack_(2).seq_(1));
+    EXPECT_EQ(t.state_log.back(), "FIN-WAIT-1->FIN-WAIT-2");
+    t.advance(59999ms);
+    EXPECT_EQ(t.stack.connection_count(), 1u);
+    t.advance(1ms);
+    t.expect_nothing();
+    EXPECT_EQ(t.state_log.back(), "FIN-WAIT-2->CLOSED");
+    EXPECT_EQ(t.stack.connection_count(), 0u);
+    EXPECT_TRUE(t.app.closed.empty());  // the application had closed it: nobody to tell
+}
+
+TEST(TcpClose, FinInFinWait2BeforeTheTimeoutEndsInTimeWait) {
+    StackConfig config;
+    config.msl = std::chrono::seconds{1};
+    TcpScript t(0, 1000, config);
+    SocketId id = t.establish();
+    t.stack.close(id);
+    t.poll();
+    t.expect_sent(seg().fin().ack_(1).seq_(1));
+    t.peer_sends(seg().ack_(2).seq_(1));
+    t.advance(59s);
+    t.peer_sends(seg().fin().ack_(2).seq_(1));
+    t.expect_sent(seg().ack_(2).seq_(2));
+    EXPECT_EQ(t.state_log.back(), "FIN-WAIT-2->TIME-WAIT");
+    t.advance(1s);  // the FIN-WAIT-2 deadline has passed: TIME-WAIT's own 2 MSL counts now
+    EXPECT_EQ(t.state_log.back(), "FIN-WAIT-2->TIME-WAIT");
+    t.advance(1s);
+    EXPECT_EQ(t.state_log.back(), "TIME-WAIT->CLOSED");
+}
+
 }  // namespace tapstack::test
 
 namespace tapstack::test {
