@@ -56,7 +56,8 @@ help:
 	@echo "make e2e            integration tests only (root; runs in its own network namespace)"
 	@echo "sudo make demo      curl against tapstack in a namespace, annotated like the article"
 	@echo "make debug|asan     build/debug/tapstack or build/asan/tapstack"
-	@echo "make fuzz           each libFuzzer target for FUZZ_SECONDS (default 60) under ASan+UBSan"
+	@echo "make fuzz           each libFuzzer target for FUZZ_SECONDS (default 60) under ASan+UBSan; fails on a"
+	@echo "                    crash, a missing seed corpus or coverage below tests/fuzz/floors.txt"
 	@echo "make lint           the code's promises, checked by grep"
 	@echo "make golden         rewrite the golden traces of --simulate (tests/data/golden/)"
 	@echo "sudo make bench     tapstack vs Linux vs nginx (scripts/bench.sh; BENCH_ARGS='--quick' etc.)"
@@ -162,15 +163,9 @@ build/fuzz/%: tests/fuzz/%.cc $(FUZZ_OBJS) | deps
 -include $(FUZZ_OBJS:.o=.d)
 .SECONDARY: $(FUZZ_OBJS)  # kept: the next target and the next run reuse them
 
+# scripts/fuzz.sh --help: fails on a crash, a missing seed corpus or coverage below tests/fuzz/floors.txt.
 fuzz: $(FUZZ_TARGETS)
-	@for t in $(FUZZ_TARGETS); do \
-	  name=$$(basename $$t); mkdir -p build/fuzz/corpus-$$name; \
-	  echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
-	  $$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
-	    build/fuzz/corpus-$$name $$( [ -d tests/fuzz/corpus/$$name ] && echo tests/fuzz/corpus/$$name ) \
-	    > build/fuzz/$$name.log 2>&1 || { tail -40 build/fuzz/$$name.log; exit 1; }; \
-	  grep -E "stat::number_of_executed_units" build/fuzz/$$name.log; \
-	done
+	scripts/fuzz.sh --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Rewrites the golden traces in tests/data/golden/ (checked by the simulate integration test).
 golden: build/tapstack

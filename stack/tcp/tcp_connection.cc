@@ -197,6 +197,12 @@ void TcpConnection::close(Instant now) {
     // RFC 9293 §3.10.4 CLOSE.
     app_closed_ = true;
     events_ = 0;
+    // Data still unread is lost: RFC 2525 §2.17 says send RST instead of FIN. Decided before the
+    // state moves on: from LAST-ACK (CLOSE-WAIT's next state) no RST would go.
+    if (!receive_buffer_.empty() && state_ != TcpState::Closed && state_ != TcpState::TimeWait) {
+        send_reset_and_terminate(TcpEnd::Aborted, now);
+        return;
+    }
     switch (state_) {
     case TcpState::Closed:
     case TcpState::Listen:
@@ -219,10 +225,6 @@ void TcpConnection::close(Instant now) {
     case TcpState::LastAck:
     case TcpState::TimeWait:
         break;  // "error: connection closing"
-    }
-    // Data still unread is lost: RFC 9293 §3.10.4 / RFC 2525 §2.17 say send RST instead of FIN.
-    if (!receive_buffer_.empty() && state_ != TcpState::Closed && state_ != TcpState::TimeWait) {
-        send_reset_and_terminate(TcpEnd::Aborted, now);
     }
 }
 

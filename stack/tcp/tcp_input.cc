@@ -398,6 +398,14 @@ void TcpConnection::process_text(const TcpSegment& seg, Instant now) {
         if (seg.seq != rcv_.nxt && seg.seg_len() > 0) ack_pending_ = true;
         return;
     }
+    // RFC 1122 §4.2.2.13: new data after the application closed has nobody to read it: send RST
+    // so that the peer learns it was lost, as Linux does. Kept, it would fill the receive buffer,
+    // and the peer would probe our zero window for ever, its own close stuck behind the data.
+    if (app_closed_ && seg.seq + static_cast<uint32_t>(seg.payload.size()) > rcv_.nxt) {
+        send_rst(now);
+        terminate(CloseReason::Aborted, now);
+        return;
+    }
 
     // Trim what we already have (overlap at the front) and what does not fit (at the back).
     SeqNum seq = seg.seq;

@@ -118,6 +118,38 @@ TEST(TcpClose, RetransmittedFinInTimeWaitIsAcknowledgedAgain) {
     t.expect_sent(seg().ack_(2).seq_(2));
 }
 
+// Found by tcp_pair_fuzz: the peer kept writing into a connection our application had closed;
+// the data filled a receive buffer nobody reads, and the peer probed the zero window for ever.
+TEST(TcpClose, NewDataAfterTheApplicationClosedIsAnsweredWithRst) {
+    TcpScript t;
+    SocketId id = t.establish();
+    t.stack.close(id);
+    t.poll();
+    t.expect_sent(seg().fin().ack_(1).seq_(1));
+    t.peer_sends(seg().ack_(2).seq_(1));
+    EXPECT_EQ(t.state_log.back(), "FIN-WAIT-1->FIN-WAIT-2");
+    t.peer_sends(seg().ack_(2).seq_(1).data("more"));
+    t.expect_sent(seg().rst().seq_(2));
+    t.expect_nothing();
+    EXPECT_EQ(t.state_log.back(), "FIN-WAIT-2->CLOSED");
+    EXPECT_EQ(t.stack.connection_count(), 0u);
+    EXPECT_TRUE(t.app.closed.empty());  // the application closed it itself: no on_closed
+}
+
+TEST(TcpClose, DataReadBeforeCloseAndSentAgainIsOnlyAcknowledged) {
+    TcpScript t;
+    SocketId id = t.establish();
+    t.peer_sends(seg().ack_(1).seq_(1).data("abc"));
+    t.expect_sent(seg().ack_(4).seq_(1));
+    EXPECT_EQ(t.app.received, "abc");
+    t.stack.close(id);
+    t.poll();
+    t.expect_sent(seg().fin().ack_(4).seq_(1));
+    t.peer_sends(seg().ack_(1).seq_(1).data("abc"));  // our ACK was lost: nothing new
+    t.expect_sent(seg().ack_(4).seq_(2));
+    EXPECT_EQ(t.state_of(id), TcpState::FinWait1);
+}
+
 TEST(TcpReset, RstAtRcvNxtClosesAndTellsTheApplication) {
     TcpScript t;
     SocketId id = t.establish();
@@ -210,6 +242,23 @@ TEST(TcpClose, CloseWithUnreadDataSendsRst) {
     t.stack.close(id);
     t.poll();
     t.expect_sent(seg().rst().seq_(1));  // RFC 2525 §2.17
+}
+
+// Found by tcp_pair_fuzz: in CLOSE-WAIT, close() moved to LAST-ACK first, and abort() sends no
+// RST from LAST-ACK, so the peer waited in FIN-WAIT-2 for a FIN that never came.
+TEST(TcpClose, CloseWithUnreadDataInCloseWaitSendsRst) {
+    TcpScript t;
+    t.app.auto_read = false;
+    SocketId id = t.establish();
+    t.peer_sends(seg().fin().ack_(1).seq_(1).data("unread"));
+    t.expect_sent(seg().ack_(8).seq_(1));
+    EXPECT_EQ(t.state_of(id), TcpState::CloseWait);
+    t.stack.close(id);
+    t.poll();
+    t.expect_sent(seg().rst().seq_(1));
+    t.expect_nothing();
+    EXPECT_EQ(t.state_log.back(), "CLOSE-WAIT->CLOSED");
+    EXPECT_EQ(t.stack.connection_count(), 0u);
 }
 
 }  // namespace tapstack::test
