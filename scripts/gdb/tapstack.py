@@ -111,55 +111,28 @@ def connection_lines(conn):
     return lines
 
 
-class SeqNumPrinter:
-    def __init__(self, value):
-        self.value = value
+def _printer(render):
+    """A pretty-printer class whose to_string() is render(value)."""
 
-    def to_string(self):
-        return str(_u32(self.value["raw"]))
+    class Printer:
+        def __init__(self, value):
+            self.value = value
 
+        def to_string(self):
+            return render(self.value)
 
-class TcpStatePrinter:
-    def __init__(self, value):
-        self.value = value
-
-    def to_string(self):
-        return state_name(self.value)
-
-
-class FourTuplePrinter:
-    def __init__(self, value):
-        self.value = value
-
-    def to_string(self):
-        return four_tuple(self.value)
-
-
-class Ipv4AddressPrinter:
-    def __init__(self, value):
-        self.value = value
-
-    def to_string(self):
-        return ipv4(self.value)
-
-
-class TcpConnectionPrinter:
-    """`print *this` in a TcpConnection: the summary `tcp-conn` prints. `print/r` shows the fields."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def to_string(self):
-        return "{" + "; ".join(connection_lines(self.value)) + "}"
+    return Printer
 
 
 def build_printers():
     printers = gdb.printing.RegexpCollectionPrettyPrinter("tapstack")
-    printers.add_printer("SeqNum", "^tapstack::SeqNum$", SeqNumPrinter)
-    printers.add_printer("TcpState", "^tapstack::TcpState$", TcpStatePrinter)
-    printers.add_printer("FourTuple", "^tapstack::FourTuple$", FourTuplePrinter)
-    printers.add_printer("Ipv4Address", "^tapstack::Ipv4Address$", Ipv4AddressPrinter)
-    printers.add_printer("TcpConnection", "^tapstack::TcpConnection$", TcpConnectionPrinter)
+    printers.add_printer("SeqNum", "^tapstack::SeqNum$", _printer(lambda v: str(_u32(v["raw"]))))
+    printers.add_printer("TcpState", "^tapstack::TcpState$", _printer(state_name))
+    printers.add_printer("FourTuple", "^tapstack::FourTuple$", _printer(four_tuple))
+    printers.add_printer("Ipv4Address", "^tapstack::Ipv4Address$", _printer(ipv4))
+    # `print *this` in a TcpConnection: the summary tcp-conn prints (`print/r` shows the fields).
+    printers.add_printer("TcpConnection", "^tapstack::TcpConnection$",
+                         _printer(lambda v: "{" + "; ".join(connection_lines(v)) + "}"))
     return printers
 
 
