@@ -187,5 +187,5 @@ if ((${#failed[@]})); then
   verdict "FAIL in $SECONDS s: $(printf '%s; ' "${failed[@]}")"
   exit 1
 fi
-counts=$(grep -hE '^(unit|e2e): [0-9]+ passed' "$work"/cmd*.log | tr '\n' ' ')
+counts=$(grep -hE '^(unit|e2e): [0-9]+ passed' "$work"/cmd*.log | tr '\n' ' ' || true)
 verdict "PASS in $SECONDS s: a minimal $PRETTY_NAME root with git and make, $( ((readme)) && echo "the README's commands" || echo "${commands[*]}"); $counts"
