@@ -99,6 +99,11 @@ void TcpConnection::accept_cookie(const TcpSegment& ack, const SynCookieOptions&
     if (settings_.timestamps && cookie.timestamps && ack.options.timestamps) {
         ts_ok_ = true;
         ts_recent_ = ack.options.timestamps->value;
+        // The echo times the cookie's SYN,ACK (RFC 7323 §4), as on any passive open and as in
+        // Linux. The cookie's TSval is our clock with its low 6 bits replaced, never ahead of it,
+        // so the sample can be up to 63 ms long: far closer than the initial 1 s RTO.
+        int32_t ms = static_cast<int32_t>(ts_now(now) - ack.options.timestamps->echo_reply);
+        if (ack.options.timestamps->echo_reply != 0 && ms >= 0) on_rtt_sample(std::chrono::milliseconds{ms});
     }
     sack_ok_ = settings_.sack && cookie.sack_permitted;
     snd_.wnd = static_cast<uint32_t>(ack.window) << snd_.shift;  // RFC 7323 §2.2: scaled but in a SYN

@@ -334,7 +334,8 @@ private:
     uint32_t ts_recent_ = 0;     // TS.Recent
     SeqNum last_ack_sent_;       // Last.ACK.sent
     std::optional<SeqNum> ts_rtt_mark_;  // one timestamp RTT sample per window of data
-    uint32_t ts_last_retransmission_ = 0;  // our TSval clock when we last sent something again
+    // Our TSval clock when we last sent something again (none yet: every echo is from after it).
+    std::optional<uint32_t> ts_last_retransmission_;
     bool ws_ok_ = false;         // RFC 7323 window scaling: both SYNs carried it
     uint32_t max_snd_wnd_ = 0;   // the largest window the peer offered (RFC 5961 §5.2)
     Instant challenge_window_start_;

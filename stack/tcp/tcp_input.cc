@@ -290,7 +290,7 @@ void TcpConnection::on_new_ack(SeqNum ack, const TcpSegment* seg, Instant now) {
         rtt_seq_.reset();
         ts_rtt_mark_ = snd_.max;
     } else if (!rtt_seq_ && ts && *ts && (*ts)->echo_reply != 0 && (!ts_rtt_mark_ || *ts_rtt_mark_ < ack) &&
-               static_cast<int32_t>((*ts)->echo_reply - ts_last_retransmission_) >= 0) {
+               (!ts_last_retransmission_ || static_cast<int32_t>((*ts)->echo_reply - *ts_last_retransmission_) >= 0)) {
         uint32_t ms = ts_now(now) - (*ts)->echo_reply;
         on_rtt_sample(std::min<Duration>(std::chrono::milliseconds{ms}, rto_max));
         ts_rtt_mark_ = snd_.max;

@@ -8,6 +8,7 @@
 // A connection made from a SYN cookie goes through 20 % loss beside a normal one.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -244,38 +245,46 @@ INSTANTIATE_TEST_SUITE_P(Faults, LossyTransfer,
 
 // After a SYN flood every new connection is a SYN cookie's until the half-open table drains.
 // Such a connection must not be second class: with window scale, SACK and timestamps kept in
-// the cookie's TSval it recovers from loss as a normal one does: with the same seed the two
-// transfers are identical frame for frame. (With the MSS alone, as the cookies were before,
-// the same transfers took 417 s and 653 s against 179 s and 130 s: 2.3 and 5.0 times longer.)
-// The same 20 % each way as LossyTransfer, both connections with a request first, per seed.
-class CookieTransfer : public testing::TestWithParam<uint64_t> {};
-
-TEST_P(CookieTransfer, AsFastAsANormalConnectionThroughTwentyPercentLoss) {
-    FaultConfig fc;
-    fc.seed = GetParam();
-    fc.rates.drop = 0.20;
-    fc.rates.duplicate = 0.01;
-    fc.rates.reorder = 0.01;
-    fc.rates.corrupt = 0.005;
-    Result normal = transfer(fc, ServerDevice::Plain, Handshake::NormalWithRequest);
-    Result cookie = transfer(fc, ServerDevice::Plain, Handshake::SynCookie);
-    std::string seed = ", seed " + std::to_string(GetParam());
-    report(("normal handshake, loss 20% each way" + seed).c_str(), normal);
-    report(("SYN cookie,       loss 20% each way" + seed).c_str(), cookie);
-    std::printf("    SYN cookie / normal: %.2f\n", cookie.virtual_seconds / normal.virtual_seconds);
-    ASSERT_TRUE(normal.complete);
-    ASSERT_TRUE(cookie.complete);
-    EXPECT_EQ(cookie.server.tcp_syn_cookies_accepted, 1u);
-    EXPECT_EQ(normal.server.tcp_syn_cookies_sent, 0u);
-    ASSERT_TRUE(cookie.negotiated && normal.negotiated);
-    EXPECT_TRUE(cookie.negotiated->sack);
-    EXPECT_TRUE(cookie.negotiated->timestamps);
-    // Loss at random makes runs differ by ±25 % (LossyTransfer: 117-181 s over three seeds).
-    EXPECT_LT(cookie.virtual_seconds, 1.5 * normal.virtual_seconds);
+// the cookie's TSval it recovers from loss as a normal one does. (With the MSS alone, as the
+// cookies were before, seeds 1 and 2 took 417 s and 653 s against 179 s and 130 s: 2.3 and 5.0
+// times longer.) The two are not identical frame for frame: a cookie connection's first RTT
+// sample comes from the echo of the cookie's TSval, whose low 6 bits carry the options (up to
+// 63 ms too long, as in Linux), and at 20 % loss each way a small difference early sends a run
+// down another path (one seed of six: 359 s against 179 s, one long back-off chain). So the
+// comparison is of medians over six seeds, with the same 20 % each way as LossyTransfer and a
+// request first on both kinds of connection.
+TEST(CookieTransfer, AsFastAsANormalConnectionThroughTwentyPercentLoss) {
+    std::vector<double> normal_s, cookie_s;
+    for (uint64_t seed = 1; seed <= 6; ++seed) {
+        FaultConfig fc;
+        fc.seed = seed;
+        fc.rates.drop = 0.20;
+        fc.rates.duplicate = 0.01;
+        fc.rates.reorder = 0.01;
+        fc.rates.corrupt = 0.005;
+        Result normal = transfer(fc, ServerDevice::Plain, Handshake::NormalWithRequest);
+        Result cookie = transfer(fc, ServerDevice::Plain, Handshake::SynCookie);
+        std::string tag = ", seed " + std::to_string(seed);
+        report(("normal handshake, loss 20% each way" + tag).c_str(), normal);
+        report(("SYN cookie,       loss 20% each way" + tag).c_str(), cookie);
+        ASSERT_TRUE(normal.complete);
+        ASSERT_TRUE(cookie.complete);
+        EXPECT_EQ(cookie.server.tcp_syn_cookies_accepted, 1u);
+        EXPECT_EQ(normal.server.tcp_syn_cookies_sent, 0u);
+        ASSERT_TRUE(cookie.negotiated && normal.negotiated);
+        EXPECT_TRUE(cookie.negotiated->sack);
+        EXPECT_TRUE(cookie.negotiated->timestamps);
+        normal_s.push_back(normal.virtual_seconds);
+        cookie_s.push_back(cookie.virtual_seconds);
+    }
+    auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    };
+    std::printf("    median of six seeds: normal %.2f s, SYN cookie %.2f s, ratio %.2f\n", median(normal_s),
+                median(cookie_s), median(cookie_s) / median(normal_s));
+    EXPECT_LT(median(cookie_s), 1.25 * median(normal_s));
 }
-
-INSTANTIATE_TEST_SUITE_P(Faults, CookieTransfer, testing::Values(uint64_t{1}, uint64_t{2}),
-                         [](const auto& p) { return "loss20_seed" + std::to_string(p.param); });
 
 }  // namespace
 }  // namespace tapstack

@@ -135,6 +135,26 @@ TEST(TcpOptions, ForgedInWindowSegmentWithAHugeTsvalCannotStopHonestTraffic) {
     EXPECT_EQ(t.state(), TcpState::Established);
 }
 
+// A passive open times its SYN,ACK by the timestamp the ACK echoes (RFC 7323 §4), whatever the
+// connection's TSval offset (RFC 7323 §5.4, a hash of the ISS). The check that skips echoes from
+// before our last retransmission compared with 0 when nothing had been retransmitted, so for
+// every offset in the upper half of the clock (about half of all connections) no sample was
+// taken and the RTO stayed at its initial 1 s.
+TEST(TcpOptions, TheHandshakeIsTimedByTheEchoedTimestampWhateverTheClockOffset) {
+    for (uint32_t iss = 0; iss < 8; ++iss) {
+        TcpScript t(iss);
+        t.peer_sends(full_syn());
+        auto synack = t.next_sent();
+        ASSERT_TRUE(synack && synack->options.timestamps) << "ISS " << iss;
+        t.advance(std::chrono::milliseconds{10});
+        t.peer_sends(seg().ack_(1).seq_(1).ts(5010, synack->options.timestamps->value));
+        ASSERT_EQ(t.state(), TcpState::Established);
+        auto info = t.stack.info(t.app.last);
+        ASSERT_TRUE(info);
+        EXPECT_LT(info->rto, std::chrono::seconds{1}) << "ISS " << iss << ": the 10 ms echo gave no RTT sample";
+    }
+}
+
 TEST(TcpOptions, SackBlocksDescribeTheHolesMostRecentFirst) {
     TcpScript t;
     t.peer_sends(full_syn());

@@ -78,6 +78,23 @@ TEST(TcpSynFlood, ACookieForASynWithoutTimestampsOffersTheMssAlone) {
     EXPECT_FALSE(info->sack);
 }
 
+// The ACK that proves a cookie echoes the SYN,ACK's TSval: it times the handshake, as on a normal
+// connection (and in Linux), so the RTO does not stay at its initial 1 s.
+TEST(TcpSynFlood, ACookieConnectionTimesItsHandshakeByTheEchoedTimestamp) {
+    TcpScript t(0, 1000, small_backlog());
+    fill_backlog(t);
+    t.dev.sent.clear();
+    t.peer_sends(full_syn());
+    auto synack = t.next_sent();
+    ASSERT_TRUE(synack && synack->options.timestamps);
+    t.advance(std::chrono::milliseconds{10});
+    t.peer_sends(cookie_ack(*synack));
+    ASSERT_EQ(t.app.accepted.size(), 1u);
+    auto info = t.stack.info(t.app.last);
+    ASSERT_TRUE(info);
+    EXPECT_LT(info->rto, std::chrono::seconds{1});
+}
+
 TEST(TcpSynFlood, ACookieConnectionUsesWindowScaleSackAndTimestamps) {
     TcpScript t(0, 1000, small_backlog());
     fill_backlog(t);
