@@ -45,7 +45,9 @@ struct Stack::Impl final : TcpEnvironment {
         settings.receive_buffer = c.receive_buffer;
         settings.send_buffer = c.send_buffer;
         settings.time_wait = 2 * c.msl;
+        settings.fin_wait_2_timeout = 2 * c.msl;  // Linux: tcp_fin_timeout = TIME-WAIT's 60 s
         settings.max_retransmissions = c.max_retransmissions;
+        settings.max_synack_retransmissions = c.max_synack_retransmissions;
         settings.fin_with_last_data = c.fin_with_last_data;
         settings.window_scaling = c.window_scaling;
         settings.timestamps = c.timestamps;
@@ -79,7 +81,9 @@ struct Stack::Impl final : TcpEnvironment {
     Ipv4Reassembly reassembly;
     ArpCache arp;
     uint16_t ip_ident = 0;
-    uint32_t half_open = 0;  // connections in SYN-RECEIVED
+    // Slots of the connections in SYN-RECEIVED (at most max_half_open but for simultaneous
+    // opens): their count limits the half-open table, and an ARP failure searches them only.
+    std::vector<uint32_t> half_open;
     uint16_t next_ephemeral_port = 49152;
     Instant now;
 
@@ -306,8 +310,8 @@ struct Stack::Impl final : TcpEnvironment {
     void transmit(TcpConnection& c, const TcpSegment& seg, Instant) override { send_tcp(c.tuple().remote_ip, seg); }
     void state_changed(TcpConnection& c, TcpState from, TcpState to, std::string_view why, Instant at) override {
         if (observer) observer->on_state_change(at, c.tuple(), from, to, why);
-        if (to == TcpState::SynReceived) ++half_open;
-        if (from == TcpState::SynReceived) --half_open;
+        if (to == TcpState::SynReceived) half_open.push_back(slot_of(c));
+        if (from == TcpState::SynReceived) std::erase(half_open, slot_of(c));
         if (to == TcpState::TimeWait) {
             // Everyone waits equally long, so the queue is in expiry order: drop from its front
             // what has already left TIME-WAIT, and it never holds more than the live ones.
@@ -452,11 +456,11 @@ struct Stack::Impl final : TcpEnvironment {
         if (seg.rst()) return;  // "An incoming segment containing a RST is discarded"
         auto listener = listeners.find(tuple.local_port);
         if (listener != listeners.end() && seg.has_ack() && !seg.syn()) {
-            if (auto mss = valid_syn_cookie(tuple, seg)) return accept_cookie(tuple, seg, *mss, listener->second);
+            if (auto cookie = valid_syn_cookie(tuple, seg)) return accept_cookie(tuple, seg, *cookie, listener->second);
         }
         // (A table full of live connections drops the SYN instead, below: the client tries again
         // later, where a cookie would leave it connected to nothing.)
-        if (listener != listeners.end() && seg.syn() && !seg.has_ack() && half_open >= config.max_half_open) {
+        if (listener != listeners.end() && seg.syn() && !seg.has_ack() && half_open.size() >= config.max_half_open) {
             return send_syn_cookie(tuple, seg);
         }
         if (listener == listeners.end() || seg.has_ack() || !seg.syn()) {
@@ -477,21 +481,45 @@ struct Stack::Impl final : TcpEnvironment {
     // SYN,ACK whose ISN encodes everything we need and no TCB: the client's final ACK proves it
     // received our ISN, and the connection is made then. The ISN (RFC 4987 §3.6's layout):
     // 5 bits of a 64-second counter, 3 bits indexing the MSS, 24 bits of SipHash over the 4-tuple,
-    // the client's ISN, the counter and the index, keyed by the stack's secret. Window scaling,
-    // SACK and timestamps are not offered in a cookie's SYN,ACK (nowhere to keep them).
+    // the client's ISN, the counter, the index and the options below, keyed by the stack's secret.
+    //
+    // The other options travel in our TSval, as Linux does it (RFC 7323 lets the TSval be any
+    // clock that does not run backwards): when the SYN carried timestamps, the SYN,ACK answers
+    // window scale, SACK-permitted and timestamps as a normal one would, and the low 6 bits of its
+    // TSval hold the peer's window scale (4 bits, 0xf: none) and SACK-permitted (1 bit; Linux's
+    // sixth bit, ECN, stays 0). The client echoes it in the TSecr of its ACK. Unlike Linux's,
+    // these bits are inside the hash too, so a forged or altered TSecr fails like a forged ISN.
+    // The TSval is the connection's own TS clock with its low bits replaced, rounded down so it
+    // is never ahead of the clock: the connection's later TSvals, read from that clock, never
+    // run backwards. Our own window scale comes from the receive buffer and needs no bits. A SYN
+    // without timestamps leaves nowhere to put the options: its cookie offers the MSS alone.
     static constexpr std::array<uint16_t, 8> cookie_mss = {536, 1024, 1220, 1360, 1400, 1440, 1452, 1460};
+    static constexpr uint32_t cookie_ts_mask = 0x3f;          // the TSval bits that carry options
+    static constexpr uint8_t cookie_no_window_scale = 0xf;    // in the low 4 bits
+    static constexpr uint8_t cookie_sack_permitted = 0x10;
+    static constexpr uint8_t cookie_without_timestamps = 0x40;  // hashed when no TSval carries options
 
     uint32_t cookie_counter() const { return static_cast<uint32_t>(now.us() / 64'000'000); }
 
-    uint32_t syn_cookie(const FourTuple& t, SeqNum client_isn, uint32_t counter, uint8_t mss_index) const {
-        uint8_t in[21];
+    uint32_t syn_cookie(const FourTuple& t, SeqNum client_isn, uint32_t counter, uint8_t mss_index, uint8_t options) const {
+        uint8_t in[22];
         MutBytes k{in, sizeof in};
         store_tuple(k, t);
         store_be32(k, 12, client_isn.raw);
         store_be32(k, 16, counter);
         in[20] = mss_index;
+        in[21] = options;
         uint64_t h = siphash24(config.isn_secret ^ 0x636f6f6b6965ull, config.isn_secret * 0x9e3779b97f4a7c15ull + 1, k);
         return (counter & 31u) << 27 | uint32_t{mss_index & 7u} << 24 | static_cast<uint32_t>(h & 0xffffff);
+    }
+
+    // The cookie connection's TS clock at `now` with the options in its low bits, never ahead
+    // of the clock (the bits are at most cookie_ts_mask, so one step down always suffices).
+    uint32_t cookie_timestamp(SeqNum iss, uint8_t options) const {
+        uint32_t clock = timestamp_clock(now, iss);
+        uint32_t ts = (clock & ~cookie_ts_mask) | options;
+        if (static_cast<int32_t>(ts - clock) > 0) ts -= cookie_ts_mask + 1;
+        return ts;
     }
 
     void send_syn_cookie(const FourTuple& tuple, const TcpSegment& syn) {
@@ -499,35 +527,63 @@ struct Stack::Impl final : TcpEnvironment {
         uint8_t index = 0;
         for (uint8_t i = 0; i < cookie_mss.size(); ++i)
             if (cookie_mss[i] <= std::min<uint16_t>(peer_mss, settings.mss)) index = i;
+        // What a normal SYN,ACK would answer (RFC 7323 §2.2, §3.2; RFC 2018 §2), if we can carry it.
+        bool timestamps = settings.timestamps && syn.options.timestamps;
+        bool window_scale = timestamps && settings.window_scaling && syn.options.window_scale;
+        bool sack = timestamps && settings.sack && syn.options.sack_permitted;
+        uint8_t options = cookie_without_timestamps;
+        if (timestamps) {
+            options = static_cast<uint8_t>((window_scale ? std::min<uint8_t>(*syn.options.window_scale, 14) : cookie_no_window_scale) |
+                                           (sack ? cookie_sack_permitted : 0));
+        }
         TcpSegment synack;
         synack.src_port = tuple.local_port;
         synack.dst_port = tuple.remote_port;
-        synack.seq = SeqNum{syn_cookie(tuple, syn.seq, cookie_counter(), index)};
+        synack.seq = SeqNum{syn_cookie(tuple, syn.seq, cookie_counter(), index, options)};
         synack.ack = syn.seq + 1;
         synack.flags = tcp_flag::syn | tcp_flag::ack;
         synack.window = static_cast<uint16_t>(std::min<uint32_t>(settings.receive_buffer, 0xffff));
         synack.options.mss = settings.mss;
+        if (window_scale) synack.options.window_scale = window_shift_for(settings.receive_buffer);
+        synack.options.sack_permitted = sack;
+        if (timestamps)
+            synack.options.timestamps = TcpOptions::Timestamps{cookie_timestamp(synack.seq, options), syn.options.timestamps->value};
         ++stats.tcp_syn_cookies_sent;
         send_tcp(tuple.remote_ip, synack);
     }
 
-    // The MSS the cookie in this ACK stands for, if it is one of ours from the last two minutes.
-    std::optional<uint16_t> valid_syn_cookie(const FourTuple& tuple, const TcpSegment& ack) const {
+    // What the cookie in this ACK stands for, if it is one of ours from the last two minutes.
+    std::optional<SynCookieOptions> valid_syn_cookie(const FourTuple& tuple, const TcpSegment& ack) const {
         if (stats.tcp_syn_cookies_sent == 0) return std::nullopt;  // none out there to answer
         uint32_t cookie = (ack.ack - 1).raw;
         uint8_t index = static_cast<uint8_t>((cookie >> 24) & 7);
+        // The options are in the TSecr if our SYN,ACK carried timestamps. An ACK with timestamps
+        // we never offered is tried without them too (RFC 7323 §3.2: the option is ignored).
+        std::array<uint8_t, 2> candidates{cookie_without_timestamps, cookie_without_timestamps};
+        if (settings.timestamps && ack.options.timestamps)
+            candidates[0] = static_cast<uint8_t>(ack.options.timestamps->echo_reply & cookie_ts_mask);
         for (uint32_t counter : {cookie_counter(), cookie_counter() - 1}) {
-            if (((cookie >> 27) & 31) == (counter & 31) && syn_cookie(tuple, ack.seq - 1, counter, index) == cookie)
-                return cookie_mss[index];
+            if (((cookie >> 27) & 31) != (counter & 31)) continue;
+            for (uint8_t options : candidates) {
+                if (syn_cookie(tuple, ack.seq - 1, counter, index, options) != cookie) continue;
+                SynCookieOptions o;
+                o.mss = cookie_mss[index];
+                if (options == cookie_without_timestamps) return o;
+                o.timestamps = true;
+                if ((options & cookie_no_window_scale) != cookie_no_window_scale)
+                    o.window_scale = static_cast<uint8_t>(options & cookie_no_window_scale);
+                o.sack_permitted = (options & cookie_sack_permitted) != 0;
+                return o;
+            }
         }
         return std::nullopt;
     }
 
-    void accept_cookie(const FourTuple& tuple, const TcpSegment& ack, uint16_t mss, SocketHandler* handler) {
+    void accept_cookie(const FourTuple& tuple, const TcpSegment& ack, const SynCookieOptions& options, SocketHandler* handler) {
         TcpConnection* c = create_connection(tuple, ack.ack - 1, handler, TcpState::Listen);
         if (!c) return drop(DropReason::TcpTableFull);
         ++stats.tcp_syn_cookies_accepted;
-        c->accept_cookie(ack, mss, now);
+        c->accept_cookie(ack, options, now);
         mark(*c);
         reschedule(*c);
     }
@@ -568,6 +624,21 @@ struct Stack::Impl final : TcpEnvironment {
             auto expired = arp.poll(now);
             for (Ipv4Address ip : expired.retry) send_arp_request(ip);
             for (size_t i = 0; i < expired.frames_dropped; ++i) drop(DropReason::ArpUnresolved);
+            if (!expired.unresolved.empty()) end_unreachable_half_open(expired.unresolved);
+        }
+    }
+
+    // ARP gave up on these next hops. A half-open connection behind one of them would otherwise
+    // keep its slot until its SYN,ACKs run out (a minute), each one queued for an address that
+    // does not answer: a SYN flood from spoofed addresses on the link held the whole table so.
+    // Connections the application has, established or not, wait for their own timers instead.
+    void end_unreachable_half_open(const std::vector<Ipv4Address>& hops) {
+        // Backwards: a connection that ends leaves the list (state_changed), and marks itself
+        // to be freed at the end of poll().
+        for (size_t i = half_open.size(); i-- > 0;) {
+            TcpConnection& c = *slots[half_open[i]].conn;
+            auto hop = next_hop(c.tuple().remote_ip);
+            if (hop && std::find(hops.begin(), hops.end(), *hop) != hops.end()) c.peer_unreachable(now);
         }
     }
 
@@ -625,6 +696,24 @@ struct Stack::Impl final : TcpEnvironment {
         run_timers();
         deliver_events();
         flush_dispatch();
+#ifndef NDEBUG
+        check_no_connection_is_stuck();
+#endif
+    }
+
+    // A connection that only a timer can move on and that has none would sit there for good
+    // (a half-open one held its slot so). Debug builds, and so the unit tests and the fuzz
+    // targets, check every connection after every poll: each one that needs a deadline has one,
+    // and the heap holds an entry for it that fires no later.
+    void check_no_connection_is_stuck() const {
+        for (const Slot& s : slots) {
+            if (!s.conn || !s.conn->needs_deadline()) continue;
+            const TcpConnection& c = *s.conn;
+            auto at = c.next_deadline();
+            bool queued = at && c.scheduled_at && *c.scheduled_at <= *at;
+            if (!queued) TS_LOG(Error, "{} in {} has no timer: it would stay there for good", c.tuple(), to_string(c.state()));
+            assert(queued);
+        }
     }
 
     std::optional<Instant> poll_at() const {

@@ -40,6 +40,10 @@ struct StackConfig {
     // already promised); each ring is also capped by receive_buffer / send_buffer.
     size_t max_buffer_memory = 64 * 1024 * 1024;
     uint32_t max_retransmissions = 8;  // then the connection is reset and the app told
+    // SYN,ACK retransmissions before a half-open connection is dropped (silently: Linux's
+    // tcp_synack_retries, 5: the last one 31 s after the SYN, given up at 63 s). A peer that
+    // does not answer ARP ends it sooner, when ARP gives up (3 s).
+    uint32_t max_synack_retransmissions = 5;
     Duration arp_timeout = std::chrono::seconds{60};
     // Put the FIN on the segment that carries the last data when the application closes right
     // after writing (one frame: no race with a client that closes as soon as it has the data;

@@ -93,6 +93,7 @@ ArpCache::Expired ArpCache::poll(Instant now) {
             ++it;
         } else {  // no answer: give up on the waiting frames
             out.frames_dropped += e.waiting.size();
+            out.unresolved.push_back(Ipv4Address{it->first});
             it = entries_.erase(it);
         }
     }

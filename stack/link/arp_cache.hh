@@ -46,8 +46,9 @@ public:
     QueueResult enqueue(Ipv4Address ip, std::vector<uint8_t> frame, Instant now);
 
     struct Expired {
-        std::vector<Ipv4Address> retry;  // send another request for these
-        size_t frames_dropped = 0;       // waited for addresses that never answered
+        std::vector<Ipv4Address> retry;       // send another request for these
+        std::vector<Ipv4Address> unresolved;  // gave up on these: no answer to any request
+        size_t frames_dropped = 0;            // waited for addresses that never answered
     };
     // Expires old entries and pending lookups; says which requests to repeat.
     Expired poll(Instant now);

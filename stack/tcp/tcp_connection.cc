@@ -22,10 +22,8 @@ TcpConnection::TcpConnection(TcpEnvironment& env, const TcpSettings& settings, c
     snd_.una = snd_.nxt = snd_.max = iss;
     send_base_ = iss + 1;
     high_rxt_ = recover_ = una_resent_at_max_ = iss;
-    // RFC 7323 §2.3: the smallest shift that lets the window field cover the whole buffer.
-    while (rcv_.offered_shift < 14 && (settings_.receive_buffer >> rcv_.offered_shift) > 0xffff) ++rcv_.offered_shift;
-    // RFC 7323 §5.4: a per-connection offset hides our clock; derived from the (keyed) ISS.
-    ts_offset_ = iss.raw * 0x9e3779b1u;
+    rcv_.offered_shift = window_shift_for(settings_.receive_buffer);
+    ts_offset_ = timestamp_offset(iss);
     rcv_.quickacks_left = settings_.quickack_segments;
     keepalive_ = settings_.keepalive.enabled;
 }
@@ -54,6 +52,7 @@ void TcpConnection::post(Event e) {
 
 void TcpConnection::accept_syn(const TcpSegment& syn, Instant now) {
     // RFC 9293 §3.10.7.2 (LISTEN, third: check for a SYN).
+    passive_open_ = true;
     irs_ = syn.seq;
     rcv_.nxt = syn.seq + 1;
     rcv_.advertised_edge = rcv_.nxt;
@@ -69,13 +68,41 @@ void TcpConnection::accept_syn(const TcpSegment& syn, Instant now) {
     retransmit_timer_.arm(now, rto_);
 }
 
-void TcpConnection::accept_cookie(const TcpSegment& ack, uint16_t mss, Instant now) {
+bool TcpConnection::peer_unreachable(Instant now) {
+    if (!embryonic() || state_ == TcpState::Closed) return false;
+    TS_LOG(Debug, "{}: the peer does not answer ARP: the half-open connection ends", tuple_);
+    abandon_handshake(now);
+    return true;
+}
+
+void TcpConnection::abandon_handshake(Instant now) {
+    // No RST: the peer never answered (Linux drops a request socket silently), and the
+    // application, which never saw the connection, is not told (as after an RST, reset_by_peer).
+    app_closed_ = true;
+    terminate(CloseReason::TimedOut, now);
+}
+
+void TcpConnection::accept_cookie(const TcpSegment& ack, const SynCookieOptions& cookie, Instant now) {
     irs_ = ack.seq - 1;
     rcv_.nxt = ack.seq;
     rcv_.advertised_edge = rcv_.nxt + std::min<uint32_t>(settings_.receive_buffer, 0xffff);  // what the SYN,ACK offered
+    last_ack_sent_ = rcv_.nxt;  // the SYN,ACK's
     snd_.una = snd_.nxt = snd_.max = iss_ + 1;
-    snd_.mss = std::min(mss, settings_.mss);
-    snd_.wnd = ack.window;  // unscaled: the cookie's SYN,ACK offered no window scaling
+    snd_.mss = std::min(cookie.mss, settings_.mss);
+    // What the cookie's SYN,ACK answered, as negotiate_options() would have from the SYN.
+    if (settings_.window_scaling && cookie.window_scale) {
+        ws_ok_ = true;
+        snd_.shift = std::min<uint8_t>(*cookie.window_scale, 14);
+        rcv_.shift = rcv_.offered_shift;
+    }
+    // RFC 7323 §3.2: TS.Recent from this ACK, the first segment we keep (the SYN's TSval is gone).
+    if (settings_.timestamps && cookie.timestamps && ack.options.timestamps) {
+        ts_ok_ = true;
+        ts_recent_ = ack.options.timestamps->value;
+    }
+    sack_ok_ = settings_.sack && cookie.sack_permitted;
+    snd_.wnd = static_cast<uint32_t>(ack.window) << snd_.shift;  // RFC 7323 §2.2: scaled but in a SYN
+    max_snd_wnd_ = snd_.wnd;
     snd_.wl1 = ack.seq;
     snd_.wl2 = ack.ack;
     cwnd_ = 10 * smss();
@@ -226,6 +253,7 @@ void TcpConnection::terminate(CloseReason reason, Instant now) {
     retransmit_timer_.disarm();
     persist_timer_.disarm();
     time_wait_timer_.disarm();
+    fin_wait_2_timer_.disarm();
     delayed_ack_timer_.disarm();
     keepalive_timer_.disarm();
     probe_timer_.disarm();

@@ -53,7 +53,13 @@ struct TcpSettings {
     // cuts into MSS-sized pieces; 0: every segment fits the MSS.
     uint32_t offload_payload = 0;
     Duration time_wait = std::chrono::seconds{60};
+    // How long FIN-WAIT-2 waits for the peer's FIN. The application has always closed by then
+    // (close() is a full close), so nobody else would end it: Linux's tcp_fin_timeout, 60 s.
+    Duration fin_wait_2_timeout = std::chrono::seconds{60};
     uint32_t max_retransmissions = 8;
+    // A passive open whose SYN,ACK is never acknowledged gives up after this many
+    // retransmissions of it (Linux's tcp_synack_retries: 5, so 1+2+4+8+16+32 = 63 s).
+    uint32_t max_synack_retransmissions = 5;
     bool fin_with_last_data = true;
     // Offered in our SYN or SYN,ACK; used only when the peer offers them too.
     bool window_scaling = true;  // RFC 7323 §2
@@ -83,6 +89,26 @@ inline constexpr Duration tlp_min = std::chrono::milliseconds{2};
 // RFC 5961 §7: challenge ACKs per connection per second, at most.
 inline constexpr uint32_t challenge_acks_per_second = 10;
 
+// RFC 7323 §2.3: the smallest window scale that lets the 16-bit field cover the whole buffer.
+inline uint8_t window_shift_for(uint32_t receive_buffer) {
+    uint8_t shift = 0;
+    while (shift < 14 && (receive_buffer >> shift) > 0xffff) ++shift;
+    return shift;
+}
+
+// Our TSval clock (RFC 7323 §5.4): milliseconds plus a per-connection offset derived from the
+// (keyed) ISS, which hides our clock. The stack needs it too: a SYN cookie's TSval comes from it.
+inline uint32_t timestamp_offset(SeqNum iss) { return iss.raw * 0x9e3779b1u; }
+inline uint32_t timestamp_clock(Instant now, SeqNum iss) { return static_cast<uint32_t>(now.ms()) + timestamp_offset(iss); }
+
+// What a returning SYN cookie stands for (the stack decodes it: stack.cc, "SYN cookies").
+struct SynCookieOptions {
+    uint16_t mss = 536;
+    bool timestamps = false;              // the cookie's SYN,ACK carried timestamps ...
+    std::optional<uint8_t> window_scale;  // ... and so could carry the peer's window scale
+    bool sack_permitted = false;          // and SACK-permitted, in its TSval's low bits
+};
+
 class TcpConnection {
 public:
     // Events pending for the application (bit set, cleared when delivered).
@@ -95,10 +121,15 @@ public:
     // --- opening ---
     // Passive open: a SYN arrived at a listener. Sends SYN,ACK; state SYN-RECEIVED.
     void accept_syn(const TcpSegment& syn, Instant now);
+    // The peer's next hop did not answer ARP. A passive open still in its handshake (the SYN,ACK
+    // unacknowledged) ends at once and silently, as Linux drops a request socket on a fatal
+    // ICMP error; the application never saw it. Returns true if the connection ended.
+    bool peer_unreachable(Instant now);
     // A SYN cookie came back (the stack checked it): ESTABLISHED at once, as if the SYN,ACK it
     // answers had come from this connection (ISS = SEG.ACK - 1), with the MSS the cookie held and
-    // no window scaling, SACK or timestamps. The ACK's data and FIN are taken too.
-    void accept_cookie(const TcpSegment& ack, uint16_t mss, Instant now);
+    // the window scale, SACK and timestamps its TSval held (none when the SYN had no
+    // timestamps). The ACK's data and FIN are taken too.
+    void accept_cookie(const TcpSegment& ack, const SynCookieOptions&, Instant now);
     // Active open: sends SYN; state SYN-SENT.
     void connect(Instant now);
 
@@ -111,6 +142,11 @@ public:
     void on_timer(Instant now);
     // The earliest armed timer (mirrors on_timer()).
     std::optional<Instant> next_deadline() const;
+    // True when only a timer can move this connection on, so next_deadline() must not be empty
+    // (the stack checks it in debug builds): the handshake, our FIN, FIN-WAIT-2, TIME-WAIT, and
+    // data in flight or held back by the peer's window. An idle ESTABLISHED or CLOSE-WAIT
+    // connection waits for its application or its peer instead, as in Linux without keep-alive.
+    bool needs_deadline() const;
 
     // --- user calls (RFC 9293 §3.10.2–3.10.6) ---
     size_t read(MutBytes out, Instant now);
@@ -225,6 +261,10 @@ private:
     uint32_t unsent_bytes() const;
     uint16_t window_to_advertise(bool syn);
     void terminate(CloseReason, Instant now);
+    // A passive open whose SYN,ACK is not yet acknowledged (SYN-RECEIVED, or FIN-WAIT-1 when
+    // closed there): Linux's request socket, which the application has not seen.
+    bool embryonic() const { return passive_open_ && snd_.una == iss_; }
+    void abandon_handshake(Instant now);
     void count_retransmission(Instant now) {
         ++total_retransmissions_;
         ts_last_retransmission_ = ts_now(now);
@@ -291,12 +331,14 @@ private:
     SeqNum high_rxt_;            // RFC 6675 HighRxt: holes below it were retransmitted
     SeqNum una_resent_at_max_;   // SND.MAX when the segment at SND.UNA was last sent again
     bool app_closed_ = false;
+    bool passive_open_ = false;  // made by a SYN at a listener (accept_syn)
     CloseReason close_reason_ = CloseReason::Aborted;
 
-    // Timers (RFC 6298 retransmission, persist, TIME-WAIT).
+    // Timers (RFC 6298 retransmission, persist, TIME-WAIT, FIN-WAIT-2).
     Timer retransmit_timer_;
     Timer persist_timer_;
     Timer time_wait_timer_;
+    Timer fin_wait_2_timer_;
     Timer delayed_ack_timer_;
     Timer probe_timer_;                 // RFC 8985 §7 tail loss probe
     uint8_t probes_sent_ = 0;           // tail loss probes since the last new ACK (at most 2)

@@ -196,7 +196,10 @@ bool TcpConnection::process_ack(const TcpSegment& seg, Instant now) {
     bool fin_acked = fin_sent_ && snd_.una == fin_seq_ + 1;
     switch (state_) {
     case TcpState::FinWait1:
-        if (fin_acked) set_state(TcpState::FinWait2, "our FIN was acknowledged", now);
+        if (fin_acked) {
+            set_state(TcpState::FinWait2, "our FIN was acknowledged", now);
+            fin_wait_2_timer_.arm(now, settings_.fin_wait_2_timeout);  // a peer that never sends its FIN
+        }
         break;
     case TcpState::Closing:
         if (fin_acked) enter_time_wait(now);
@@ -483,6 +486,7 @@ void TcpConnection::process_fin(const TcpSegment& seg, Instant now) {
 void TcpConnection::enter_time_wait(Instant now) {
     retransmit_timer_.disarm();
     persist_timer_.disarm();
+    fin_wait_2_timer_.disarm();
     time_wait_timer_.arm(now, settings_.time_wait);
     // Nothing more can be sent or read: keep no buffers while we wait (memory per connection).
     send_buffer_.pop(send_buffer_.size());

@@ -357,6 +357,9 @@ void TcpConnection::on_rtt_sample(Duration r) {
 }
 
 bool TcpConnection::give_up(Instant now) const {
+    // A half-open connection has its own, shorter count (TcpSettings::max_synack_retransmissions):
+    // it holds one of the few half-open slots, whether or not its peer exists.
+    if (embryonic()) return backoff_count_ > settings_.max_synack_retransmissions;
     // RFC 9293 §3.8.3 R2 / USER TIMEOUT: after a time if the user set one, else after a count.
     if (settings_.user_timeout > Duration{0}) return now - una_since_ >= settings_.user_timeout;
     return backoff_count_ > settings_.max_retransmissions;
@@ -364,6 +367,12 @@ bool TcpConnection::give_up(Instant now) const {
 
 void TcpConnection::on_retransmit_timeout(Instant now) {
     ++backoff_count_;
+    if (give_up(now) && embryonic()) {
+        // Debug, not Info: a SYN flood ends hundreds of these a minute.
+        TS_LOG(Debug, "{}: no ACK for our SYN,ACK after {} retransmissions", tuple_, backoff_count_ - 1);
+        abandon_handshake(now);
+        return;
+    }
     if (give_up(now)) {
         TS_LOG(Info, "{}: giving up after {} retransmissions", tuple_, backoff_count_ - 1);
         if (state_ != TcpState::SynSent) send_rst(now);
@@ -482,6 +491,13 @@ void TcpConnection::on_timer(Instant now) {
         set_state(TcpState::Closed, "TIME-WAIT timer expired (2 MSL)", now);
         return;
     }
+    if (fin_wait_2_timer_.expired(now)) {
+        // The peer never sent its FIN. As Linux does for an orphaned socket, the connection just
+        // goes, without a RST: the peer may be gone, and if not, its next segment gets one.
+        TS_LOG(Debug, "{}: no FIN from the peer in FIN-WAIT-2", tuple_);
+        terminate(CloseReason::TimedOut, now);
+        return;
+    }
     if (probe_timer_.expired(now)) {
         probe_timer_.disarm();
         send_tail_loss_probe(now);
@@ -520,9 +536,30 @@ void TcpConnection::on_timer(Instant now) {
     }
 }
 
+bool TcpConnection::needs_deadline() const {
+    switch (state_) {
+    case TcpState::Closed:
+    case TcpState::Listen:
+        return false;
+    case TcpState::SynSent:
+    case TcpState::SynReceived:
+    case TcpState::FinWait1:
+    case TcpState::FinWait2:
+    case TcpState::Closing:
+    case TcpState::LastAck:
+    case TcpState::TimeWait:
+        return true;
+    case TcpState::Established:
+    case TcpState::CloseWait:
+        return snd_.una != snd_.max || unsent_bytes() > 0;
+    }
+    return true;
+}
+
 std::optional<Instant> TcpConnection::next_deadline() const {
     auto at = earliest(retransmit_timer_.deadline(), persist_timer_.deadline());
     at = earliest(at, time_wait_timer_.deadline());
+    at = earliest(at, fin_wait_2_timer_.deadline());
     at = earliest(at, delayed_ack_timer_.deadline());
     at = earliest(at, probe_timer_.deadline());
     return earliest(at, keepalive_timer_.deadline());

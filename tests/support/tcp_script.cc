@@ -90,7 +90,7 @@ std::vector<uint8_t> TcpScript::build_frame(const Seg& s) const {
     std::vector<uint8_t> frame(ethernet_field::header_len + Ipv4Header::len + tcp_len);
     MutBytes f{frame};
     emit_ethernet_header(f, stack.config().mac, peer_mac, EtherType::Ipv4);
-    Ipv4Header ip{peer_ip, stack.config().ip.address, IpProtocol::Tcp, static_cast<uint16_t>(tcp_len)};
+    Ipv4Header ip{s.src_ip.value_or(peer_ip), stack.config().ip.address, IpProtocol::Tcp, static_cast<uint16_t>(tcp_len)};
     ip.emit(f.subspan(ethernet_field::header_len));
     t.emit(f.subspan(ethernet_field::header_len + Ipv4Header::len), ip.pseudo_header());
     return frame;

@@ -42,6 +42,7 @@ struct Seg {
     std::string payload;
     bool payload_set = false;
     uint16_t src_port = 0, dst_port = 0;  // 0: the script's defaults
+    std::optional<Ipv4Address> src_ip;    // a peer other than 10.0.0.1 (one we never heard from)
 
     Seg& syn() { flags |= tcp_flag::syn; return *this; }
     Seg& fin() { flags |= tcp_flag::fin; return *this; }
@@ -57,6 +58,7 @@ struct Seg {
     Seg& ts(uint32_t value, uint32_t echo) { timestamps = TcpOptions::Timestamps{value, echo}; has_timestamps = true; return *this; }
     Seg& no_ts() { has_timestamps = false; return *this; }
     Seg& sacks(std::vector<std::pair<uint32_t, uint32_t>> blocks) { sack = std::move(blocks); return *this; }
+    Seg& from(Ipv4Address ip) { src_ip = ip; return *this; }
     Seg& data(std::string d) { payload = std::move(d); payload_set = true; return *this; }
 };
 inline Seg seg() { return Seg{}; }

@@ -320,3 +320,56 @@ TEST(TcpClose, ClosingAHalfOpenConnectionStillResendsItsSynAck) {
 }
 
 }  // namespace tapstack::test
+
+namespace tapstack::test {
+
+// Stack::Impl::check_no_connection_is_stuck() runs after every poll() of every test, unless
+// the unit tests were built with NDEBUG: then it would be silently gone.
+TEST(StackDebugChecks, TheStuckConnectionCheckIsCompiledIntoTheUnitTests) {
+#ifdef NDEBUG
+    ADD_FAILURE() << "unit tests built with NDEBUG: no check that every connection has a deadline";
+#endif
+}
+
+TEST(TcpClose, FinWait2EndsSilentlyWhenThePeerNeverSendsItsFin) {
+    // The application has closed, the peer acknowledged our FIN and then went away: no timer
+    // would ever move the connection on (the stack's debug check caught it), so it waits as long
+    // as TIME-WAIT would (Linux's tcp_fin_timeout, 60 s with the default MSL) and goes.
+    StackConfig config;
+    config.msl = std::chrono::seconds{5};
+    TcpScript t(0, 1000, config);
+    SocketId id = t.establish();
+    t.stack.close(id);
+    t.poll();
+    t.expect_sent(seg().fin().ack_(1).seq_(1));
+    t.peer_sends(seg().ack_(2).seq_(1));
+    EXPECT_EQ(t.state_log.back(), "FIN-WAIT-1->FIN-WAIT-2");
+    t.advance(9999ms);
+    EXPECT_EQ(t.stack.connection_count(), 1u);
+    t.advance(1ms);
+    EXPECT_EQ(t.state_log.back(), "FIN-WAIT-2->CLOSED");
+    EXPECT_EQ(t.stack.connection_count(), 0u);
+    t.expect_nothing();  // no RST, as Linux
+    EXPECT_TRUE(t.app.closed.empty());
+}
+
+TEST(TcpClose, AFinInFinWait2StillLeadsToTimeWaitAfterTheTimerWasArmed) {
+    StackConfig config;
+    config.msl = std::chrono::seconds{5};
+    TcpScript t(0, 1000, config);
+    SocketId id = t.establish();
+    t.stack.close(id);
+    t.poll();
+    t.expect_sent(seg().fin().ack_(1).seq_(1));
+    t.peer_sends(seg().ack_(2).seq_(1));
+    t.advance(9s);
+    t.peer_sends(seg().fin().ack_(2).seq_(1));
+    t.expect_sent(seg().ack_(2).seq_(2));
+    EXPECT_EQ(t.state_log.back(), "FIN-WAIT-2->TIME-WAIT");
+    t.advance(2s);  // past the FIN-WAIT-2 deadline: TIME-WAIT's own timer rules now
+    EXPECT_EQ(t.state_log.back(), "FIN-WAIT-2->TIME-WAIT");
+    t.advance(8s);
+    EXPECT_EQ(t.state_log.back(), "TIME-WAIT->CLOSED");
+}
+
+}  // namespace tapstack::test
