@@ -13,6 +13,7 @@
 #include <cassert>
 #include <deque>
 #include <queue>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -559,12 +560,15 @@ struct Stack::Impl final : TcpEnvironment {
         uint8_t index = static_cast<uint8_t>((cookie >> 24) & 7);
         // The options are in the TSecr if our SYN,ACK carried timestamps. An ACK with timestamps
         // we never offered is tried without them too (RFC 7323 §3.2: the option is ignored).
-        std::array<uint8_t, 2> candidates{cookie_without_timestamps, cookie_without_timestamps};
-        if (settings.timestamps && ack.options.timestamps)
-            candidates[0] = static_cast<uint8_t>(ack.options.timestamps->echo_reply & cookie_ts_mask);
+        std::array<uint8_t, 2> candidates{cookie_without_timestamps, 0};
+        size_t tries = 1;
+        if (settings.timestamps && ack.options.timestamps) {
+            candidates = {static_cast<uint8_t>(ack.options.timestamps->echo_reply & cookie_ts_mask), cookie_without_timestamps};
+            tries = 2;
+        }
         for (uint32_t counter : {cookie_counter(), cookie_counter() - 1}) {
             if (((cookie >> 27) & 31) != (counter & 31)) continue;
-            for (uint8_t options : candidates) {
+            for (uint8_t options : std::span{candidates}.first(tries)) {
                 if (syn_cookie(tuple, ack.seq - 1, counter, index, options) != cookie) continue;
                 SynCookieOptions o;
                 o.mss = cookie_mss[index];
