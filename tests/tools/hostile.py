@@ -3,12 +3,20 @@
 # an AF_PACKET socket (inside the test's network namespace only): tapstack receives exactly the
 # frames built here. Standard library only. Every loop is bounded by its count.
 #
-#   hostile.py synflood IFACE DST_MAC COUNT        SYNs to 10.0.0.2:80 from forged 10.0.0.x sources
+#   hostile.py synflood IFACE DST_MAC COUNT [SOURCES]
+#                                                  SYNs to 10.0.0.2:80 from forged 10.0.0.x sources:
+#                                                  random ones in .10-.250, or SOURCES addresses
+#                                                  from .10 on, taken in turn
 #   hostile.py junk IFACE DST_MAC COUNT SEED       malformed and random frames of every kind
-#   hostile.py inject IFACE DST_MAC CLIENT_PORT    blind RSTs and SYNs on a live connection's tuple,
-#                                                  sequence numbers spread over the whole space
+#   hostile.py inject IFACE DST_MAC CLIENT_PORT [CLIENT_IP]
+#                                                  blind RSTs and SYNs on a live connection's tuple
+#                                                  (client 10.0.0.1 unless CLIENT_IP), sequence
+#                                                  numbers spread over the whole space
 #   hostile.py hold HOST PORT COUNT SECONDS        COUNT idle connections (kernel sockets), held
 #                                                  SECONDS after "held N" is printed, then closed
+#   hostile.py probe HOST PORT SECONDS             one connection (kernel socket, within SECONDS):
+#                                                  prints what its handshake negotiated, from the
+#                                                  kernel's TCP_INFO, then closes first (our FIN)
 import random
 import socket
 import struct
@@ -54,10 +62,10 @@ def mac(text):
     return bytes(int(x, 16) for x in text.split(":"))
 
 
-def synflood(sock, dst_mac, count):
+def synflood(sock, dst_mac, count, sources=0):
     rng = random.Random(1)
     for i in range(count):
-        src = bytes([10, 0, 0, rng.randint(10, 250)])
+        src = bytes([10, 0, 0, 10 + i % sources if sources else rng.randint(10, 250)])
         src_mac = bytes([0x02, 0x66, 0, 0, 0, src[3]])
         mss = b"\x02\x04\x05\xb4"
         seg = tcp(src, OUR_IP, rng.randint(1024, 65535), 80, rng.getrandbits(32), 0, 0x02, options=mss)
@@ -112,7 +120,7 @@ def junk(sock, dst_mac, count, seed):
             pass  # a frame the kernel refuses to send (too short, too long) never reached us anyway
 
 
-def inject(sock, dst_mac, client_port):
+def inject(sock, dst_mac, client_port, client_ip=KERNEL_IP):
     # The blind attacker knows the tuple but not the sequence numbers: RSTs and SYNs at 4096
     # points spread over the 2^32 space, so some land in the receive window (they must earn a
     # challenge ACK at most, never a reset).
@@ -120,8 +128,8 @@ def inject(sock, dst_mac, client_port):
     for i in range(4096):
         seq = (i * 1048576 + 12345) & 0xFFFFFFFF
         for flags in (0x04, 0x02):  # RST, SYN
-            seg = tcp(KERNEL_IP, OUR_IP, client_port, 80, seq, 0, flags)
-            sock.send(ethernet(dst_mac, src_mac, 0x0800, ipv4(KERNEL_IP, OUR_IP, 6, seg)))
+            seg = tcp(client_ip, OUR_IP, client_port, 80, seq, 0, flags)
+            sock.send(ethernet(dst_mac, src_mac, 0x0800, ipv4(client_ip, OUR_IP, 6, seg)))
 
 
 def hold(host, port, count, seconds):
@@ -148,18 +156,34 @@ def hold(host, port, count, seconds):
         s.close()
 
 
+def probe(host, port, seconds):
+    # struct tcp_info (linux/tcp.h): u8 state, ca_state, retransmits, probes, backoff, options,
+    # snd_wscale:4 | rcv_wscale:4, flags; then u32 rto, ato, snd_mss, rcv_mss. tcpi_options
+    # has a bit for each option both SYNs carried: timestamps 1, SACK 2, window scale 4.
+    s = socket.create_connection((host, port), timeout=seconds)
+    info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    options, wscale = info[5], info[6]
+    snd_mss = struct.unpack_from("=I", info, 16)[0]
+    names = [name for bit, name in ((2, "sack"), (1, "ts"), (4, "wscale")) if options & bit]
+    print("options", " ".join(names) or "none", "wscale=%d,%d" % (wscale & 0xF, wscale >> 4), "snd_mss=%d" % snd_mss, flush=True)
+    s.close()
+
+
 def main():
     if sys.argv[1] == "hold":
         hold(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))
         return
+    if sys.argv[1] == "probe":
+        probe(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+        return
     cmd, iface, dst_mac = sys.argv[1], sys.argv[2], mac(sys.argv[3])
     sock = open_iface(iface)
     if cmd == "synflood":
-        synflood(sock, dst_mac, int(sys.argv[4]))
+        synflood(sock, dst_mac, int(sys.argv[4]), int(sys.argv[5]) if len(sys.argv) > 5 else 0)
     elif cmd == "junk":
         junk(sock, dst_mac, int(sys.argv[4]), int(sys.argv[5]))
     elif cmd == "inject":
-        inject(sock, dst_mac, int(sys.argv[4]))
+        inject(sock, dst_mac, int(sys.argv[4]), socket.inet_aton(sys.argv[5]) if len(sys.argv) > 5 else KERNEL_IP)
     else:
         sys.exit("unknown command " + cmd)
 
