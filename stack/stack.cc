@@ -48,6 +48,7 @@ struct Stack::Impl final : TcpEnvironment {
         settings.time_wait = 2 * c.msl;
         settings.fin_wait_2_timeout = 2 * c.msl;  // Linux: tcp_fin_timeout = TIME-WAIT's 60 s
         settings.max_retransmissions = c.max_retransmissions;
+        settings.max_orphan_retransmissions = c.max_orphan_retransmissions;
         settings.max_synack_retransmissions = c.max_synack_retransmissions;
         settings.fin_with_last_data = c.fin_with_last_data;
         settings.window_scaling = c.window_scaling;

@@ -66,7 +66,8 @@ struct TcpSettings {
     // How long FIN-WAIT-2 waits for the peer's FIN. The application has always closed by then
     // (close() is a full close), so nobody else would end it: Linux's tcp_fin_timeout, 60 s.
     Duration fin_wait_2_timeout = std::chrono::seconds{60};
-    uint32_t max_retransmissions = 8;
+    uint32_t max_retransmissions = 15;       // Linux's tcp_retries2
+    uint32_t max_orphan_retransmissions = 8;  // after the application closed: tcp_orphan_retries
     // A passive open whose SYN,ACK is never acknowledged gives up after this many
     // retransmissions of it (Linux's tcp_synack_retries: 5, so 1+2+4+8+16+32 = 63 s).
     uint32_t max_synack_retransmissions = 5;

@@ -363,7 +363,7 @@ bool TcpConnection::give_up(Instant now) const {
     if (embryonic()) return backoff_count_ > settings_.max_synack_retransmissions;
     // RFC 9293 §3.8.3 R2 / USER TIMEOUT: after a time if the user set one, else after a count.
     if (settings_.user_timeout > Duration{0}) return now - una_since_ >= settings_.user_timeout;
-    return backoff_count_ > settings_.max_retransmissions;
+    return backoff_count_ > (app_closed_ ? settings_.max_orphan_retransmissions : settings_.max_retransmissions);
 }
 
 void TcpConnection::on_retransmit_timeout(Instant now) {
