@@ -85,6 +85,10 @@ struct TcpSettings {
     uint32_t quickack_segments = 16;
     // RFC 9293 §3.10.1 USER TIMEOUT: give up when data stays unacknowledged this long (0: give up
     // after max_retransmissions timeouts instead).
+    // Zero-window probes (persist timer) go on for as long as the peer answers them (RFC 1122
+    // §4.2.2.17); they give up after max_retransmissions unanswered ones, after user_timeout of
+    // probing if one is set, and, once the application has closed, after
+    // max_orphan_retransmissions probes backed off to rto_max, answered or not (as Linux).
     Duration user_timeout{0};
     KeepaliveSettings keepalive;
 };
@@ -255,6 +259,7 @@ private:
     void send_data_segment(SeqNum seq, uint32_t len, Instant now);
     SeqNum retransmit_first_unacked(Instant now);  // returns the end of what it resent
     void send_persist_probe(Instant now);
+    bool persist_gives_up(Instant now, Duration next) const;
     void send_keepalive_probe(Instant now);
     void arm_tail_loss_probe(Instant now);
     void send_tail_loss_probe(Instant now);
@@ -362,6 +367,8 @@ private:
     Timer keepalive_timer_;
     bool keepalive_ = false;
     uint32_t keepalive_probes_ = 0;     // sent without an answer
+    uint32_t persist_unanswered_ = 0;   // zero-window probes since the peer last sent anything
+    std::optional<Instant> persist_since_;  // the first zero-window probe of this closed window
     Instant una_since_;                 // when SND.UNA last moved (or data first went out)
     Duration rto_ = rto_initial;
     std::optional<Duration> srtt_;

@@ -33,6 +33,7 @@ void TcpConnection::process(const TcpSegment& seg, Instant now) {
     }
     // (RFC 7323 §5.3 R3, TS.Recent, waits for the ACK check: process_ack(), docs/design.md.)
     keepalive_probes_ = 0;  // the peer is alive
+    persist_unanswered_ = 0;
     restart_keepalive(now);
 
     // 2nd: check the RST bit. RFC 9293 §3.10.7.4 with RFC 5961 §3.2: only an RST exactly at
@@ -249,6 +250,7 @@ void TcpConnection::update_send_window(const TcpSegment& seg) {
     snd_.wl2 = seg.ack;
     if (snd_.wnd > 0 && was_zero) {
         persist_timer_.disarm();
+        persist_since_.reset();
         post(Writable);
     }
 }

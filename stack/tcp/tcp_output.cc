@@ -529,13 +529,34 @@ void TcpConnection::on_timer(Instant now) {
         if (state_ == TcpState::Closed) return;
     }
     if (persist_timer_.expired(now)) {
-        send_persist_probe(now);
+        persist_timer_.disarm();
+        if (snd_.wnd != 0 || unsent_bytes() == 0) return;
         // Back off like the retransmission timer, up to the maximum (RFC 1122 §4.2.2.17).
         Duration next = std::min(rto_max, rto_ * (1 << std::min<uint32_t>(backoff_count_, 10)));
+        if (persist_gives_up(now, next)) {
+            TS_LOG(Info, "{}: giving up on the peer's zero window after {} probes ({} unanswered{})", tuple_,
+                   backoff_count_, persist_unanswered_, app_closed_ ? ", the application has closed" : "");
+            send_rst(now);
+            terminate(CloseReason::TimedOut, now);
+            return;
+        }
+        if (!persist_since_) persist_since_ = now;
+        send_persist_probe(now);
+        ++persist_unanswered_;
         ++backoff_count_;
-        if (snd_.wnd == 0 && unsent_bytes() > 0) persist_timer_.arm(now, next);
-        else persist_timer_.disarm();
+        persist_timer_.arm(now, next);
     }
+}
+
+bool TcpConnection::persist_gives_up(Instant now, Duration next) const {
+    // RFC 1122 §4.2.2.17 keeps a zero window probed "indefinitely" while the peer answers; Linux
+    // (tcp_probe_timer) gives up on a peer that stops answering (tcp_retries2 probes), on a user
+    // timeout, and on an orphaned connection once the probes have backed off to the maximum after
+    // tcp_orphan_retries of them, answered or not: nobody will ever read that connection again,
+    // and a peer that keeps its window shut would hold its memory for good.
+    if (persist_unanswered_ >= settings_.max_retransmissions) return true;
+    if (settings_.user_timeout > Duration{0} && persist_since_ && now - *persist_since_ >= settings_.user_timeout) return true;
+    return app_closed_ && backoff_count_ >= settings_.max_orphan_retransmissions && next >= rto_max;
 }
 
 bool TcpConnection::needs_deadline() const {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Delayed ACKs (RFC 1122 §4.2.3.2), Nagle's algorithm (RFC 896), keep-alives (RFC 1122
-// §4.2.3.6) and the user timeout (RFC 9293 §3.10.1), all in virtual time.
+// §4.2.3.6), the user timeout (RFC 9293 §3.10.1) and how zero-window probing ends (RFC 1122
+// §4.2.2.17), all in virtual time.
 #include "tests/support/tcp_script.hh"
 
 namespace tapstack::test {
@@ -182,6 +183,95 @@ TEST(TcpUserTimeout, GivesUpWhenDataStaysUnacknowledgedThatLong) {
     ASSERT_EQ(t.app.closed.size(), 1u);
     EXPECT_EQ(t.app.closed[0].second, CloseReason::TimedOut);
     (void)id;
+}
+
+// Zero-window probing. The peer's window is shut and "waiting" is queued; `answer` says whether
+// the peer acknowledges each probe (with its window still shut). Runs for at most `limit` of
+// virtual time, a second at a time, and returns the probes seen before a RST (or the limit).
+struct ProbeRun {
+    uint32_t probes = 0;
+    bool reset = false;
+    Duration took{0};
+};
+ProbeRun probe_shut_window(TcpScript& t, bool answer, Duration limit) {
+    ProbeRun run;
+    for (Duration d{0}; d < limit && !run.reset; d += 1s) {
+        t.advance(1s);
+        while (auto s = t.next_sent()) {
+            if (s->rst()) {
+                run.reset = true;
+                run.took = d + 1s;
+                break;
+            }
+            EXPECT_EQ(s->payload.size(), 1u) << "only one-byte probes while the window is shut";
+            ++run.probes;
+            if (answer) t.peer_sends(seg().ack_(1).seq_(1).win(0));
+        }
+    }
+    return run;
+}
+
+// The script's peer does not answer ARP: its entry must outlive the test.
+StackConfig long_arp_config() {
+    StackConfig config;
+    config.arp_timeout = 24h;
+    return config;
+}
+
+SocketId shut_window_with_data_queued(TcpScript& t) {
+    SocketId id = t.establish();
+    t.peer_sends(seg().ack_(1).seq_(1).win(0));
+    t.stack.write(id, as_bytes("waiting"));
+    t.poll();
+    t.expect_nothing();
+    return id;
+}
+
+TEST(TcpPersist, ProbesGoOnForHoursWhileThePeerAnswers) {
+    TcpScript t(0, 1000, long_arp_config());
+    SocketId id = shut_window_with_data_queued(t);
+    ProbeRun run = probe_shut_window(t, /*answer=*/true, 3h);
+    EXPECT_FALSE(run.reset);
+    EXPECT_GT(run.probes, 150u);  // every 60 s once backed off
+    EXPECT_EQ(t.state_of(id), TcpState::Established);
+    t.peer_sends(seg().ack_(1).seq_(1).win(1000));
+    t.expect_sent(seg().ack_(1).seq_(1).psh().data("waiting"));
+}
+
+TEST(TcpPersist, UnansweredProbesGiveUpAfterMaxRetransmissions) {
+    TcpScript t(0, 1000, long_arp_config());
+    shut_window_with_data_queued(t);
+    ProbeRun run = probe_shut_window(t, /*answer=*/false, 2h);
+    EXPECT_TRUE(run.reset);
+    EXPECT_EQ(run.probes, 15u);  // Linux's tcp_retries2
+    ASSERT_EQ(t.app.closed.size(), 1u);
+    EXPECT_EQ(t.app.closed[0].second, CloseReason::TimedOut);
+}
+
+TEST(TcpPersist, AUserTimeoutEndsProbingThatLong) {
+    StackConfig config = long_arp_config();
+    config.user_timeout = 30s;
+    TcpScript t(0, 1000, config);
+    shut_window_with_data_queued(t);
+    ProbeRun run = probe_shut_window(t, /*answer=*/true, 2h);
+    EXPECT_TRUE(run.reset);
+    EXPECT_GE(run.took, 30s);
+    EXPECT_LE(run.took, 30s + 16s + 1s);  // at the first probe due after 30 s (1, 2, 4, 8, 16 s apart)
+}
+
+// The fuzz target's finding: a server closed with its response queued behind a client's shut
+// window, the client answering every probe, stayed in FIN-WAIT-1 for good.
+TEST(TcpPersist, AnOrphanedConnectionGivesUpEvenWhenThePeerAnswers) {
+    TcpScript t(0, 1000, long_arp_config());
+    SocketId id = shut_window_with_data_queued(t);
+    t.stack.close(id);
+    t.poll();
+    EXPECT_EQ(t.state(), TcpState::FinWait1);
+    ProbeRun run = probe_shut_window(t, /*answer=*/true, 2h);
+    EXPECT_TRUE(run.reset);
+    EXPECT_GE(run.probes, 8u);  // Linux's tcp_orphan_retries, once backed off to the maximum
+    EXPECT_LE(run.took, 5min);
+    EXPECT_EQ(t.state(), TcpState::Closed);
 }
 
 }  // namespace
