@@ -31,8 +31,12 @@ struct HttpConfig {
     // Apache). N > 0: persistent connections, closed after N seconds without a request.
     uint32_t keep_alive_seconds = 0;
     // A request (head and body) must arrive completely within this time of its first byte, and a
-    // new connection must deliver its first request within it (slowloris defence).
-    Duration request_timeout = std::chrono::seconds{10};
+    // new connection must deliver its first request within it (slowloris defence). 30 s, between
+    // Apache's mod_reqtimeout (20-40 s) and nginx (60 s): it was 10 s, and a client that lost our
+    // SYN,ACK (its RTT sample then includes its SYN's timeout, so its RTO grows to 3 s or 9 s)
+    // and then its request twice had not delivered it by then, and got an empty reply (CI's
+    // recovery test, 20 % loss each way).
+    Duration request_timeout = std::chrono::seconds{30};
     // A connection whose peer accepts no response bytes for this long is reset.
     Duration send_timeout = std::chrono::seconds{60};
     HttpLimits limits;

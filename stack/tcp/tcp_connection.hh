@@ -345,6 +345,7 @@ private:
     bool ws_ok_ = false;         // RFC 7323 window scaling: both SYNs carried it
     uint32_t max_snd_wnd_ = 0;   // the largest window the peer offered (RFC 5961 §5.2)
     Instant challenge_window_start_;
+    std::optional<Instant> synack_resent_at_;  // for a retransmitted SYN in SYN-RECEIVED
     uint32_t challenge_acks_ = 0;  // sent in the second that started there
     // RFC 2018 SACK: on when both SYNs carried SACK-permitted.
     bool sack_ok_ = false;

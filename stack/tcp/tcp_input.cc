@@ -23,6 +23,22 @@ void TcpConnection::process(const TcpSegment& seg, Instant now) {
         return;
     }
 
+    // A retransmitted SYN in SYN-RECEIVED: our SYN,ACK was lost, or is late. It lies below RCV.NXT,
+    // so RFC 9293 answers with a bare ACK, which a peer in SYN-SENT drops (no SYN bit) before it
+    // waits for our own timer. Linux (tcp_check_req) sends the SYN,ACK again, at most every 500 ms
+    // (tcp_oow_rate_limited), and restarts its timer; so do we. TS.Recent stays that of the first
+    // SYN, as in Linux: the peer's RTT sample from our echo may come out long, never short.
+    if (state_ == TcpState::SynReceived && seg.syn() && !seg.has_ack() && seg.seq == irs_ && snd_.una == iss_) {
+        if (!synack_resent_at_ || now - *synack_resent_at_ >= std::chrono::milliseconds{500}) {
+            synack_resent_at_ = now;
+            count_retransmission(now);
+            rtt_seq_.reset();
+            send_segment(tcp_flag::syn | tcp_flag::ack, iss_, {}, now, /*with_options=*/true);
+            retransmit_timer_.arm(now, rto_);
+        }
+        return;
+    }
+
     // 1st: check sequence number.
     if (!segment_acceptable(seg)) {
         // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply

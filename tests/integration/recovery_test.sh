@@ -19,12 +19,12 @@
 #   idle    1,000 idle connections from a holder namespace that then vanishes without a FIN or RST
 #           reaching tapstack (its namespace drops everything it sends, then the holder is
 #           killed; the router counts the holder's FINs and RSTs: none may pass). tapstack closes
-#           each after the HTTP request timeout (10 s) and gives up its FIN after 9 timeouts, from
-#           an RTO of 200 ms 0.2 + 0.4 + ... + 51.2 = 102 s: 150 s. As they cannot go sooner, the
+#           each after the HTTP request timeout (30 s) and gives up its FIN after 9 timeouts, from
+#           an RTO of 200 ms 0.2 + 0.4 + ... + 51.2 = 102 s, so 132 s: 175 s. As they cannot go sooner, the
 #           download (b) runs while they drain (the count may then include its connection, and
 #           must be back to the baseline itself once it is done).
 # Each attack has a world of its own, and the four run at the same time (a 20 % download takes
-# 1-1.5 min here, and the idle connections 2; one after the other the test would take 7 min):
+# 1-1.5 min here, and the idle connections 2.2; one after the other the test would take 7 min):
 # a router namespace with tap0 and its own tapstack (--msl 1: TIME-WAIT 2 s, so the count
 # settles within seconds of a check), a client namespace behind it, and for idle the holder's:
 #
@@ -47,7 +47,7 @@ need ethtool
 RSS_MARGIN_KIB=${RSS_MARGIN_KIB:-1024}
 DOWNLOAD_LIMIT=${DOWNLOAD_LIMIT:-240}  # seconds for one 20 MiB download at 20 % loss (52–153 s seen, four at once)
 read -r -a ATTACKS <<<"${RECOVERY_ATTACKS:-flood junk inject idle}"
-declare -A DEADLINE=([flood]=80 [junk]=30 [inject]=30 [idle]=150)
+declare -A DEADLINE=([flood]=80 [junk]=30 [inject]=30 [idle]=175)
 for a in "${ATTACKS[@]}"; do [ -n "${DEADLINE[$a]:-}" ] || fail "no attack '$a' (RECOVERY_ATTACKS)"; done
 H="$TOP/tests/tools/hostile.py"
 MAC=02:00:00:00:00:02
@@ -257,7 +257,7 @@ scenario() {
 
   t_a=$(poll options_ok "$t0" "$deadline") || fail "$A: no connection with SACK, timestamps, window scale and MSS 1460 within $deadline s: $(cat "$WORK/$A-probe.log")"
   if [ "$A" = idle ]; then
-    # The idle connections cannot go before ~112 s: the download runs meanwhile, and until it is
+    # The idle connections cannot go before ~132 s: the download runs meanwhile, and until it is
     # done the count may include its connection.
     download "$DOWNLOAD_LIMIT" lossy >"$WORK/$A-secs" &
     local dl=$!

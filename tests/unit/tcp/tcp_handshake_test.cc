@@ -150,4 +150,28 @@ TEST(TcpSynSent, RstAckMeansRefused) {
     EXPECT_EQ(t.app.closed[0].second, CloseReason::Refused);
 }
 
+// The peer's SYN again: our SYN,ACK was lost. A bare ACK (RFC 9293's answer to a segment below
+// RCV.NXT) would be dropped by a peer in SYN-SENT; Linux sends the SYN,ACK again, at most every
+// 500 ms, and restarts its timer. Its TSecr stays the first SYN's TSval (a long RTT sample for
+// the peer, never a short one).
+TEST(TcpSynReceived, ARetransmittedSynGetsTheSynAckAgain) {
+    TcpScript t;
+    t.peer_sends(seg().syn().seq_(0).mss_(1460).sack_perm().ts(100, 0));
+    t.expect_sent(seg().syn().ack_(1).seq_(0).mss_(1460).ts(0, 100));
+    t.advance(900ms);
+    t.peer_sends(seg().syn().seq_(0).mss_(1460).sack_perm().ts(1000, 0));
+    t.expect_sent(seg().syn().ack_(1).seq_(0).mss_(1460).sack_perm(true).ts(0, 100));
+    t.expect_nothing();
+    t.advance(300ms);  // 1,200 ms: the first timer (due at 1 s) was restarted
+    t.peer_sends(seg().syn().seq_(0).mss_(1460).sack_perm().ts(1300, 0));
+    t.expect_nothing();  // 300 ms after the last: rate-limited
+    t.advance(699ms);    // the timer, restarted at 900 ms with the 1 s RTO, fires at 1,900 ms
+    t.expect_nothing();
+    t.advance(1ms);
+    t.expect_sent(seg().syn().ack_(1).seq_(0).ts(0, 100));
+    t.peer_sends(seg().ack_(1).seq_(1).ts(3000, 0));
+    EXPECT_EQ(t.state(), TcpState::Established);
+    EXPECT_EQ(t.app.accepted.size(), 1u);
+}
+
 }  // namespace tapstack::test
