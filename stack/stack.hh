@@ -9,7 +9,7 @@
 #include <memory>
 #include <optional>
 
-#include "netdev/net_dev.hh"
+#include "stack/device.hh"
 #include "stack/base/result.hh"
 #include "stack/base/time.hh"
 #include "stack/stats.hh"

@@ -76,7 +76,7 @@ struct TcpSegment {
     // buffer goes out without an extra copy). parse() never sets it.
     Bytes payload_tail;
     // emit() only: > 0 marks a segment longer than the connection's MSS, for a device with TCP
-    // segmentation offload to cut into pieces of this many payload bytes (netdev/net_dev.hh).
+    // segmentation offload to cut into pieces of this many payload bytes (stack/device.hh, stack/wire/tcp_offload.hh).
     uint16_t offload_segment_payload = 0;
 
     bool syn() const { return flags & tcp_flag::syn; }
