@@ -847,7 +847,7 @@ std::optional<SocketInfo> Stack::info(SocketId id) const {
     TcpConnection* c = impl_->get(id);
     if (!c) return std::nullopt;
     const FourTuple& t = c->tuple();
-    SocketInfo i{t.local_ip, t.local_port, t.remote_ip, t.remote_port, to_string(c->state())};
+    SocketInfo i{t.local_ip, t.local_port, t.remote_ip, t.remote_port, c->state()};
     i.cwnd = c->cwnd();
     i.ssthresh = c->ssthresh();
     i.rto = c->rto();
