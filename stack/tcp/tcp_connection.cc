@@ -18,7 +18,8 @@ TcpConnection::TcpConnection(TcpEnvironment& env, const TcpSettings& settings, c
       state_(initial),
       iss_(iss),
       send_buffer_(settings.send_buffer),
-      receive_buffer_(settings.receive_buffer) {
+      receive_buffer_(settings.receive_buffer),
+      congestion_(settings.congestion_control) {
     snd_.una = snd_.nxt = snd_.max = iss;
     send_base_ = iss + 1;
     high_rxt_ = recover_ = una_resent_at_max_ = iss;
@@ -60,8 +61,7 @@ void TcpConnection::accept_syn(const TcpSegment& syn, Instant now) {
     snd_.wl1 = syn.seq;
     snd_.wl2 = iss_;
     negotiate_options(syn.options);
-    // RFC 5681 §3.1: IW = min(4*MSS, max(2*MSS, 4380)); RFC 6928's 10 segments is Linux's choice.
-    cwnd_ = 10 * smss();
+    congestion_.on_connected(smss());
     set_state(TcpState::SynReceived, "SYN received", now);
     send_segment(tcp_flag::syn | tcp_flag::ack, iss_, {}, now, /*with_options=*/true);
     snd_.nxt = snd_.max = iss_ + 1;
@@ -110,7 +110,7 @@ void TcpConnection::accept_cookie(const TcpSegment& ack, const SynCookieOptions&
     max_snd_wnd_ = snd_.wnd;
     snd_.wl1 = ack.seq;
     snd_.wl2 = ack.ack;
-    cwnd_ = 10 * smss();
+    congestion_.on_connected(smss());
     una_since_ = now;
     set_state(TcpState::Established, "ACK with a valid SYN cookie", now);
     post(Accepted);

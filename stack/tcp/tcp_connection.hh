@@ -13,6 +13,7 @@
 #include "stack/base/log.hh"
 #include "stack/base/time.hh"
 #include "stack/tcp/byte_ring.hh"
+#include "stack/tcp/congestion.hh"
 #include "stack/tcp/four_tuple.hh"
 #include "stack/tcp/reassembler.hh"
 #include "stack/tcp/socket.hh"
@@ -76,6 +77,7 @@ struct TcpSettings {
     bool window_scaling = true;  // RFC 7323 §2
     bool timestamps = true;      // RFC 7323 §3 (RTTM) and §5 (PAWS)
     bool sack = true;            // RFC 2018
+    CongestionControl congestion_control = CongestionControl::NewReno;  // congestion.hh
     bool nagle = true;           // RFC 896 / RFC 1122 §4.2.3.4; per connection: set_nodelay()
     // Delayed ACKs (RFC 1122 §4.2.3.2, RFC 5681 §4.2): in-order data is acknowledged at least
     // every second full-sized segment or after this delay (0: every segment at once). The first
@@ -196,9 +198,9 @@ public:
     SeqNum rcv_nxt() const { return rcv_.nxt; }
     uint32_t rcv_wnd() const;
     Duration rto() const { return rto_; }
-    uint32_t cwnd() const { return cwnd_; }
+    uint32_t cwnd() const { return congestion_.cwnd(); }
     uint32_t retransmissions() const { return total_retransmissions_; }
-    uint32_t ssthresh() const { return ssthresh_; }
+    uint32_t ssthresh() const { return congestion_.ssthresh(); }
     bool in_recovery() const { return in_recovery_; }
     // Negotiated in the handshake (RFC 7323, RFC 2018).
     bool timestamps_enabled() const { return ts_ok_; }
@@ -380,9 +382,9 @@ private:
     std::optional<SeqNum> rtt_seq_;
     Instant rtt_start_;
 
-    // Congestion control (RFC 5681 with NewReno's recovery point, RFC 6582).
-    uint32_t cwnd_ = 0;
-    uint32_t ssthresh_ = UINT32_MAX;
+    // Congestion control: the window is the controller's (congestion.hh); loss recovery (the
+    // duplicate ACK count, NewReno's recovery point, RFC 6582) stays here.
+    AnyController congestion_;
     uint32_t dup_acks_ = 0;
     bool in_recovery_ = false;
     SeqNum recover_;

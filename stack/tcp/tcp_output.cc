@@ -168,11 +168,12 @@ bool TcpConnection::send_data(Instant now) {
     // waits for an ACK the peer delays (one segment outstanding) stalls for the delay.
     uint32_t full = max_payload();
     uint32_t in_network = in_recovery_ && sack_ok_ ? pipe() : flight_size();
-    uint32_t cwnd_room = cwnd_ > in_network ? std::max(cwnd_ - in_network, full) : 0;
+    uint32_t window = congestion_.cwnd();
+    uint32_t cwnd_room = window > in_network ? std::max(window - in_network, full) : 0;
     // RFC 3042 limited transmit: each of the first two duplicate ACKs lets one new segment out
     // beyond the congestion window, so that a small window still yields three duplicates.
     if (!in_recovery_ && !retransmission_pending() && dup_acks_ > 0 && dup_acks_ <= 2)
-        cwnd_room = std::max(cwnd_room, cwnd_ + dup_acks_ * smss() > in_network ? cwnd_ + dup_acks_ * smss() - in_network : 0);
+        cwnd_room = std::max(cwnd_room, window + dup_acks_ * smss() > in_network ? window + dup_acks_ * smss() - in_network : 0);
     uint32_t usable = std::min(peer_room, cwnd_room);
     if (usable == 0) {
         // RFC 9293 §3.8.6.1: a zero window with nothing in flight is probed by the persist timer.
@@ -291,7 +292,7 @@ void TcpConnection::dispatch(Instant now) {
         // SACK recovery (RFC 6675 §5): first the holes, as far as the congestion window allows,
         // then new data.
         if (in_recovery_ && sack_ok_) {
-            while (pipe() + max_payload() <= cwnd_ && retransmit_next_hole(now)) {
+            while (pipe() + max_payload() <= congestion_.cwnd() && retransmit_next_hole(now)) {
             }
         }
         while (send_data(now)) {
@@ -382,11 +383,10 @@ void TcpConnection::on_retransmit_timeout(Instant now) {
     }
     env_.loss_detected(*this, true);
     TS_LOG(Debug, "{}: retransmission timeout #{} (RTO {} ms): snd.una={} in flight {} of which SACKed {}, cwnd {}, {}", tuple_,
-           backoff_count_, rto_.count() / 1000, snd_.una - iss_, flight_size(), scoreboard_.bytes(), cwnd_,
+           backoff_count_, rto_.count() / 1000, snd_.una - iss_, flight_size(), scoreboard_.bytes(), congestion_.cwnd(),
            in_recovery_ ? "in recovery" : "not in recovery");
-    // RFC 5681 §3.1 (5): after a timeout, ssthresh = max(FlightSize/2, 2*SMSS), cwnd = 1 SMSS.
-    ssthresh_ = std::max(flight_size() / 2, 2 * smss());
-    cwnd_ = smss();
+    // RFC 5681 §3.1: after a timeout, ssthresh = max(FlightSize/2, 2*SMSS), cwnd = 1 SMSS.
+    congestion_.on_retransmit_timeout(flight_size(), smss());
     in_recovery_ = false;
     recover_ = snd_.max;
     dup_acks_ = 0;
