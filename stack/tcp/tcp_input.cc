@@ -32,9 +32,9 @@ void TcpConnection::process(const TcpSegment& seg, Instant now) {
         if (!synack_resent_at_ || now - *synack_resent_at_ >= std::chrono::milliseconds{500}) {
             synack_resent_at_ = now;
             count_retransmission(now);
-            rtt_seq_.reset();
+            rtt_.stop_timing();
             send_segment(tcp_flag::syn | tcp_flag::ack, iss_, {}, now, /*with_options=*/true);
-            retransmit_timer_.arm(now, rto_);
+            retransmit_timer_.arm(now, rtt_.rto());
         }
         return;
     }
@@ -297,22 +297,10 @@ void TcpConnection::on_new_ack(SeqNum ack, const TcpSegment* seg, Instant now) {
         if (data_acked > 0) post(Writable);
     }
 
-    // RTT sample (RFC 6298 §3): timed by our clock for a segment never retransmitted (Karn), or
-    // from the echoed timestamp (RFC 7323 §4), once per window of data. An echo older than our
-    // last retransmission is TS.Recent from before a loss: its "RTT" would include the time the
-    // loss took to repair and inflate the timeout just when losses are frequent, so it is not
-    // used (RFC 7323 §4.2 accepts that inflation; Linux also avoids it).
-    const auto* ts = seg && ts_ok_ ? &seg->options.timestamps : nullptr;
-    if (rtt_seq_ && *rtt_seq_ < ack) {
-        on_rtt_sample(now - rtt_start_);
-        rtt_seq_.reset();
-        ts_rtt_mark_ = snd_.max;
-    } else if (!rtt_seq_ && ts && *ts && (*ts)->echo_reply != 0 && (!ts_rtt_mark_ || *ts_rtt_mark_ < ack) &&
-               (!ts_last_retransmission_ || static_cast<int32_t>((*ts)->echo_reply - *ts_last_retransmission_) >= 0)) {
-        uint32_t ms = ts_now(now) - (*ts)->echo_reply;
-        on_rtt_sample(std::min<Duration>(std::chrono::milliseconds{ms}, rto_max));
-        ts_rtt_mark_ = snd_.max;
-    }
+    // RTT sample (RFC 6298 §3, RFC 7323 §4): the estimator decides whether this ACK may be timed.
+    std::optional<uint32_t> echo;
+    if (seg && ts_ok_ && seg->options.timestamps) echo = seg->options.timestamps->echo_reply;
+    rtt_.on_new_ack(ack, snd_.max, echo, ts_now(now), now);
     backoff_count_ = 0;
     probes_sent_ = 0;
 
@@ -340,7 +328,7 @@ void TcpConnection::on_new_ack(SeqNum ack, const TcpSegment* seg, Instant now) {
 
     // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
     if (snd_.una == snd_.max) retransmit_timer_.disarm();
-    else retransmit_timer_.arm(now, rto_);
+    else retransmit_timer_.arm(now, rtt_.rto());
     arm_tail_loss_probe(now);
 }
 
