@@ -43,6 +43,11 @@ else
   report "exactly one 'state_ =' assignment in stack/tcp/ (the set_state function); found $n" "$hits"
 fi
 
+# 1b. The congestion window has one owner (stack/tcp/congestion.{hh,cc}): no `cwnd_ =` or `ssthresh_ =`
+# (nor +=, -=, ...) anywhere else in stack/, so a new controller replaces one file.
+report "'cwnd_ =' and 'ssthresh_ =' only in stack/tcp/congestion.{hh,cc} (the congestion controller)" \
+  "$(code_grep '(^|[^A-Za-z0-9_])(cwnd_|ssthresh_)[ \t]*([-+*/|&^]|<<|>>)?=([^=]|$)' "${stack_files[@]}" | grep -vE '^stack/tcp/congestion\.(cc|hh):')"
+
 # 2. Time is a parameter: nothing in stack/ reads a clock.
 report "no clock reads in stack/ (now(), gettimeofday, clock_gettime, time(), std::chrono clocks)" \
   "$(code_grep '(^|[^A-Za-z0-9_])(now[ \t]*\(|gettimeofday|clock_gettime|time[ \t]*\(|(steady|system|high_resolution)_clock)' "${stack_files[@]}")"

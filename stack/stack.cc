@@ -54,6 +54,7 @@ struct Stack::Impl final : TcpEnvironment {
         settings.window_scaling = c.window_scaling;
         settings.timestamps = c.timestamps;
         settings.sack = c.sack;
+        settings.congestion_control = c.congestion_control;
         settings.nagle = c.nagle;
         settings.delayed_ack = c.delayed_ack;
         settings.user_timeout = c.user_timeout;
