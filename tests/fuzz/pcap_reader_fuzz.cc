@@ -17,7 +17,11 @@
 using namespace tapstack;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    static const std::string path = "/tmp/tapstack-pcap-fuzz-" + std::to_string(getpid()) + ".pcap";
+    // In memory (tmpfs) where there is one: on a disk, each input's write and read-back made the
+    // target wait on I/O while other work used the disk (239 executions a second instead of
+    // thousands).
+    static const std::string path = std::string(::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp") +
+                                    "/tapstack-pcap-fuzz-" + std::to_string(getpid()) + ".pcap";
     std::FILE* f = std::fopen(path.c_str(), "wb");
     if (!f) return 0;
     std::fwrite(data, 1, size, f);
