@@ -9,11 +9,9 @@
 #include "stack/ip/ipv4_reassembly.hh"
 
 #include <algorithm>
-#include <array>
 #include <cassert>
 #include <deque>
 #include <queue>
-#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -21,6 +19,7 @@
 #include "stack/base/siphash.hh"
 #include "stack/link/arp_cache.hh"
 #include "stack/observer.hh"
+#include "stack/tcp/syn_cookies.hh"
 #include "stack/tcp/tcp_connection.hh"
 #include "stack/wire/arp.hh"
 #include "stack/wire/ethernet.hh"
@@ -205,14 +204,6 @@ struct Stack::Impl final : TcpEnvironment {
         case TcpEnd::ResetByUs: ++stats.tcp_connections_reset_by_us; break;
         case TcpEnd::Aborted: ++stats.tcp_connections_aborted; break;
         }
-    }
-
-    // The 4-tuple as 12 bytes, the input of the keyed hashes below.
-    static void store_tuple(MutBytes k, const FourTuple& t) {
-        store_be32(k, 0, t.local_ip.value);
-        store_be16(k, 4, t.local_port);
-        store_be32(k, 6, t.remote_ip.value);
-        store_be16(k, 10, t.remote_port);
     }
 
     SeqNum initial_sequence_number(const FourTuple& t) {
@@ -497,76 +488,30 @@ struct Stack::Impl final : TcpEnvironment {
 
     // ------------------------------------------------------------ SYN cookies
     // When the half-open connections reach config.max_half_open (a SYN flood), a SYN gets a
-    // SYN,ACK whose ISN encodes everything we need and no TCB: the client's final ACK proves it
-    // received our ISN, and the connection is made then. The ISN (RFC 4987 §3.6's layout):
-    // 5 bits of a 64-second counter, 3 bits indexing the MSS, 24 bits of SipHash over the 4-tuple,
-    // the client's ISN, the counter, the index and the options below, keyed by the stack's secret.
-    //
-    // The other options travel in our TSval, as Linux does it (RFC 7323 lets the TSval be any
-    // clock that does not run backwards): when the SYN carried timestamps, the SYN,ACK answers
-    // window scale, SACK-permitted and timestamps as a normal one would, and the low 6 bits of its
-    // TSval hold the peer's window scale (4 bits, 0xf: none) and SACK-permitted (1 bit; Linux's
-    // sixth bit, ECN, stays 0). The client echoes it in the TSecr of its ACK. Unlike Linux's,
-    // these bits are inside the hash too, so a forged or altered TSecr fails like a forged ISN.
-    // The TSval is the connection's own TS clock with its low bits replaced, rounded down so it
-    // is never ahead of the clock: the connection's later TSvals, read from that clock, never
-    // run backwards. Our own window scale comes from the receive buffer and needs no bits. A SYN
-    // without timestamps leaves nowhere to put the options: its cookie offers the MSS alone.
-    static constexpr std::array<uint16_t, 8> cookie_mss = {536, 1024, 1220, 1360, 1400, 1440, 1452, 1460};
-    static constexpr uint32_t cookie_ts_mask = 0x3f;          // the TSval bits that carry options
-    static constexpr uint8_t cookie_no_window_scale = 0xf;    // in the low 4 bits
-    static constexpr uint8_t cookie_sack_permitted = 0x10;
-    static constexpr uint8_t cookie_without_timestamps = 0x40;  // hashed when no TSval carries options
-
-    uint32_t cookie_counter() const { return static_cast<uint32_t>(now.us() / 64'000'000); }
-
-    uint32_t syn_cookie(const FourTuple& t, SeqNum client_isn, uint32_t counter, uint8_t mss_index, uint8_t options) const {
-        uint8_t in[22];
-        MutBytes k{in, sizeof in};
-        store_tuple(k, t);
-        store_be32(k, 12, client_isn.raw);
-        store_be32(k, 16, counter);
-        in[20] = mss_index;
-        in[21] = options;
-        uint64_t h = siphash24(config.isn_secret ^ 0x636f6f6b6965ull, config.isn_secret * 0x9e3779b97f4a7c15ull + 1, k);
-        return (counter & 31u) << 27 | uint32_t{mss_index & 7u} << 24 | static_cast<uint32_t>(h & 0xffffff);
-    }
-
-    // The cookie connection's TS clock at `now` with the options in its low bits, never ahead
-    // of the clock (the bits are at most cookie_ts_mask, so one step down always suffices).
-    uint32_t cookie_timestamp(SeqNum iss, uint8_t options) const {
-        uint32_t clock = timestamp_clock(now, iss);
-        uint32_t ts = (clock & ~cookie_ts_mask) | options;
-        if (static_cast<int32_t>(ts - clock) > 0) ts -= cookie_ts_mask + 1;
-        return ts;
-    }
-
+    // SYN,ACK whose ISN and TSval encode everything we need (stack/tcp/syn_cookies.hh) and no
+    // TCB: the client's final ACK proves it received our ISN, and the connection is made then.
     void send_syn_cookie(const FourTuple& tuple, const TcpSegment& syn) {
         uint16_t peer_mss = syn.options.mss.value_or(536);
-        uint8_t index = 0;
-        for (uint8_t i = 0; i < cookie_mss.size(); ++i)
-            if (cookie_mss[i] <= std::min<uint16_t>(peer_mss, settings.mss)) index = i;
+        uint8_t index = syn_cookie::mss_index(std::min<uint16_t>(peer_mss, settings.mss));
         // What a normal SYN,ACK would answer (RFC 7323 §2.2, §3.2; RFC 2018 §2), if we can carry it.
         bool timestamps = settings.timestamps && syn.options.timestamps;
         bool window_scale = timestamps && settings.window_scaling && syn.options.window_scale;
         bool sack = timestamps && settings.sack && syn.options.sack_permitted;
-        uint8_t options = cookie_without_timestamps;
-        if (timestamps) {
-            options = static_cast<uint8_t>((window_scale ? std::min<uint8_t>(*syn.options.window_scale, 14) : cookie_no_window_scale) |
-                                           (sack ? cookie_sack_permitted : 0));
-        }
+        uint8_t options = syn_cookie::options_bits(timestamps, window_scale ? syn.options.window_scale : std::nullopt, sack);
         TcpSegment synack;
         synack.src_port = tuple.local_port;
         synack.dst_port = tuple.remote_port;
-        synack.seq = SeqNum{syn_cookie(tuple, syn.seq, cookie_counter(), index, options)};
+        synack.seq = SeqNum{syn_cookie::encode(config.isn_secret, tuple, syn.seq, syn_cookie::counter(now), index, options)};
         synack.ack = syn.seq + 1;
         synack.flags = tcp_flag::syn | tcp_flag::ack;
         synack.window = static_cast<uint16_t>(std::min<uint32_t>(settings.receive_buffer, 0xffff));
         synack.options.mss = settings.mss;
         if (window_scale) synack.options.window_scale = window_shift_for(settings.receive_buffer);
         synack.options.sack_permitted = sack;
-        if (timestamps)
-            synack.options.timestamps = TcpOptions::Timestamps{cookie_timestamp(synack.seq, options), syn.options.timestamps->value};
+        if (timestamps) {
+            uint32_t tsval = syn_cookie::timestamp(timestamp_clock(now, synack.seq), options);
+            synack.options.timestamps = TcpOptions::Timestamps{tsval, syn.options.timestamps->value};
+        }
         ++stats.tcp_syn_cookies_sent;
         send_tcp(tuple.remote_ip, synack);
     }
@@ -574,31 +519,9 @@ struct Stack::Impl final : TcpEnvironment {
     // What the cookie in this ACK stands for, if it is one of ours from the last two minutes.
     std::optional<SynCookieOptions> valid_syn_cookie(const FourTuple& tuple, const TcpSegment& ack) const {
         if (stats.tcp_syn_cookies_sent == 0) return std::nullopt;  // none out there to answer
-        uint32_t cookie = (ack.ack - 1).raw;
-        uint8_t index = static_cast<uint8_t>((cookie >> 24) & 7);
-        // The options are in the TSecr if our SYN,ACK carried timestamps. An ACK with timestamps
-        // we never offered is tried without them too (RFC 7323 §3.2: the option is ignored).
-        std::array<uint8_t, 2> candidates{cookie_without_timestamps, 0};
-        size_t tries = 1;
-        if (settings.timestamps && ack.options.timestamps) {
-            candidates = {static_cast<uint8_t>(ack.options.timestamps->echo_reply & cookie_ts_mask), cookie_without_timestamps};
-            tries = 2;
-        }
-        for (uint32_t counter : {cookie_counter(), cookie_counter() - 1}) {
-            if (((cookie >> 27) & 31) != (counter & 31)) continue;
-            for (uint8_t options : std::span{candidates}.first(tries)) {
-                if (syn_cookie(tuple, ack.seq - 1, counter, index, options) != cookie) continue;
-                SynCookieOptions o;
-                o.mss = cookie_mss[index];
-                if (options == cookie_without_timestamps) return o;
-                o.timestamps = true;
-                if ((options & cookie_no_window_scale) != cookie_no_window_scale)
-                    o.window_scale = static_cast<uint8_t>(options & cookie_no_window_scale);
-                o.sack_permitted = (options & cookie_sack_permitted) != 0;
-                return o;
-            }
-        }
-        return std::nullopt;
+        std::optional<uint32_t> echoed;
+        if (settings.timestamps && ack.options.timestamps) echoed = ack.options.timestamps->echo_reply;
+        return syn_cookie::check(config.isn_secret, now, tuple, ack.seq - 1, (ack.ack - 1).raw, echoed);
     }
 
     void accept_cookie(const FourTuple& tuple, const TcpSegment& ack, const SynCookieOptions& options, SocketHandler* handler) {
