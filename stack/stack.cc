@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Stack::Impl: the interface glue. Frames come in through handle_frame() and are demultiplexed
-// Ethernet -> ARP | IPv4 -> ICMP | TCP; TCP segments go to their connection by 4-tuple (O(1)
-// hash lookup) or to a listener. Frames go out through send_ipv4(), which resolves the next hop
-// with ARP (queueing the frame while it waits). Timers of all connections sit in one min-heap.
-// Socket events are collected while processing and delivered at the end of poll().
+// Stack::Impl: the interface glue. Frames come in through handle_frame(): EthernetLayer
+// (stack/link) takes Ethernet and ARP, then IPv4 -> ICMP | TCP are demultiplexed here; TCP
+// segments go to their connection by 4-tuple (O(1) hash lookup) or to a listener. Frames go out
+// through send_ipv4(), then EthernetLayer::route() (ARP queues the frame while it waits). Timers
+// of all connections sit in one min-heap. Socket events are collected while processing and
+// delivered at the end of poll().
 #include "stack/stack.hh"
 
 #include "stack/ip/ipv4_reassembly.hh"
@@ -17,11 +18,10 @@
 
 #include "stack/base/log.hh"
 #include "stack/base/siphash.hh"
-#include "stack/link/arp_cache.hh"
+#include "stack/link/ethernet_layer.hh"
 #include "stack/observer.hh"
 #include "stack/tcp/syn_cookies.hh"
 #include "stack/tcp/tcp_connection.hh"
-#include "stack/wire/arp.hh"
 #include "stack/wire/ethernet.hh"
 #include "stack/wire/icmp.hh"
 #include "stack/wire/ipv4.hh"
@@ -38,7 +38,8 @@ constexpr size_t max_frames_per_poll = 4096;
 }  // namespace
 
 struct Stack::Impl final : TcpEnvironment {
-    Impl(const StackConfig& c, NetDev& d) : config(c), dev(d), offloads(d.offloads()) {
+    Impl(const StackConfig& c, NetDev& d)
+        : config(c), dev(d), offloads(d.offloads()), ethernet(d, c.mac, c.ip, c.arp_timeout, stats) {
         rx_buffer.resize(max_device_frame_len);
         tx_buffer.resize(max_device_frame_len);
         fragment_buffer.resize(ethernet_field::header_len + std::max<size_t>(d.mtu(), 68));
@@ -65,9 +66,6 @@ struct Stack::Impl final : TcpEnvironment {
             size_t headers = ethernet_field::header_len + Ipv4Header::len + tcp_field::max_header_len;
             if (frame > headers) settings.offload_payload = static_cast<uint32_t>(std::min<size_t>(frame - headers, 65535 - Ipv4Header::len - tcp_field::max_header_len));
         }
-        ArpCache::Limits limits;
-        limits.entry_lifetime = c.arp_timeout;
-        arp = ArpCache(limits);
     }
 
     StackConfig config;
@@ -76,11 +74,11 @@ struct Stack::Impl final : TcpEnvironment {
     TcpSettings settings;
     StackStats stats;
     ConnectionObserver* observer = nullptr;
+    EthernetLayer ethernet;  // Ethernet demux, ARP responder and resolution
     std::vector<uint8_t> rx_buffer;
     std::vector<uint8_t> tx_buffer;
     std::vector<uint8_t> fragment_buffer;  // one outgoing fragment at a time
     Ipv4Reassembly reassembly;
-    ArpCache arp;
     uint16_t ip_ident = 0;
     // Slots of the connections in SYN-RECEIVED (at most max_half_open but for simultaneous
     // opens): their count limits the half-open table, and an ARP failure searches them only.
@@ -111,11 +109,6 @@ struct Stack::Impl final : TcpEnvironment {
     std::vector<SocketId> event_batch;  // reused by deliver_events(): no allocation per poll
 
     // ---------------------------------------------------------------- bookkeeping
-    void drop(DropReason r) {
-        ++stats.dropped[static_cast<size_t>(r)];
-        TS_LOG(Trace, "drop: {}", to_string(r));
-    }
-
     TcpConnection* get(SocketId id) const {
         if (id.index >= slots.size()) return nullptr;
         const Slot& s = slots[id.index];
@@ -217,13 +210,6 @@ struct Stack::Impl final : TcpEnvironment {
     }
 
     // ---------------------------------------------------------------- output
-    void transmit_frame(MutBytes frame, TxOffload offload = {}) {
-        if (observer) observer->on_frame(now, FrameDirection::Sent, frame);
-        ++stats.frames_sent;
-        if (offload.partial_checksum || offload.segment_payload > 0) return dev.transmit_offloaded(frame, now, offload);
-        dev.transmit(frame, now);
-    }
-
     std::optional<Ipv4Address> next_hop(Ipv4Address dst) const {
         if (config.ip.contains(dst)) return dst;
         return config.gateway;
@@ -242,10 +228,10 @@ struct Stack::Impl final : TcpEnvironment {
 
         auto hop = next_hop(dst);
         if (!hop) {
-            drop(DropReason::ArpUnresolved);
+            stats.drop(DropReason::ArpUnresolved);
             return;
         }
-        if (Ipv4Header::len + payload_len <= dev.mtu() || offload.segment_payload > 0) return route_frame(frame, *hop, offload);
+        if (Ipv4Header::len + payload_len <= dev.mtu() || offload.segment_payload > 0) return ethernet.route(frame, *hop, now, offload);
         // RFC 791 §3.2 fragmentation, for what we build larger than the link's MTU (only an echo
         // reply to a large ping can be: TCP keeps its segments within the MSS). Every piece but
         // the last carries a multiple of 8 bytes.
@@ -261,31 +247,7 @@ struct Stack::Impl final : TcpEnvironment {
             part.fragment_offset = static_cast<uint16_t>(offset);
             part.emit(f.subspan(ethernet_field::header_len));
             std::copy_n(payload.begin() + static_cast<std::ptrdiff_t>(offset), n, f.begin() + ethernet_field::header_len + Ipv4Header::len);
-            route_frame(f, *hop);
-        }
-    }
-
-    // Sends a frame whose IPv4 part is complete to `hop`'s MAC, or queues it for ARP.
-    void route_frame(MutBytes frame, Ipv4Address hop, TxOffload offload = {}) {
-        auto mac = arp.lookup(hop, now);
-        emit_ethernet_header(frame, mac.value_or(MacAddress{}), config.mac, EtherType::Ipv4);
-        if (mac) {
-            transmit_frame(frame, offload);
-            if (arp.should_refresh(hop, now)) send_arp_request(hop);
-            return;
-        }
-        // Queued with the destination MAC still unknown: handle_arp() fills it in. The queue
-        // holds finished frames, so what the device would have finished is finished here.
-        size_t pieces = offload_piece_count(frame, offload);
-        for (size_t i = 0; i < pieces; ++i) {
-            std::vector<uint8_t> finished(frame.size());
-            finished.resize(build_offload_piece(frame, offload, i, MutBytes{finished}).size());
-            switch (arp.enqueue(hop, std::move(finished), now)) {
-            case ArpCache::QueueResult::SendRequest: send_arp_request(hop); break;
-            case ArpCache::QueueResult::Queued: break;
-            case ArpCache::QueueResult::QueueFull:
-            case ArpCache::QueueResult::CacheFull: drop(DropReason::ArpQueueFull); break;
-            }
+            ethernet.route(f, *hop, now);
         }
     }
 
@@ -299,18 +261,6 @@ struct Stack::Impl final : TcpEnvironment {
         if (offload.segment_payload > 0) ip_ident = static_cast<uint16_t>(ip_ident + (seg.payload_len() - 1) / offload.segment_payload);
         ++stats.tcp_segments_sent;
         if (seg.rst()) ++stats.tcp_resets_sent;
-    }
-
-    void send_arp(ArpOp op, MacAddress eth_dst, MacAddress target_mac, Ipv4Address target_ip) {
-        uint8_t buf[ethernet_field::header_len + arp_field::packet_len];
-        MutBytes frame{buf, sizeof buf};
-        emit_ethernet_header(frame, eth_dst, config.mac, EtherType::Arp);
-        ArpPacket{op, config.mac, config.ip.address, target_mac, target_ip}.emit(frame.subspan(ethernet_field::header_len));
-        transmit_frame(frame);
-    }
-    void send_arp_request(Ipv4Address ip) {
-        ++stats.arp_requests_sent;
-        send_arp(ArpOp::Request, MacAddress::broadcast(), MacAddress{}, ip);
     }
 
     // TcpEnvironment
@@ -349,62 +299,31 @@ struct Stack::Impl final : TcpEnvironment {
 
     // ---------------------------------------------------------------- input
     void handle_frame(Bytes frame) {
-        ++stats.frames_received;
-        if (observer) observer->on_frame(now, FrameDirection::Received, frame);
-        auto eth = EthernetView::parse(frame);
-        if (!eth) return drop(DropReason::EthernetTruncated);
-        MacAddress dst = eth->dst();
-        if (dst != config.mac && !dst.is_broadcast()) return drop(DropReason::EthernetNotForUs);
-        switch (eth->ethertype()) {
-        case static_cast<uint16_t>(EtherType::Arp): return handle_arp(*eth);
-        case static_cast<uint16_t>(EtherType::Ipv4): return handle_ipv4(*eth);
-        default: return drop(DropReason::EthernetUnknownType);
-        }
+        if (auto packet = ethernet.receive(frame, now)) handle_ipv4(*packet);
     }
 
-    void handle_arp(const EthernetView& eth) {
-        auto arp_packet = ArpPacket::parse(eth.payload());
-        if (!arp_packet) return drop(DropReason::ArpMalformed);
-        const ArpPacket& p = *arp_packet;
-        bool for_us = p.target_ip == config.ip.address;
-        bool usable_sender = !p.sender_ip.is_zero() && !p.sender_mac.is_multicast() && !p.sender_ip.is_broadcast() &&
-                             config.ip.contains(p.sender_ip) && p.sender_ip != config.ip.address;
-        // RFC 826: update an existing entry ("merge"), and add the sender if the packet is for us.
-        if (usable_sender && (for_us || arp.contains(p.sender_ip))) {
-            for (auto& pending : arp.learn(p.sender_ip, p.sender_mac, now)) {
-                p.sender_mac.store(pending, ethernet_field::dst);
-                transmit_frame(pending);
-            }
-        }
-        if (!for_us) return drop(DropReason::ArpNotForUs);
-        if (p.op == ArpOp::Request) {
-            ++stats.arp_replies_sent;
-            send_arp(ArpOp::Reply, p.sender_mac, p.sender_mac, p.sender_ip);
-        }
-    }
-
-    void handle_ipv4(const EthernetView& eth) {
+    void handle_ipv4(Bytes packet) {
         Ipv4Error why{};
-        auto ip = Ipv4View::parse(eth.payload(), &why);
+        auto ip = Ipv4View::parse(packet, &why);
         if (!ip) {
             switch (why) {
-            case Ipv4Error::Truncated: return drop(DropReason::Ipv4Truncated);
-            case Ipv4Error::BadVersion: return drop(DropReason::Ipv4BadVersion);
-            case Ipv4Error::BadHeaderLength: return drop(DropReason::Ipv4BadHeaderLength);
-            case Ipv4Error::BadTotalLength: return drop(DropReason::Ipv4BadTotalLength);
-            case Ipv4Error::BadChecksum: return drop(DropReason::Ipv4BadChecksum);
+            case Ipv4Error::Truncated: return stats.drop(DropReason::Ipv4Truncated);
+            case Ipv4Error::BadVersion: return stats.drop(DropReason::Ipv4BadVersion);
+            case Ipv4Error::BadHeaderLength: return stats.drop(DropReason::Ipv4BadHeaderLength);
+            case Ipv4Error::BadTotalLength: return stats.drop(DropReason::Ipv4BadTotalLength);
+            case Ipv4Error::BadChecksum: return stats.drop(DropReason::Ipv4BadChecksum);
             }
             return;
         }
-        if (ip->dst() != config.ip.address) return drop(DropReason::Ipv4NotForUs);
+        if (ip->dst() != config.ip.address) return stats.drop(DropReason::Ipv4NotForUs);
         Ipv4Address src = ip->src();
         if (src.is_zero() || src.is_broadcast() || src.is_multicast() || src == config.ip.address ||
             src == config.ip.subnet_broadcast())
-            return drop(DropReason::Ipv4BadSource);
+            return stats.drop(DropReason::Ipv4BadSource);
         if (ip->is_fragment()) {
             std::optional<DropReason> dropped;
             auto whole = reassembly.add(*ip, now, &dropped);
-            if (dropped) drop(*dropped);
+            if (dropped) stats.drop(*dropped);
             if (!whole) return;
             ++stats.ipv4_reassembled;
             auto datagram = Ipv4View::parse(*whole);
@@ -418,16 +337,16 @@ struct Stack::Impl final : TcpEnvironment {
         switch (ip.protocol()) {
         case static_cast<uint8_t>(IpProtocol::Icmp): return handle_icmp(ip);
         case static_cast<uint8_t>(IpProtocol::Tcp): return handle_tcp(ip);
-        default: return drop(DropReason::Ipv4UnknownProtocol);
+        default: return stats.drop(DropReason::Ipv4UnknownProtocol);
         }
     }
 
     void handle_icmp(const Ipv4View& ip) {
         IcmpError why{};
         auto icmp = IcmpView::parse(ip.payload(), &why);
-        if (!icmp) return drop(why == IcmpError::BadChecksum ? DropReason::IcmpBadChecksum : DropReason::IcmpMalformed);
+        if (!icmp) return stats.drop(why == IcmpError::BadChecksum ? DropReason::IcmpBadChecksum : DropReason::IcmpMalformed);
         if (icmp->type() != static_cast<uint8_t>(IcmpType::EchoRequest) || icmp->code() != 0)
-            return drop(DropReason::IcmpUnhandledType);
+            return stats.drop(DropReason::IcmpUnhandledType);
         // RFC 792: the echo reply carries the request's identifier, sequence number and data.
         Bytes rest = icmp->rest_of_header();
         Bytes data = icmp->data();
@@ -440,8 +359,8 @@ struct Stack::Impl final : TcpEnvironment {
         PseudoHeader ph{ip.src(), ip.dst(), static_cast<uint8_t>(IpProtocol::Tcp), static_cast<uint16_t>(ip.payload().size())};
         TcpError why{};
         auto seg = TcpSegment::parse(ip.payload(), ph, &why);
-        if (!seg) return drop(why == TcpError::BadChecksum ? DropReason::TcpBadChecksum : DropReason::TcpMalformed);
-        if (seg->src_port == 0 || seg->dst_port == 0) return drop(DropReason::TcpBadSegment);
+        if (!seg) return stats.drop(why == TcpError::BadChecksum ? DropReason::TcpBadChecksum : DropReason::TcpMalformed);
+        if (seg->src_port == 0 || seg->dst_port == 0) return stats.drop(DropReason::TcpBadSegment);
         ++stats.tcp_segments_received;
         FourTuple tuple{ip.dst(), seg->dst_port, ip.src(), seg->src_port};
 
@@ -474,14 +393,14 @@ struct Stack::Impl final : TcpEnvironment {
             return send_syn_cookie(tuple, seg);
         }
         if (listener == listeners.end() || seg.has_ack() || !seg.syn()) {
-            if (listener == listeners.end()) drop(DropReason::TcpNoListener);
-            else drop(DropReason::TcpUnacceptable);
+            if (listener == listeners.end()) stats.drop(DropReason::TcpNoListener);
+            else stats.drop(DropReason::TcpUnacceptable);
             if (listener != listeners.end() && !seg.has_ack() && !seg.syn()) return;  // LISTEN: drop
             send_reset_for(tuple, seg);
             return;
         }
         TcpConnection* c = create_connection(tuple, initial_sequence_number(tuple), listener->second, TcpState::Listen);
-        if (!c) return drop(DropReason::TcpTableFull);
+        if (!c) return stats.drop(DropReason::TcpTableFull);
         c->accept_syn(seg, now);
         reschedule(*c);
     }
@@ -526,7 +445,7 @@ struct Stack::Impl final : TcpEnvironment {
 
     void accept_cookie(const FourTuple& tuple, const TcpSegment& ack, const SynCookieOptions& options, SocketHandler* handler) {
         TcpConnection* c = create_connection(tuple, ack.ack - 1, handler, TcpState::Listen);
-        if (!c) return drop(DropReason::TcpTableFull);
+        if (!c) return stats.drop(DropReason::TcpTableFull);
         ++stats.tcp_syn_cookies_accepted;
         c->accept_cookie(ack, options, now);
         mark(*c);
@@ -563,14 +482,10 @@ struct Stack::Impl final : TcpEnvironment {
             if (c->finished()) mark(*c);
         }
         if (auto at = reassembly.next_expiry(); at && *at <= now) {
-            for (size_t n = reassembly.expire(now); n > 0; --n) drop(DropReason::Ipv4FragmentTimeout);
+            for (size_t n = reassembly.expire(now); n > 0; --n) stats.drop(DropReason::Ipv4FragmentTimeout);
         }
-        if (auto at = arp.poll_at(); at && *at <= now) {
-            auto expired = arp.poll(now);
-            for (Ipv4Address ip : expired.retry) send_arp_request(ip);
-            for (size_t i = 0; i < expired.frames_dropped; ++i) drop(DropReason::ArpUnresolved);
-            if (!expired.unresolved.empty()) end_unreachable_half_open(expired.unresolved);
-        }
+        auto unresolved = ethernet.run_timers(now);
+        if (!unresolved.empty()) end_unreachable_half_open(unresolved);
     }
 
     // ARP gave up on these next hops. A half-open connection behind one of them would otherwise
@@ -662,7 +577,7 @@ struct Stack::Impl final : TcpEnvironment {
     }
 
     std::optional<Instant> poll_at() const {
-        std::optional<Instant> at = earliest(arp.poll_at(), dev.next_ready());
+        std::optional<Instant> at = earliest(ethernet.poll_at(), dev.next_ready());
         at = earliest(at, reassembly.next_expiry());
         if (!timers.empty()) at = earliest(at, timers.top().at);
         if (!dispatch_queue.empty() || !event_queue.empty()) at = earliest(at, now);
@@ -678,7 +593,10 @@ Stack::~Stack() = default;
 void Stack::poll(Instant now) { impl_->poll(now); }
 std::optional<Instant> Stack::poll_at() const { return impl_->poll_at(); }
 const StackStats& Stack::stats() const { return impl_->stats; }
-void Stack::set_observer(ConnectionObserver* o) { impl_->observer = o; }
+void Stack::set_observer(ConnectionObserver* o) {
+    impl_->observer = o;
+    impl_->ethernet.set_observer(o);
+}
 size_t Stack::connection_count() const { return impl_->by_tuple.size(); }
 
 Result<SocketId, ListenError> Stack::listen(uint16_t port, SocketHandler& handler) {
