@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Stack::Impl: the interface glue. Frames come in through handle_frame(): EthernetLayer
-// (stack/link) takes Ethernet and ARP, then IPv4 -> ICMP | TCP are demultiplexed here; TCP
-// segments go to their connection by 4-tuple (O(1) hash lookup) or to a listener. Frames go out
-// through send_ipv4(), then EthernetLayer::route() (ARP queues the frame while it waits). Timers
+// (stack/link) takes Ethernet and ARP, Ipv4Layer (stack/ip) checks and reassembles, deliver()
+// hands ICMP to IcmpEcho and TCP to handle_tcp(); TCP segments go to their connection by 4-tuple
+// (O(1) hash lookup) or to a listener. Frames go out through Ipv4Layer::send(), then
+// EthernetLayer::route() (ARP queues the frame while it waits). Timers
 // of all connections sit in one min-heap. Socket events are collected while processing and
 // delivered at the end of poll().
 #include "stack/stack.hh"
-
-#include "stack/ip/ipv4_reassembly.hh"
 
 #include <algorithm>
 #include <cassert>
@@ -18,12 +17,13 @@
 
 #include "stack/base/log.hh"
 #include "stack/base/siphash.hh"
+#include "stack/ip/icmp_echo.hh"
+#include "stack/ip/ipv4_layer.hh"
 #include "stack/link/ethernet_layer.hh"
 #include "stack/observer.hh"
 #include "stack/tcp/syn_cookies.hh"
 #include "stack/tcp/tcp_connection.hh"
 #include "stack/wire/ethernet.hh"
-#include "stack/wire/icmp.hh"
 #include "stack/wire/ipv4.hh"
 #include "stack/wire/tcp.hh"
 
@@ -39,10 +39,13 @@ constexpr size_t max_frames_per_poll = 4096;
 
 struct Stack::Impl final : TcpEnvironment {
     Impl(const StackConfig& c, NetDev& d)
-        : config(c), dev(d), offloads(d.offloads()), ethernet(d, c.mac, c.ip, c.arp_timeout, stats) {
+        : config(c),
+          dev(d),
+          offloads(d.offloads()),
+          ethernet(d, c.mac, c.ip, c.arp_timeout, stats),
+          ipv4(ethernet, d, c.ip, c.gateway, stats),
+          icmp(ipv4, stats) {
         rx_buffer.resize(max_device_frame_len);
-        tx_buffer.resize(max_device_frame_len);
-        fragment_buffer.resize(ethernet_field::header_len + std::max<size_t>(d.mtu(), 68));
         settings.receive_buffer = c.receive_buffer;
         settings.send_buffer = c.send_buffer;
         settings.time_wait = 2 * c.msl;
@@ -62,7 +65,7 @@ struct Stack::Impl final : TcpEnvironment {
         // Segmentation offload: segments as large as the device takes and an IPv4 datagram holds
         // (with the longest TCP header), the way Linux sends 64 KB bundles to a TSO device.
         if (offloads.max_segmentation_frame > 0) {
-            size_t frame = std::min(offloads.max_segmentation_frame, tx_buffer.size());
+            size_t frame = std::min(offloads.max_segmentation_frame, max_device_frame_len);
             size_t headers = ethernet_field::header_len + Ipv4Header::len + tcp_field::max_header_len;
             if (frame > headers) settings.offload_payload = static_cast<uint32_t>(std::min<size_t>(frame - headers, 65535 - Ipv4Header::len - tcp_field::max_header_len));
         }
@@ -75,11 +78,9 @@ struct Stack::Impl final : TcpEnvironment {
     StackStats stats;
     ConnectionObserver* observer = nullptr;
     EthernetLayer ethernet;  // Ethernet demux, ARP responder and resolution
+    Ipv4Layer ipv4;          // IPv4 input, reassembly, output, fragmentation
+    IcmpEcho icmp;           // echo replies
     std::vector<uint8_t> rx_buffer;
-    std::vector<uint8_t> tx_buffer;
-    std::vector<uint8_t> fragment_buffer;  // one outgoing fragment at a time
-    Ipv4Reassembly reassembly;
-    uint16_t ip_ident = 0;
     // Slots of the connections in SYN-RECEIVED (at most max_half_open but for simultaneous
     // opens): their count limits the half-open table, and an ARP failure searches them only.
     std::vector<uint32_t> half_open;
@@ -210,55 +211,14 @@ struct Stack::Impl final : TcpEnvironment {
     }
 
     // ---------------------------------------------------------------- output
-    std::optional<Ipv4Address> next_hop(Ipv4Address dst) const {
-        if (config.ip.contains(dst)) return dst;
-        return config.gateway;
-    }
-
-    // Sends an IPv4 datagram whose payload `fill` writes into the span it is given (exactly
-    // payload_len bytes). The frame is built in tx_buffer; without an ARP entry it is queued.
-    template <typename Fill>
-    void send_ipv4(Ipv4Address dst, IpProtocol proto, size_t payload_len, Fill&& fill, TxOffload offload = {}) {
-        size_t frame_len = ethernet_field::header_len + Ipv4Header::len + payload_len;
-        if (frame_len > tx_buffer.size()) return;
-        MutBytes frame{tx_buffer.data(), frame_len};
-        Ipv4Header ip{config.ip.address, dst, proto, static_cast<uint16_t>(payload_len), ip_ident++};
-        ip.emit(frame.subspan(ethernet_field::header_len));
-        fill(frame.subspan(ethernet_field::header_len + Ipv4Header::len), ip.pseudo_header());
-
-        auto hop = next_hop(dst);
-        if (!hop) {
-            stats.drop(DropReason::ArpUnresolved);
-            return;
-        }
-        if (Ipv4Header::len + payload_len <= dev.mtu() || offload.segment_payload > 0) return ethernet.route(frame, *hop, now, offload);
-        // RFC 791 §3.2 fragmentation, for what we build larger than the link's MTU (only an echo
-        // reply to a large ping can be: TCP keeps its segments within the MSS). Every piece but
-        // the last carries a multiple of 8 bytes.
-        size_t piece = (dev.mtu() - Ipv4Header::len) & ~size_t{7};
-        Bytes payload = frame.subspan(ethernet_field::header_len + Ipv4Header::len, payload_len);
-        for (size_t offset = 0; offset < payload_len; offset += piece) {
-            size_t n = std::min(piece, payload_len - offset);
-            MutBytes f{fragment_buffer.data(), ethernet_field::header_len + Ipv4Header::len + n};
-            Ipv4Header part = ip;
-            part.payload_len = static_cast<uint16_t>(n);
-            part.dont_fragment = false;
-            part.more_fragments = offset + n < payload_len;
-            part.fragment_offset = static_cast<uint16_t>(offset);
-            part.emit(f.subspan(ethernet_field::header_len));
-            std::copy_n(payload.begin() + static_cast<std::ptrdiff_t>(offset), n, f.begin() + ethernet_field::header_len + Ipv4Header::len);
-            ethernet.route(f, *hop, now);
-        }
-    }
-
     void send_tcp(Ipv4Address dst, const TcpSegment& seg) {
         size_t len = seg.header_len() + seg.payload_len();
         // With checksum offload the device sums the segment; we leave it the pseudo-header's sum.
         TxOffload offload{offloads.tcp_checksum, seg.offload_segment_payload};
         auto checksum = offload.partial_checksum ? TcpSegment::Checksum::Partial : TcpSegment::Checksum::Full;
-        send_ipv4(dst, IpProtocol::Tcp, len, [&](MutBytes out, PseudoHeader ph) { seg.emit(out, ph, checksum); }, offload);
+        ipv4.send(dst, IpProtocol::Tcp, len, [&](MutBytes out, PseudoHeader ph) { seg.emit(out, ph, checksum); }, now, offload);
         // The device gives every piece of a segment it cuts up an IPv4 identification of its own.
-        if (offload.segment_payload > 0) ip_ident = static_cast<uint16_t>(ip_ident + (seg.payload_len() - 1) / offload.segment_payload);
+        if (offload.segment_payload > 0) ipv4.skip_identifications((seg.payload_len() - 1) / offload.segment_payload);
         ++stats.tcp_segments_sent;
         if (seg.rst()) ++stats.tcp_resets_sent;
     }
@@ -299,60 +259,19 @@ struct Stack::Impl final : TcpEnvironment {
 
     // ---------------------------------------------------------------- input
     void handle_frame(Bytes frame) {
-        if (auto packet = ethernet.receive(frame, now)) handle_ipv4(*packet);
+        auto packet = ethernet.receive(frame, now);
+        if (!packet) return;
+        auto datagram = ipv4.receive(*packet, now);
+        if (!datagram) return;
+        deliver(*datagram);
     }
 
-    void handle_ipv4(Bytes packet) {
-        Ipv4Error why{};
-        auto ip = Ipv4View::parse(packet, &why);
-        if (!ip) {
-            switch (why) {
-            case Ipv4Error::Truncated: return stats.drop(DropReason::Ipv4Truncated);
-            case Ipv4Error::BadVersion: return stats.drop(DropReason::Ipv4BadVersion);
-            case Ipv4Error::BadHeaderLength: return stats.drop(DropReason::Ipv4BadHeaderLength);
-            case Ipv4Error::BadTotalLength: return stats.drop(DropReason::Ipv4BadTotalLength);
-            case Ipv4Error::BadChecksum: return stats.drop(DropReason::Ipv4BadChecksum);
-            }
-            return;
-        }
-        if (ip->dst() != config.ip.address) return stats.drop(DropReason::Ipv4NotForUs);
-        Ipv4Address src = ip->src();
-        if (src.is_zero() || src.is_broadcast() || src.is_multicast() || src == config.ip.address ||
-            src == config.ip.subnet_broadcast())
-            return stats.drop(DropReason::Ipv4BadSource);
-        if (ip->is_fragment()) {
-            std::optional<DropReason> dropped;
-            auto whole = reassembly.add(*ip, now, &dropped);
-            if (dropped) stats.drop(*dropped);
-            if (!whole) return;
-            ++stats.ipv4_reassembled;
-            auto datagram = Ipv4View::parse(*whole);
-            if (!datagram) return;  // (cannot happen: we wrote its header)
-            return deliver_ipv4(*datagram);
-        }
-        deliver_ipv4(*ip);
-    }
-
-    void deliver_ipv4(const Ipv4View& ip) {
+    void deliver(const Ipv4View& ip) {
         switch (ip.protocol()) {
-        case static_cast<uint8_t>(IpProtocol::Icmp): return handle_icmp(ip);
+        case static_cast<uint8_t>(IpProtocol::Icmp): return icmp.receive(ip, now);
         case static_cast<uint8_t>(IpProtocol::Tcp): return handle_tcp(ip);
         default: return stats.drop(DropReason::Ipv4UnknownProtocol);
         }
-    }
-
-    void handle_icmp(const Ipv4View& ip) {
-        IcmpError why{};
-        auto icmp = IcmpView::parse(ip.payload(), &why);
-        if (!icmp) return stats.drop(why == IcmpError::BadChecksum ? DropReason::IcmpBadChecksum : DropReason::IcmpMalformed);
-        if (icmp->type() != static_cast<uint8_t>(IcmpType::EchoRequest) || icmp->code() != 0)
-            return stats.drop(DropReason::IcmpUnhandledType);
-        // RFC 792: the echo reply carries the request's identifier, sequence number and data.
-        Bytes rest = icmp->rest_of_header();
-        Bytes data = icmp->data();
-        ++stats.icmp_echo_replies;
-        send_ipv4(ip.src(), IpProtocol::Icmp, icmp_field::header_len + data.size(),
-                  [&](MutBytes out, PseudoHeader) { emit_icmp(out, IcmpType::EchoReply, 0, rest, data); });
     }
 
     void handle_tcp(const Ipv4View& ip) {
@@ -481,9 +400,7 @@ struct Stack::Impl final : TcpEnvironment {
             reschedule(*c);
             if (c->finished()) mark(*c);
         }
-        if (auto at = reassembly.next_expiry(); at && *at <= now) {
-            for (size_t n = reassembly.expire(now); n > 0; --n) stats.drop(DropReason::Ipv4FragmentTimeout);
-        }
+        ipv4.run_timers(now);
         auto unresolved = ethernet.run_timers(now);
         if (!unresolved.empty()) end_unreachable_half_open(unresolved);
     }
@@ -497,7 +414,7 @@ struct Stack::Impl final : TcpEnvironment {
         // to be freed at the end of poll().
         for (size_t i = half_open.size(); i-- > 0;) {
             TcpConnection& c = *slots[half_open[i]].conn;
-            auto hop = next_hop(c.tuple().remote_ip);
+            auto hop = ipv4.next_hop(c.tuple().remote_ip);
             if (hop && std::find(hops.begin(), hops.end(), *hop) != hops.end()) c.peer_unreachable(now);
         }
     }
@@ -578,7 +495,7 @@ struct Stack::Impl final : TcpEnvironment {
 
     std::optional<Instant> poll_at() const {
         std::optional<Instant> at = earliest(ethernet.poll_at(), dev.next_ready());
-        at = earliest(at, reassembly.next_expiry());
+        at = earliest(at, ipv4.poll_at());
         if (!timers.empty()) at = earliest(at, timers.top().at);
         if (!dispatch_queue.empty() || !event_queue.empty()) at = earliest(at, now);
         return at;
@@ -607,7 +524,7 @@ Result<SocketId, ListenError> Stack::listen(uint16_t port, SocketHandler& handle
 
 Result<SocketId, ConnectError> Stack::connect(Ipv4Address dst, uint16_t port, SocketHandler& handler) {
     Impl& s = *impl_;
-    if (!s.next_hop(dst)) return Err{ConnectError::NoRoute};
+    if (!s.ipv4.next_hop(dst)) return Err{ConnectError::NoRoute};
     // Ephemeral ports 49152-65535 (RFC 6335), the first free one for this destination.
     for (uint32_t tries = 0; tries < 16384; ++tries) {
         uint16_t p = s.next_ephemeral_port;
