@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "netdev/net_dev.hh"
+#include "stack/device.hh"
 
 namespace tapstack {
 

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "netdev/net_dev.hh"
+#include "stack/device.hh"
 
 namespace tapstack {
 

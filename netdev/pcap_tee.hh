@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string>
 
-#include "netdev/net_dev.hh"
+#include "stack/device.hh"
 
 namespace tapstack {
 

@@ -43,6 +43,11 @@ else
   report "exactly one 'state_ =' assignment in stack/tcp/ (the set_state function); found $n" "$hits"
 fi
 
+# 1b. The congestion window has one owner (stack/tcp/congestion.{hh,cc}): no `cwnd_ =` or `ssthresh_ =`
+# (nor +=, -=, ...) anywhere else in stack/, so a new controller replaces one file.
+report "'cwnd_ =' and 'ssthresh_ =' only in stack/tcp/congestion.{hh,cc} (the congestion controller)" \
+  "$(code_grep '(^|[^A-Za-z0-9_])(cwnd_|ssthresh_)[ \t]*([-+*/|&^]|<<|>>)?=([^=]|$)' "${stack_files[@]}" | grep -vE '^stack/tcp/congestion\.(cc|hh):')"
+
 # 2. Time is a parameter: nothing in stack/ reads a clock.
 report "no clock reads in stack/ (now(), gettimeofday, clock_gettime, time(), std::chrono clocks)" \
   "$(code_grep '(^|[^A-Za-z0-9_])(now[ \t]*\(|gettimeofday|clock_gettime|time[ \t]*\(|(steady|system|high_resolution)_clock)' "${stack_files[@]}")"
@@ -55,9 +60,23 @@ report "no reinterpret_cast in stack/ outside stack/base/bytes.hh" \
 report "no ntohs/htons/ntohl/htonl in stack/" \
   "$(code_grep '(^|[^A-Za-z0-9_])(ntohs|htons|ntohl|htonl|be16toh|be32toh|htobe16|htobe32)([^A-Za-z0-9_]|$)' "${stack_files[@]}")"
 
-# 5. Dependencies point downwards: the stack sees netdev/net_dev.hh and nothing else outside it.
-report "stack/ includes nothing from netdev/ but netdev/net_dev.hh, and nothing from apps/" \
-  "$(code_grep '^[ \t]*#[ \t]*include[ \t]*[<"](\.\./)*(netdev|apps)/' "${stack_files[@]}" | grep -vE '#[ \t]*include[ \t]*[<"]netdev/net_dev\.hh[">]')"
+# 5. Dependencies point downwards (docs/design.md, "The tree"): base <- wire <- the protocol
+# layers (link, ip, tcp, trace) <- stack.{hh,cc}; stack/ defines the device interface
+# (stack/device.hh) and includes nothing from netdev/, apps/ or tests/; netdev/ implements the
+# device with stack/base, stack/wire and stack/device.hh only; apps/ may use anything. Each rule is
+# "files under DIR include only headers matching ALLOWED".
+include_rule() {  # include_rule DESCRIPTION DIR ALLOWED_ERE
+  local files
+  # shellcheck disable=SC2086 # DIR may name several directories
+  mapfile -t files < <(sources $2)
+  report "$1" "$(code_grep '^[ \t]*#[ \t]*include[ \t]*"' "${files[@]}" | grep -vE "#[ \t]*include[ \t]*\"($3)\"")"
+}
+include_rule "stack/base/ includes only stack/base/" stack/base 'stack/base/[^"]*'
+include_rule "stack/wire/ includes only stack/base/ and stack/wire/" stack/wire 'stack/(base|wire)/[^"]*'
+include_rule "the protocol layers (stack/link, ip, tcp, trace) include base, wire, each other and the leaf headers (device, stats, observer), never stack/stack.hh" \
+  "stack/link stack/ip stack/tcp stack/trace" 'stack/(base|wire|link|ip|tcp|trace)/[^"]*|stack/(device|stats|observer)\.hh'
+include_rule "stack/ includes nothing from netdev/, apps/ or tests/" stack 'stack/[^"]*'
+include_rule "netdev/ includes only netdev/, stack/base/, stack/wire/ and stack/device.hh" netdev 'netdev/[^"]*|stack/(base|wire)/[^"]*|stack/device\.hh'
 
 # 6. The docs name functions that exist (docs/article-in-code.md): a renamed or deleted function
 # must take its reference with it. The checker first shows that it catches a bad reference.

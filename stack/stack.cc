@@ -39,6 +39,7 @@ TcpSettings tcp_settings(const StackConfig& c, const NetDev& d, const Offloads& 
     settings.window_scaling = c.window_scaling;
     settings.timestamps = c.timestamps;
     settings.sack = c.sack;
+    settings.congestion_control = c.congestion_control;
     settings.nagle = c.nagle;
     settings.delayed_ack = c.delayed_ack;
     settings.user_timeout = c.user_timeout;
@@ -228,7 +229,7 @@ std::optional<SocketInfo> Stack::info(SocketId id) const {
     TcpConnection* c = impl_->tcp.get(id);
     if (!c) return std::nullopt;
     const FourTuple& t = c->tuple();
-    SocketInfo i{t.local_ip, t.local_port, t.remote_ip, t.remote_port, to_string(c->state())};
+    SocketInfo i{t.local_ip, t.local_port, t.remote_ip, t.remote_port, c->state()};
     i.cwnd = c->cwnd();
     i.ssthresh = c->ssthresh();
     i.rto = c->rto();

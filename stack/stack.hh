@@ -9,10 +9,11 @@
 #include <memory>
 #include <optional>
 
-#include "netdev/net_dev.hh"
+#include "stack/device.hh"
 #include "stack/base/result.hh"
 #include "stack/base/time.hh"
 #include "stack/stats.hh"
+#include "stack/tcp/congestion.hh"
 #include "stack/tcp/socket.hh"
 #include "stack/wire/address.hh"
 
@@ -59,6 +60,7 @@ struct StackConfig {
     bool window_scaling = true;  // RFC 7323 §2
     bool timestamps = true;      // RFC 7323 §3-5: RTT samples and PAWS
     bool sack = true;            // RFC 2018, with RFC 6675 loss recovery
+    CongestionControl congestion_control = CongestionControl::NewReno;  // stack/tcp/congestion.hh
     bool nagle = true;           // per connection: set_nodelay()
     Duration delayed_ack = std::chrono::milliseconds{40};  // 0: acknowledge every segment at once
     Duration user_timeout{0};    // 0: give up after max_retransmissions timeouts

@@ -225,7 +225,7 @@ public:
         // Our close is done once we are in TIME-WAIT or CLOSED: TIME-WAIT itself (2 MSL) is not
         // worth waiting for in a command-line tool; the kernel-side peer is already done.
         auto info = stack_.info(id_);
-        return !info || info->state == "TIME-WAIT" || info->state == "CLOSED";
+        return !info || info->state == TcpState::TimeWait || info->state == TcpState::Closed;
     }
     const HttpResponseReader& reader() const { return reader_; }
     std::optional<CloseReason> failure() const { return failure_; }

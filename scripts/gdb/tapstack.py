@@ -72,6 +72,29 @@ def optional_value(opt):
     return payload["_M_payload"]["_M_value"]
 
 
+def variant_value(var):
+    """The alternative a std::variant holds (libstdc++: _M_index, then _M_u._M_rest... _M_first)."""
+    index = int(var["_M_index"])
+    union = var["_M_u"]
+    for _ in range(index):
+        union = union["_M_rest"]
+    return union["_M_first"]["_M_storage"]
+
+
+def _algorithm_fields(conn):
+    """Where the RTT estimator and the congestion window live: their own members since the
+    seams (rtt_estimator.hh, congestion.hh), the connection itself before."""
+    rtt = _field(conn, "rtt_", conn)
+    congestion = _field(conn, "congestion_")
+    controller = conn
+    if congestion is not None:
+        try:
+            controller = variant_value(congestion["controller_"])
+        except gdb.error:
+            controller = conn
+    return rtt, controller
+
+
 def connection_lines(conn):
     """The connection, one item a line, in Wireshark's relative numbers."""
     iss = _u32(conn["iss_"]["raw"])
@@ -92,15 +115,16 @@ def connection_lines(conn):
     if send_buffer is not None and receive_buffer is not None:
         lines.append("queued to send=%d  readable=%d" % (int(send_buffer["size_"]), int(receive_buffer["size_"])))
     parts = []
-    rto = _field(conn, "rto_")
+    rtt, controller = _algorithm_fields(conn)
+    rto = _field(rtt, "rto_")
     if rto is not None:
         parts.append("rto=%d us" % microseconds(rto))
-    srtt = _field(conn, "srtt_")
+    srtt = _field(rtt, "srtt_")
     if srtt is not None:
         s = optional_value(srtt)
         parts.append("srtt=%s" % ("%d us" % microseconds(s) if s is not None else "none"))
     for label, name in (("cwnd", "cwnd_"), ("ssthresh", "ssthresh_")):
-        v = _field(conn, name)
+        v = _field(controller, name)
         if v is not None:
             parts.append("%s=%d" % (label, int(v)))
     if parts:

@@ -10,9 +10,9 @@
 #include <optional>
 #include <vector>
 
-#include "netdev/net_dev.hh"
 #include "stack/base/bytes.hh"
 #include "stack/base/time.hh"
+#include "stack/device.hh"
 #include "stack/ip/ipv4_reassembly.hh"
 #include "stack/link/ethernet_layer.hh"
 #include "stack/stats.hh"

@@ -6,6 +6,8 @@
 
 #include <utility>
 
+#include "stack/wire/tcp_offload.hh"
+
 namespace tapstack {
 
 EthernetLayer::EthernetLayer(NetDev& dev, MacAddress mac, Ipv4Cidr ip, Duration arp_timeout, StackStats& stats)

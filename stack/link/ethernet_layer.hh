@@ -9,9 +9,9 @@
 #include <optional>
 #include <vector>
 
-#include "netdev/net_dev.hh"
 #include "stack/base/bytes.hh"
 #include "stack/base/time.hh"
+#include "stack/device.hh"
 #include "stack/link/arp_cache.hh"
 #include "stack/observer.hh"
 #include "stack/stats.hh"

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "stack/base/time.hh"
+#include "stack/tcp/tcp_state.hh"
 #include "stack/wire/address.hh"
 
 namespace tapstack {
@@ -71,7 +72,7 @@ struct SocketInfo {
     uint16_t local_port = 0;
     Ipv4Address remote_ip;
     uint16_t remote_port = 0;
-    std::string_view state;  // RFC spelling: "ESTABLISHED"
+    TcpState state = TcpState::Closed;  // to_string(state): the RFC spelling, "ESTABLISHED"
     // The sender's view, for tools, tests and learners.
     uint32_t cwnd = 0, ssthresh = 0;  // bytes
     Duration rto{0};

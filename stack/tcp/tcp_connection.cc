@@ -18,7 +18,8 @@ TcpConnection::TcpConnection(TcpEnvironment& env, const TcpSettings& settings, c
       state_(initial),
       iss_(iss),
       send_buffer_(settings.send_buffer),
-      receive_buffer_(settings.receive_buffer) {
+      receive_buffer_(settings.receive_buffer),
+      congestion_(settings.congestion_control) {
     snd_.una = snd_.nxt = snd_.max = iss;
     send_base_ = iss + 1;
     high_rxt_ = recover_ = una_resent_at_max_ = iss;
@@ -60,12 +61,11 @@ void TcpConnection::accept_syn(const TcpSegment& syn, Instant now) {
     snd_.wl1 = syn.seq;
     snd_.wl2 = iss_;
     negotiate_options(syn.options);
-    // RFC 5681 §3.1: IW = min(4*MSS, max(2*MSS, 4380)); RFC 6928's 10 segments is Linux's choice.
-    cwnd_ = 10 * smss();
+    congestion_.on_connected(smss());
     set_state(TcpState::SynReceived, "SYN received", now);
     send_segment(tcp_flag::syn | tcp_flag::ack, iss_, {}, now, /*with_options=*/true);
     snd_.nxt = snd_.max = iss_ + 1;
-    retransmit_timer_.arm(now, rto_);
+    retransmit_timer_.arm(now, rtt_.rto());
 }
 
 bool TcpConnection::peer_unreachable(Instant now) {
@@ -103,14 +103,14 @@ void TcpConnection::accept_cookie(const TcpSegment& ack, const SynCookieOptions&
         // Linux. The cookie's TSval is our clock with its low 6 bits replaced, never ahead of it,
         // so the sample can be up to 63 ms long: far closer than the initial 1 s RTO.
         int32_t ms = static_cast<int32_t>(ts_now(now) - ack.options.timestamps->echo_reply);
-        if (ack.options.timestamps->echo_reply != 0 && ms >= 0) on_rtt_sample(std::chrono::milliseconds{ms});
+        if (ack.options.timestamps->echo_reply != 0 && ms >= 0) rtt_.on_sample(std::chrono::milliseconds{ms});
     }
     sack_ok_ = settings_.sack && cookie.sack_permitted;
     snd_.wnd = static_cast<uint32_t>(ack.window) << snd_.shift;  // RFC 7323 §2.2: scaled but in a SYN
     max_snd_wnd_ = snd_.wnd;
     snd_.wl1 = ack.seq;
     snd_.wl2 = ack.ack;
-    cwnd_ = 10 * smss();
+    congestion_.on_connected(smss());
     una_since_ = now;
     set_state(TcpState::Established, "ACK with a valid SYN cookie", now);
     post(Accepted);
@@ -125,7 +125,7 @@ void TcpConnection::connect(Instant now) {
     set_state(TcpState::SynSent, "active open", now);
     send_segment(tcp_flag::syn, iss_, {}, now, /*with_options=*/true);
     snd_.nxt = snd_.max = iss_ + 1;
-    retransmit_timer_.arm(now, rto_);
+    retransmit_timer_.arm(now, rtt_.rto());
 }
 
 void TcpConnection::negotiate_options(const TcpOptions& peer) {

@@ -13,8 +13,10 @@
 #include "stack/base/log.hh"
 #include "stack/base/time.hh"
 #include "stack/tcp/byte_ring.hh"
+#include "stack/tcp/congestion.hh"
 #include "stack/tcp/four_tuple.hh"
 #include "stack/tcp/reassembler.hh"
+#include "stack/tcp/rtt_estimator.hh"
 #include "stack/tcp/socket.hh"
 #include "stack/tcp/tcp_state.hh"
 #include "stack/wire/tcp.hh"
@@ -76,6 +78,7 @@ struct TcpSettings {
     bool window_scaling = true;  // RFC 7323 §2
     bool timestamps = true;      // RFC 7323 §3 (RTTM) and §5 (PAWS)
     bool sack = true;            // RFC 2018
+    CongestionControl congestion_control = CongestionControl::NewReno;  // congestion.hh
     bool nagle = true;           // RFC 896 / RFC 1122 §4.2.3.4; per connection: set_nodelay()
     // Delayed ACKs (RFC 1122 §4.2.3.2, RFC 5681 §4.2): in-order data is acknowledged at least
     // every second full-sized segment or after this delay (0: every segment at once). The first
@@ -93,11 +96,6 @@ struct TcpSettings {
     KeepaliveSettings keepalive;
 };
 
-// RFC 6298 §2: initial RTO 1 s; we use Linux's 200 ms minimum rather than the RFC's 1 s (§2.4
-// allows it: "MAY be lower"), so that a lost segment costs 0.2 s, not 1 s; and 60 s maximum.
-inline constexpr Duration rto_initial = std::chrono::seconds{1};
-inline constexpr Duration rto_min = std::chrono::milliseconds{200};
-inline constexpr Duration rto_max = std::chrono::seconds{60};
 // The shortest tail loss probe timeout (RFC 8985 §7.2 sets none; Linux waits 10 ms, which on a
 // 0.1 ms link is a hundred round trips lost at every tail).
 inline constexpr Duration tlp_min = std::chrono::milliseconds{2};
@@ -195,10 +193,10 @@ public:
     uint32_t snd_wnd() const { return snd_.wnd; }
     SeqNum rcv_nxt() const { return rcv_.nxt; }
     uint32_t rcv_wnd() const;
-    Duration rto() const { return rto_; }
-    uint32_t cwnd() const { return cwnd_; }
+    Duration rto() const { return rtt_.rto(); }
+    uint32_t cwnd() const { return congestion_.cwnd(); }
     uint32_t retransmissions() const { return total_retransmissions_; }
-    uint32_t ssthresh() const { return ssthresh_; }
+    uint32_t ssthresh() const { return congestion_.ssthresh(); }
     bool in_recovery() const { return in_recovery_; }
     // Negotiated in the handshake (RFC 7323, RFC 2018).
     bool timestamps_enabled() const { return ts_ok_; }
@@ -272,7 +270,6 @@ private:
     bool give_up(Instant now) const;
     SeqNum data_end() const { return send_base_ + static_cast<uint32_t>(send_buffer_.size()); }
     bool can_send_data() const;
-    void on_rtt_sample(Duration rtt);
     void on_retransmit_timeout(Instant now);
     uint32_t flight_size() const { return static_cast<uint32_t>(snd_.nxt - snd_.una); }
     bool retransmission_pending() const { return snd_.nxt < snd_.max; }  // going back after a timeout
@@ -286,7 +283,7 @@ private:
     void abandon_handshake(Instant now);
     void count_retransmission(Instant now) {
         ++total_retransmissions_;
-        ts_last_retransmission_ = ts_now(now);
+        rtt_.on_retransmission(ts_now(now));
         TS_LOG(Debug, "{}: retransmission in {} (snd.una={} snd.nxt={})", tuple_, to_string(state_), snd_.una - iss_, snd_.nxt - iss_);
         env_.retransmitted(*this);
     }
@@ -339,9 +336,6 @@ private:
     uint32_t ts_offset_ = 0;     // per-connection offset of our TSval clock (RFC 7323 §5.4)
     uint32_t ts_recent_ = 0;     // TS.Recent
     SeqNum last_ack_sent_;       // Last.ACK.sent
-    std::optional<SeqNum> ts_rtt_mark_;  // one timestamp RTT sample per window of data
-    // Our TSval clock when we last sent something again (none yet: every echo is from after it).
-    std::optional<uint32_t> ts_last_retransmission_;
     bool ws_ok_ = false;         // RFC 7323 window scaling: both SYNs carried it
     uint32_t max_snd_wnd_ = 0;   // the largest window the peer offered (RFC 5961 §5.2)
     Instant challenge_window_start_;
@@ -371,18 +365,13 @@ private:
     uint32_t persist_unanswered_ = 0;   // zero-window probes since the peer last sent anything
     std::optional<Instant> persist_since_;  // the first zero-window probe of this closed window
     Instant una_since_;                 // when SND.UNA last moved (or data first went out)
-    Duration rto_ = rto_initial;
-    std::optional<Duration> srtt_;
-    Duration rttvar_{0};
+    RttEstimator rtt_;                  // SRTT, RTTVAR, RTO; Karn's rule (rtt_estimator.hh)
     uint32_t backoff_count_ = 0;        // consecutive timeouts without progress
     uint32_t total_retransmissions_ = 0;
-    // One RTT measurement at a time (Karn's algorithm: never time a retransmitted segment).
-    std::optional<SeqNum> rtt_seq_;
-    Instant rtt_start_;
 
-    // Congestion control (RFC 5681 with NewReno's recovery point, RFC 6582).
-    uint32_t cwnd_ = 0;
-    uint32_t ssthresh_ = UINT32_MAX;
+    // Congestion control: the window is the controller's (congestion.hh); loss recovery (the
+    // duplicate ACK count, NewReno's recovery point, RFC 6582) stays here.
+    AnyController congestion_;
     uint32_t dup_acks_ = 0;
     bool in_recovery_ = false;
     SeqNum recover_;

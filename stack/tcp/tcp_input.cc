@@ -32,9 +32,9 @@ void TcpConnection::process(const TcpSegment& seg, Instant now) {
         if (!synack_resent_at_ || now - *synack_resent_at_ >= std::chrono::milliseconds{500}) {
             synack_resent_at_ = now;
             count_retransmission(now);
-            rtt_seq_.reset();
+            rtt_.stop_timing();
             send_segment(tcp_flag::syn | tcp_flag::ack, iss_, {}, now, /*with_options=*/true);
-            retransmit_timer_.arm(now, rto_);
+            retransmit_timer_.arm(now, rtt_.rto());
         }
         return;
     }
@@ -162,7 +162,7 @@ void TcpConnection::process_syn_sent(const TcpSegment& seg, Instant now) {
     rcv_.nxt = seg.seq + 1;
     rcv_.advertised_edge = rcv_.nxt;
     negotiate_options(seg.options);
-    cwnd_ = 10 * smss();
+    congestion_.on_connected(smss());
     snd_.wnd = seg.window;
     snd_.wl1 = seg.seq;
     snd_.wl2 = seg.ack;
@@ -297,61 +297,45 @@ void TcpConnection::on_new_ack(SeqNum ack, const TcpSegment* seg, Instant now) {
         if (data_acked > 0) post(Writable);
     }
 
-    // RTT sample (RFC 6298 §3): timed by our clock for a segment never retransmitted (Karn), or
-    // from the echoed timestamp (RFC 7323 §4), once per window of data. An echo older than our
-    // last retransmission is TS.Recent from before a loss: its "RTT" would include the time the
-    // loss took to repair and inflate the timeout just when losses are frequent, so it is not
-    // used (RFC 7323 §4.2 accepts that inflation; Linux also avoids it).
-    const auto* ts = seg && ts_ok_ ? &seg->options.timestamps : nullptr;
-    if (rtt_seq_ && *rtt_seq_ < ack) {
-        on_rtt_sample(now - rtt_start_);
-        rtt_seq_.reset();
-        ts_rtt_mark_ = snd_.max;
-    } else if (!rtt_seq_ && ts && *ts && (*ts)->echo_reply != 0 && (!ts_rtt_mark_ || *ts_rtt_mark_ < ack) &&
-               (!ts_last_retransmission_ || static_cast<int32_t>((*ts)->echo_reply - *ts_last_retransmission_) >= 0)) {
-        uint32_t ms = ts_now(now) - (*ts)->echo_reply;
-        on_rtt_sample(std::min<Duration>(std::chrono::milliseconds{ms}, rto_max));
-        ts_rtt_mark_ = snd_.max;
-    }
+    // RTT sample (RFC 6298 §3, RFC 7323 §4): the estimator decides whether this ACK may be timed.
+    std::optional<uint32_t> echo;
+    if (seg && ts_ok_ && seg->options.timestamps) echo = seg->options.timestamps->echo_reply;
+    rtt_.on_new_ack(ack, snd_.max, echo, ts_now(now), now);
     backoff_count_ = 0;
     probes_sent_ = 0;
 
-    // Congestion control: RFC 5681 §3.1, RFC 6582 §3.2 (NewReno), RFC 6675 (SACK).
+    // Loss recovery (RFC 6582 §3.2 NewReno, RFC 6675 SACK); the window itself is the congestion
+    // controller's (congestion.cc).
     if (in_recovery_) {
         if (!(ack < recover_)) {
             // Full acknowledgment: leave fast recovery.
             in_recovery_ = false;
-            cwnd_ = sack_ok_ ? ssthresh_ : std::min(ssthresh_, std::max(flight_size(), smss()) + smss());
+            congestion_.on_recovery_exit(flight_size(), smss());
         } else if (sack_ok_) {
             // Partial acknowledgment with SACK: dispatch() resends the holes the pipe allows; the
             // one at SND.UNA goes at once if it was not resent yet (NewReno's rule).
             if (!(snd_.una < high_rxt_)) retransmit_first_unacked(now);
+            congestion_.on_partial_ack(acked, smss());
         } else {
             // Partial acknowledgment: the next hole was lost too; resend it at once.
             retransmit_first_unacked(now);
-            cwnd_ = (cwnd_ > acked ? cwnd_ - acked : 0) + (acked >= smss() ? smss() : 0);
-            cwnd_ = std::max<uint32_t>(cwnd_, smss());
+            congestion_.on_partial_ack(acked, smss());
         }
-    } else if (data_acked == 0) {
-        // Only a SYN or FIN was acknowledged: no data left the network, cwnd stays.
-    } else if (cwnd_ < ssthresh_) {
-        cwnd_ += std::min<uint32_t>(data_acked, smss());  // slow start (RFC 5681 §3.1, eq. 2)
     } else {
-        cwnd_ += std::max<uint32_t>(1, smss() * smss() / std::max<uint32_t>(cwnd_, 1));  // avoidance
+        congestion_.on_ack(data_acked, smss());  // slow start or congestion avoidance
     }
     dup_acks_ = 0;
 
     // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
     if (snd_.una == snd_.max) retransmit_timer_.disarm();
-    else retransmit_timer_.arm(now, rto_);
+    else retransmit_timer_.arm(now, rtt_.rto());
     arm_tail_loss_probe(now);
 }
 
 void TcpConnection::on_duplicate_ack(Instant now) {
     (void)now;
     ++dup_acks_;
-    // NewReno without SACK: each further duplicate means one more segment left the network.
-    if (in_recovery_ && !sack_ok_ && dup_acks_ > 3) cwnd_ += smss();
+    congestion_.on_duplicate_ack(dup_acks_, smss());  // NewReno without SACK inflates the window
 }
 
 void TcpConnection::maybe_enter_recovery(Instant now) {
@@ -381,16 +365,14 @@ void TcpConnection::detect_lost_retransmission(Instant now) {
 }
 
 void TcpConnection::enter_recovery(Instant now) {
-    // RFC 5681 §3.2 fast retransmit; RFC 6582 / RFC 6675 fast recovery.
-    ssthresh_ = std::max(flight_size() / 2, 2 * smss());
+    // RFC 5681 §3.2 fast retransmit; RFC 6582 / RFC 6675 fast recovery. The controller sets
+    // ssthresh and the window (inflated by three segments without SACK).
+    congestion_.on_enter_recovery(flight_size(), smss(), sack_ok_);
     recover_ = snd_.max;
     in_recovery_ = true;
     high_rxt_ = snd_.una;
     env_.loss_detected(*this, false);
     retransmit_first_unacked(now);
-    // With SACK the pipe counts what left the network; without, NewReno inflates the window by
-    // the three segments the duplicate ACKs stand for.
-    cwnd_ = sack_ok_ ? ssthresh_ : ssthresh_ + 3 * smss();
     arm_tail_loss_probe(now);  // in recovery: watches the copy just sent
 }
 

@@ -168,15 +168,16 @@ bool TcpConnection::send_data(Instant now) {
     // waits for an ACK the peer delays (one segment outstanding) stalls for the delay.
     uint32_t full = max_payload();
     uint32_t in_network = in_recovery_ && sack_ok_ ? pipe() : flight_size();
-    uint32_t cwnd_room = cwnd_ > in_network ? std::max(cwnd_ - in_network, full) : 0;
+    uint32_t window = congestion_.cwnd();
+    uint32_t cwnd_room = window > in_network ? std::max(window - in_network, full) : 0;
     // RFC 3042 limited transmit: each of the first two duplicate ACKs lets one new segment out
     // beyond the congestion window, so that a small window still yields three duplicates.
     if (!in_recovery_ && !retransmission_pending() && dup_acks_ > 0 && dup_acks_ <= 2)
-        cwnd_room = std::max(cwnd_room, cwnd_ + dup_acks_ * smss() > in_network ? cwnd_ + dup_acks_ * smss() - in_network : 0);
+        cwnd_room = std::max(cwnd_room, window + dup_acks_ * smss() > in_network ? window + dup_acks_ * smss() - in_network : 0);
     uint32_t usable = std::min(peer_room, cwnd_room);
     if (usable == 0) {
         // RFC 9293 §3.8.6.1: a zero window with nothing in flight is probed by the persist timer.
-        if (snd_.wnd == 0 && snd_.una == snd_.max && !persist_timer_.armed()) persist_timer_.arm(now, rto_);
+        if (snd_.wnd == 0 && snd_.una == snd_.max && !persist_timer_.armed()) persist_timer_.arm(now, rtt_.rto());
         return false;
     }
     // With segmentation offload one segment may carry many full ones, which the device cuts up;
@@ -195,10 +196,7 @@ bool TcpConnection::send_data(Instant now) {
     // last piece goes out with or before the FIN).
     if (len < full && len == unsent && !retransmission && outstanding && settings_.nagle && !nodelay_ && !fin_queued_)
         return false;
-    if (!retransmission && !rtt_seq_) {
-        rtt_seq_ = snd_.nxt;
-        rtt_start_ = now;
-    }
+    if (!retransmission) rtt_.start_timing(snd_.nxt, now);
     if (snd_.una == snd_.max) una_since_ = now;  // the clock of the user timeout starts
     if (retransmission) count_retransmission(now);
     // The FIN rides on the segment that carries the last byte the application wrote, so the peer
@@ -212,7 +210,7 @@ bool TcpConnection::send_data(Instant now) {
     snd_.nxt += len;
     if (fin_sent_ && snd_.nxt == fin_seq_) snd_.nxt += 1;
     if (snd_.max < snd_.nxt) snd_.max = snd_.nxt;
-    if (!retransmit_timer_.armed()) retransmit_timer_.arm(now, rto_);
+    if (!retransmit_timer_.armed()) retransmit_timer_.arm(now, rtt_.rto());
     return true;
 }
 
@@ -267,7 +265,7 @@ bool TcpConnection::retransmit_next_hole(Instant now) {
     if (!seq || !(*seq < data_end())) return false;
     len = std::min({len, max_payload(), static_cast<uint32_t>(data_end() - *seq)});
     count_retransmission(now);
-    rtt_seq_.reset();  // Karn
+    rtt_.stop_timing();  // Karn
     send_data_segment(*seq, len, now);
     high_rxt_ = *seq + len;
     return true;
@@ -291,7 +289,7 @@ void TcpConnection::dispatch(Instant now) {
         // SACK recovery (RFC 6675 §5): first the holes, as far as the congestion window allows,
         // then new data.
         if (in_recovery_ && sack_ok_) {
-            while (pipe() + max_payload() <= cwnd_ && retransmit_next_hole(now)) {
+            while (pipe() + max_payload() <= congestion_.cwnd() && retransmit_next_hole(now)) {
             }
         }
         while (send_data(now)) {
@@ -307,7 +305,7 @@ void TcpConnection::dispatch(Instant now) {
             send_segment(tcp_flag::fin | tcp_flag::ack, fin_seq_, {}, now);
             snd_.nxt = fin_seq_ + 1;
             if (snd_.max < snd_.nxt) snd_.max = snd_.nxt;
-            if (!retransmit_timer_.armed()) retransmit_timer_.arm(now, rto_);
+            if (!retransmit_timer_.armed()) retransmit_timer_.arm(now, rtt_.rto());
         }
         break;
     }
@@ -317,7 +315,7 @@ void TcpConnection::dispatch(Instant now) {
 SeqNum TcpConnection::retransmit_first_unacked(Instant now) {
     // Resends the segment at SND.UNA without rewinding snd.nxt (fast retransmit, partial ACK).
     count_retransmission(now);
-    rtt_seq_.reset();  // Karn: no RTT sample across a retransmission
+    rtt_.stop_timing();  // Karn: no RTT sample across a retransmission
     if (snd_.una == iss_) {
         // Our SYN is not acknowledged yet: it goes again, also when the application closed
         // meanwhile (SYN-RECEIVED -> FIN-WAIT-1, RFC 9293 §3.10.4) and our FIN waits behind it.
@@ -341,20 +339,6 @@ SeqNum TcpConnection::retransmit_first_unacked(Instant now) {
     // The FIN went along when this segment carries the last byte (send_data_segment sets it).
     if (fin_sent_ && end == fin_seq_ && end == data_end()) return fin_seq_ + 1;
     return end;
-}
-
-void TcpConnection::on_rtt_sample(Duration r) {
-    // RFC 6298 §2.2 and §2.3, with alpha = 1/8, beta = 1/4, K = 4, G = 1 ms.
-    if (!srtt_) {
-        srtt_ = r;
-        rttvar_ = r / 2;
-    } else {
-        Duration diff = *srtt_ > r ? *srtt_ - r : r - *srtt_;
-        rttvar_ = (3 * rttvar_ + diff) / 4;
-        srtt_ = (7 * *srtt_ + r) / 8;
-    }
-    Duration rto = *srtt_ + std::max<Duration>(std::chrono::milliseconds{1}, 4 * rttvar_);
-    rto_ = std::clamp(rto, rto_min, rto_max);
 }
 
 bool TcpConnection::give_up(Instant now) const {
@@ -382,11 +366,10 @@ void TcpConnection::on_retransmit_timeout(Instant now) {
     }
     env_.loss_detected(*this, true);
     TS_LOG(Debug, "{}: retransmission timeout #{} (RTO {} ms): snd.una={} in flight {} of which SACKed {}, cwnd {}, {}", tuple_,
-           backoff_count_, rto_.count() / 1000, snd_.una - iss_, flight_size(), scoreboard_.bytes(), cwnd_,
+           backoff_count_, rtt_.rto().count() / 1000, snd_.una - iss_, flight_size(), scoreboard_.bytes(), congestion_.cwnd(),
            in_recovery_ ? "in recovery" : "not in recovery");
-    // RFC 5681 §3.1 (5): after a timeout, ssthresh = max(FlightSize/2, 2*SMSS), cwnd = 1 SMSS.
-    ssthresh_ = std::max(flight_size() / 2, 2 * smss());
-    cwnd_ = smss();
+    // RFC 5681 §3.1: after a timeout, ssthresh = max(FlightSize/2, 2*SMSS), cwnd = 1 SMSS.
+    congestion_.on_retransmit_timeout(flight_size(), smss());
     in_recovery_ = false;
     recover_ = snd_.max;
     dup_acks_ = 0;
@@ -394,12 +377,12 @@ void TcpConnection::on_retransmit_timeout(Instant now) {
     // RFC 2018 §8: the peer may drop data it SACKed. After a second timeout in a row, stop
     // trusting the scoreboard and resend everything (RFC 6675 §5.1).
     if (backoff_count_ > 1) scoreboard_.clear();
-    rto_ = std::min(rto_ * 2, rto_max);  // RFC 6298 §5.5: back off
+    rtt_.back_off();  // RFC 6298 §5.5
     SeqNum resent_end = retransmit_first_unacked(now);
     // Go back: everything after SND.UNA is sent again as the window reopens (the receiver's
     // cumulative ACK skips what it already holds; send_data() skips what it SACKed).
     if (state_ != TcpState::SynSent && state_ != TcpState::SynReceived) snd_.nxt = seq_min(resent_end, snd_.max);
-    retransmit_timer_.arm(now, rto_);
+    retransmit_timer_.arm(now, rtt_.rto());
 }
 
 void TcpConnection::send_persist_probe(Instant now) {
@@ -418,20 +401,21 @@ void TcpConnection::arm_tail_loss_probe(Instant now) {
     // In recovery the same timer watches our retransmission of SND.UNA's segment: no progress
     // within PTO means that copy was lost too (RACK's reordering timer, RFC 8985 §6.2, with PTO
     // for the window), and it goes again without waiting for the 200 ms timeout.
-    bool eligible = srtt_ && snd_.una != snd_.max && !retransmission_pending() && (in_recovery_ || probes_sent_ < 2) &&
+    std::optional<Duration> srtt = rtt_.srtt();
+    bool eligible = srtt && snd_.una != snd_.max && !retransmission_pending() && (in_recovery_ || probes_sent_ < 2) &&
                     can_send_data();
     if (!eligible) {
         probe_timer_.disarm();
         return;
     }
-    Duration pto = std::max<Duration>({2 * *srtt_, *srtt_ + 4 * rttvar_, tlp_min});
+    Duration pto = std::max<Duration>({2 * *srtt, *srtt + 4 * rtt_.rttvar(), tlp_min});
     if (!in_recovery_ && flight_size() <= smss()) pto += std::chrono::milliseconds{200};  // RFC 8985 WCDelAckT
     // RFC 8985 sends one probe and then waits for the timeout; when the probe or its answer is
     // lost too, that costs 200 ms. A second probe, after twice the time, makes it rarer.
     if (!in_recovery_ && probes_sent_ == 1) pto *= 2;
     // Once the peer has SACKed data sent after SND.UNA's segment, that segment needs only one
     // RTT plus a quarter for reordering (RACK's reo_wnd, RFC 8985 §6.2) to be called lost.
-    if (sack_ok_ && !scoreboard_.empty()) pto = std::max<Duration>(*srtt_ + *srtt_ / 4, std::chrono::milliseconds{1});
+    if (sack_ok_ && !scoreboard_.empty()) pto = std::max<Duration>(*srtt + *srtt / 4, std::chrono::milliseconds{1});
     auto rto_at = retransmit_timer_.deadline();
     if (rto_at && now + pto >= *rto_at) probe_timer_.disarm();
     else probe_timer_.arm(now, pto);
@@ -468,9 +452,9 @@ void TcpConnection::send_tail_loss_probe(Instant now) {
     }
     uint32_t len = std::min<uint32_t>(max_payload(), static_cast<uint32_t>(end - snd_.una));
     count_retransmission(now);
-    rtt_seq_.reset();
+    rtt_.stop_timing();  // Karn
     send_data_segment(end - len, len, now);
-    retransmit_timer_.arm(now, rto_);
+    retransmit_timer_.arm(now, rtt_.rto());
 }
 
 void TcpConnection::send_keepalive_probe(Instant now) {
@@ -532,7 +516,7 @@ void TcpConnection::on_timer(Instant now) {
         persist_timer_.disarm();
         if (snd_.wnd != 0 || unsent_bytes() == 0) return;
         // Back off like the retransmission timer, up to the maximum (RFC 1122 §4.2.2.17).
-        Duration next = std::min(rto_max, rto_ * (1 << std::min<uint32_t>(backoff_count_, 10)));
+        Duration next = std::min(rto_max, rtt_.rto() * (1 << std::min<uint32_t>(backoff_count_, 10)));
         if (persist_gives_up(now, next)) {
             TS_LOG(Info, "{}: giving up on the peer's zero window after {} probes ({} unanswered{})", tuple_,
                    backoff_count_, persist_unanswered_, app_closed_ ? ", the application has closed" : "");

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// TCP segments (RFC 9293 §3.1). Two levels, as in smoltcp: TcpView borrows the bytes and checks
-// the data offset once; TcpSegment is the parsed value (ports, numbers, flags, options, payload
-// view) with parse() and emit(). Options understood: MSS, window scale, SACK-permitted, SACK,
-// timestamps (RFC 7323, 2018); unknown options are skipped by their length.
+// TCP segments (RFC 9293 §3.1). One level, unlike smoltcp's two: TcpSegment::parse() checks the
+// data offset and the checksum once and returns the parsed value (ports, numbers, flags, options,
+// a view of the payload); emit() writes one. Options understood: MSS, window scale,
+// SACK-permitted, SACK, timestamps (RFC 7323, 2018); unknown options are skipped by their length.
 //
 //  0                   1                   2                   3
 //  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -76,7 +76,7 @@ struct TcpSegment {
     // buffer goes out without an extra copy). parse() never sets it.
     Bytes payload_tail;
     // emit() only: > 0 marks a segment longer than the connection's MSS, for a device with TCP
-    // segmentation offload to cut into pieces of this many payload bytes (netdev/net_dev.hh).
+    // segmentation offload to cut into pieces of this many payload bytes (stack/wire/tcp_offload.hh).
     uint16_t offload_segment_payload = 0;
 
     bool syn() const { return flags & tcp_flag::syn; }

@@ -16,7 +16,7 @@
 #include <string_view>
 
 #include "apps/http/http_server.hh"
-#include "netdev/net_dev.hh"
+#include "stack/device.hh"
 #include "stack/stack.hh"
 
 namespace {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "tests/support/tcp_script.hh"
 
+#include <iostream>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -67,12 +69,12 @@ TcpScript::TcpScript(uint32_t our_iss, uint32_t peer_iss, StackConfig config)
     dev.sent.clear();  // the ARP reply
 }
 
-std::vector<uint8_t> TcpScript::build_frame(const Seg& s) const {
+TcpSegment to_segment(const Seg& s, uint32_t our_iss, uint32_t peer_iss, uint16_t our_port, uint16_t peer_port) {
     TcpSegment t;
     t.src_port = s.src_port ? s.src_port : peer_port;
     t.dst_port = s.dst_port ? s.dst_port : our_port;
-    t.seq = SeqNum{peer_iss_ + s.seq.value_or(0)};
-    t.ack = SeqNum{our_iss_ + s.ack.value_or(0)};
+    t.seq = SeqNum{peer_iss + s.seq.value_or(0)};
+    t.ack = SeqNum{our_iss + s.ack.value_or(0)};
     t.flags = s.flags;
     t.window = s.window.value_or(64240);
     t.options.mss = s.mss;
@@ -82,10 +84,53 @@ std::vector<uint8_t> TcpScript::build_frame(const Seg& s) const {
     if (s.sack) {
         for (auto [l, r] : *s.sack) {
             if (t.options.sack_count == t.options.sack.size()) break;
-            t.options.sack[t.options.sack_count++] = {SeqNum{our_iss_ + l}, SeqNum{our_iss_ + r}};
+            t.options.sack[t.options.sack_count++] = {SeqNum{our_iss + l}, SeqNum{our_iss + r}};
         }
     }
     t.payload = as_bytes(s.payload);
+    return t;
+}
+
+void check_segment(const Seg& e, const TcpSegment& got, uint32_t our_iss, uint32_t peer_iss) {
+    std::string what = describe(got, our_iss, peer_iss);
+    EXPECT_EQ(tcp_flags_string(got.flags), tcp_flags_string(e.flags)) << what;
+    if (e.seq) {
+        EXPECT_EQ(got.seq.raw - our_iss, *e.seq) << what;
+    }
+    if (e.ack) {
+        EXPECT_EQ(got.ack.raw - peer_iss, *e.ack) << what;
+    }
+    if (e.window) {
+        EXPECT_EQ(got.window, *e.window) << what;
+    }
+    if (e.mss) {
+        EXPECT_EQ(got.options.mss, e.mss) << what;
+    }
+    if (e.payload_set) {
+        EXPECT_EQ(std::string(as_chars(got.payload)), e.payload) << what;
+    }
+    if (e.wscale) {
+        EXPECT_EQ(got.options.window_scale, e.wscale) << what;
+    }
+    if (e.sack_permitted) {
+        EXPECT_EQ(got.options.sack_permitted, *e.sack_permitted) << what;
+    }
+    if (e.has_timestamps) {
+        EXPECT_EQ(got.options.timestamps.has_value(), *e.has_timestamps) << what;
+    }
+    if (e.timestamps && got.options.timestamps) {
+        EXPECT_EQ(got.options.timestamps->echo_reply, e.timestamps->echo_reply) << what;
+    }
+    if (e.sack) {
+        std::vector<std::pair<uint32_t, uint32_t>> blocks;
+        for (size_t i = 0; i < got.options.sack_count; ++i)
+            blocks.emplace_back(got.options.sack[i].left.raw - peer_iss, got.options.sack[i].right.raw - peer_iss);
+        EXPECT_EQ(blocks, *e.sack) << what;
+    }
+}
+
+std::vector<uint8_t> TcpScript::build_frame(const Seg& s) const {
+    TcpSegment t = to_segment(s, our_iss_, peer_iss_, our_port, peer_port);
     size_t tcp_len = t.header_len() + t.payload.size();
     std::vector<uint8_t> frame(ethernet_field::header_len + Ipv4Header::len + tcp_len);
     MutBytes f{frame};
@@ -145,41 +190,7 @@ void TcpScript::expect_sent(const Seg& e, const char* file, int line) {
     SCOPED_TRACE(testing::Message() << "expect_sent at " << file << ":" << line << "\ntranscript:\n" << transcript);
     auto got = next_sent();
     ASSERT_TRUE(got.has_value()) << "expected a segment, the stack sent nothing";
-    EXPECT_EQ(tcp_flags_string(got->flags), tcp_flags_string(e.flags)) << describe(*got, our_iss_, peer_iss_);
-    std::string what = describe(*got, our_iss_, peer_iss_);
-    if (e.seq) {
-        EXPECT_EQ(rel_seq(got->seq), *e.seq) << what;
-    }
-    if (e.ack) {
-        EXPECT_EQ(rel_ack(got->ack), *e.ack) << what;
-    }
-    if (e.window) {
-        EXPECT_EQ(got->window, *e.window) << what;
-    }
-    if (e.mss) {
-        EXPECT_EQ(got->options.mss, e.mss) << what;
-    }
-    if (e.payload_set) {
-        EXPECT_EQ(std::string(as_chars(got->payload)), e.payload) << what;
-    }
-    if (e.wscale) {
-        EXPECT_EQ(got->options.window_scale, e.wscale) << what;
-    }
-    if (e.sack_permitted) {
-        EXPECT_EQ(got->options.sack_permitted, *e.sack_permitted) << what;
-    }
-    if (e.has_timestamps) {
-        EXPECT_EQ(got->options.timestamps.has_value(), *e.has_timestamps) << what;
-    }
-    if (e.timestamps && got->options.timestamps) {
-        EXPECT_EQ(got->options.timestamps->echo_reply, e.timestamps->echo_reply) << what;
-    }
-    if (e.sack) {
-        std::vector<std::pair<uint32_t, uint32_t>> blocks;
-        for (size_t i = 0; i < got->options.sack_count; ++i)
-            blocks.emplace_back(got->options.sack[i].left.raw - peer_iss_, got->options.sack[i].right.raw - peer_iss_);
-        EXPECT_EQ(blocks, *e.sack) << what;
-    }
+    check_segment(e, *got, our_iss_, peer_iss_);
 }
 
 void TcpScript::expect_nothing(const char* file, int line) {
@@ -198,14 +209,85 @@ SocketId TcpScript::establish(uint16_t peer_window) {
 
 TcpState TcpScript::state_of(SocketId id) const {
     auto i = stack.info(id);
-    if (!i) return TcpState::Closed;
-    for (auto s : {TcpState::Closed, TcpState::Listen, TcpState::SynSent, TcpState::SynReceived, TcpState::Established,
-                   TcpState::FinWait1, TcpState::FinWait2, TcpState::CloseWait, TcpState::Closing, TcpState::LastAck,
-                   TcpState::TimeWait})
-        if (to_string(s) == i->state) return s;
-    return TcpState::Closed;
+    return i ? i->state : TcpState::Closed;
 }
 
 TcpState TcpScript::state() const { return state_of(app.last); }
+
+TcpScript::~TcpScript() {
+    if (!testing::Test::HasFailure()) return;
+    while (next_sent()) {
+    }  // what the stack sent that the test did not read belongs in the picture too
+    std::cerr << "transcript of the failed test's TcpScript:\n" << transcript;
+}
+
+SocketId TcpScript::close_wait() {
+    SocketId id = establish();
+    peer_sends(seg().fin().ack_(1).seq_(1));
+    expect_sent(seg().ack_(2).seq_(1));
+    EXPECT_EQ(state_of(id), TcpState::CloseWait);
+    return id;
+}
+
+SocketId TcpScript::last_ack() {
+    SocketId id = close_wait();
+    stack.close(id);
+    poll();
+    expect_sent(seg().fin().ack_(2).seq_(1));
+    EXPECT_EQ(state_of(id), TcpState::LastAck);
+    return id;
+}
+
+SocketId TcpScript::fin_wait_1() {
+    SocketId id = establish();
+    stack.close(id);
+    poll();
+    expect_sent(seg().fin().ack_(1).seq_(1));
+    EXPECT_EQ(state_of(id), TcpState::FinWait1);
+    return id;
+}
+
+SocketId TcpScript::fin_wait_2() {
+    SocketId id = fin_wait_1();
+    peer_sends(seg().ack_(2).seq_(1));
+    EXPECT_EQ(state_of(id), TcpState::FinWait2);
+    return id;
+}
+
+SocketId TcpScript::time_wait() {
+    SocketId id = fin_wait_2();
+    peer_sends(seg().fin().ack_(2).seq_(1));
+    expect_sent(seg().ack_(2).seq_(2));
+    EXPECT_EQ(state_of(id), TcpState::TimeWait);
+    return id;
+}
+
+SocketId TcpScript::in_flight(uint32_t bytes, uint16_t peer_window) {
+    SocketId id = establish(peer_window);
+    std::string data(bytes, 'd');
+    EXPECT_EQ(stack.write(id, as_bytes(data)), bytes);
+    poll();
+    for (uint32_t sent = 0; sent < bytes;) {
+        auto s = next_sent();
+        EXPECT_TRUE(s.has_value()) << "in_flight: " << sent << " of " << bytes << " bytes sent";
+        if (!s) break;
+        EXPECT_EQ(rel_seq(s->seq), 1 + sent);
+        sent += static_cast<uint32_t>(s->payload.size());
+    }
+    return id;
+}
+
+void TcpScript::peer_fills(uint32_t bytes) {
+    uint32_t window = stack.config().receive_buffer;
+    for (uint32_t at = 0; at < bytes;) {
+        uint32_t n = std::min<uint32_t>(2048, bytes - at);
+        char fill = static_cast<char>('a' + (at / 2048) % 26);  // 'a', 'b', ... a segment each
+        peer_sends(seg().ack_(1).seq_(1 + at).data(std::string(n, fill)));
+        at += n;
+        Seg ack = seg().ack_(1 + at).seq_(1);
+        if (at == window) ack.win(0);
+        expect_sent(ack);
+    }
+}
 
 }  // namespace tapstack::test

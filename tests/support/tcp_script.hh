@@ -2,8 +2,10 @@
 // TcpScript: drives one Stack in virtual time through a scripted peer, for unit tests written as
 // segment scripts. The peer (10.0.0.1, port 40000 by default) sends segments given with relative
 // sequence numbers; what the stack sends back is parsed and compared field by field, also in
-// relative numbers (our ISS is pinned to `our_iss`, the peer's to `peer_iss`). On a failed
-// expectation the transcript so far is printed.
+// relative numbers (our ISS is pinned to `our_iss`, the peer's to `peer_iss`). When a test that
+// used a script has failed, the script prints its whole transcript as it ends (and a failed
+// expect_sent() prints it at once). Starting states (established(), close_wait(), fin_wait_1(),
+// ...) replay real segments through the stack's entry points, as a test would.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "netdev/net_dev.hh"
+#include "stack/device.hh"
 #include "stack/observer.hh"
 #include "stack/stack.hh"
 #include "stack/wire/tcp.hh"
@@ -109,8 +111,27 @@ public:
 
     // Drives the handshake: SYN, expect SYN-ACK, ACK. Afterwards app.last is the socket.
     SocketId establish(uint16_t peer_window = 64240);
+
+    // Starting states, each reached by real segments from establish() on (relative numbers as
+    // in the comments; our data, if any, is acknowledged unless said otherwise):
+    SocketId close_wait();   // the peer's FIN (seq 1) acknowledged: ACK 2
+    SocketId last_ack();     // close_wait(), then our close(): FIN seq 1 ack 2, unacknowledged
+    SocketId fin_wait_1();   // our close(): FIN seq 1 ack 1, unacknowledged
+    SocketId fin_wait_2();   // fin_wait_1(), the peer acknowledges the FIN (ACK 2)
+    SocketId time_wait();    // fin_wait_2(), then the peer's FIN (seq 1) acknowledged: ACK 2
+    // Established, then `bytes` of 'd' written and sent in MSS-sized segments (seq 1 on), none
+    // acknowledged yet: the peer's window must take them.
+    SocketId in_flight(uint32_t bytes, uint16_t peer_window = 64240);
+    // The peer sends `bytes` in segments of 2,048 ('a' in the first, 'b' in the second, ...),
+    // each acknowledged at once; an ACK that fills the receive buffer must close the window
+    // (for tests with app.auto_read = false).
+    void peer_fills(uint32_t bytes);
     TcpState state() const;
     TcpState state_of(SocketId id) const;
+
+    ~TcpScript();
+    TcpScript(const TcpScript&) = delete;
+    TcpScript& operator=(const TcpScript&) = delete;
 
     std::vector<uint8_t> build_frame(const Seg& s) const;
     uint32_t rel_seq(SeqNum s) const { return s.raw - our_iss_; }
@@ -138,5 +159,15 @@ private:
 };
 
 std::string describe(const TcpSegment& s, uint32_t our_iss, uint32_t peer_iss);
+// The segment a Seg describes, from the peer (its sequence numbers relative to `peer_iss`, its
+// ACK and SACK blocks to `our_iss`); the payload is a view of s.payload.
+TcpSegment to_segment(const Seg& s, uint32_t our_iss, uint32_t peer_iss, uint16_t our_port, uint16_t peer_port);
+// Compares what we sent with what a test expects: the fields `e` sets, in relative numbers.
+void check_segment(const Seg& e, const TcpSegment& got, uint32_t our_iss, uint32_t peer_iss);
 
 }  // namespace tapstack::test
+
+namespace tapstack {
+// GoogleTest prints states as the RFC spells them ("ESTABLISHED"), not as a byte.
+inline void PrintTo(TcpState s, std::ostream* os) { *os << to_string(s); }
+}  // namespace tapstack

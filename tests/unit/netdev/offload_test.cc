@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The software form of checksum and segmentation offload (netdev/net_dev.hh): what the kernel
+// The software form of checksum and segmentation offload (stack/wire/tcp_offload.hh): what the kernel
 // does with the frames tapstack hands a TAP device under --offload. Each piece must be a frame
 // that verifies on its own: IPv4 header checksum and length, TCP checksum from the seed the stack
 // left, sequence numbers advanced, PSH and FIN only on the last piece, identifications counted up.
@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "netdev/net_dev.hh"
+#include "stack/device.hh"
 #include "stack/wire/ethernet.hh"
 #include "stack/wire/ipv4.hh"
 #include "stack/wire/tcp.hh"

@@ -36,9 +36,7 @@ TEST(TcpClose, ServerFirstCloseFollowsTheArticle) {
 
 TEST(TcpClose, ClientFirstCloseGoesThroughCloseWaitAndLastAck) {
     TcpScript t;
-    SocketId id = t.establish();
-    t.peer_sends(seg().fin().ack_(1).seq_(1));
-    t.expect_sent(seg().ack_(2).seq_(1));
+    SocketId id = t.close_wait();
     EXPECT_EQ(t.state_of(id), TcpState::CloseWait);
     EXPECT_TRUE(t.app.saw_eof);
     t.stack.close(id);
@@ -55,10 +53,7 @@ TEST(TcpClose, SimultaneousCloseGoesThroughClosing) {
     StackConfig config;
     config.msl = std::chrono::seconds{1};
     TcpScript t(0, 1000, config);
-    SocketId id = t.establish();
-    t.stack.close(id);
-    t.poll();
-    t.expect_sent(seg().fin().ack_(1).seq_(1));
+    t.fin_wait_1();
     t.peer_sends(seg().fin().ack_(1).seq_(1));  // crossed: does not acknowledge our FIN
     t.expect_sent(seg().ack_(2).seq_(2));
     EXPECT_EQ(t.state_log.back(), "FIN-WAIT-1->CLOSING");
@@ -95,10 +90,7 @@ TEST(TcpClose, LostDataWithFinIsRetransmittedTogether) {
 
 TEST(TcpClose, FinIsRetransmittedUntilAcknowledged) {
     TcpScript t;
-    SocketId id = t.establish();
-    t.stack.close(id);
-    t.poll();
-    t.expect_sent(seg().fin().ack_(1).seq_(1));
+    t.fin_wait_1();
     t.advance(1s);
     t.expect_sent(seg().fin().ack_(1).seq_(1));
     t.peer_sends(seg().ack_(2).seq_(1));
@@ -107,10 +99,7 @@ TEST(TcpClose, FinIsRetransmittedUntilAcknowledged) {
 
 TEST(TcpClose, RetransmittedFinInTimeWaitIsAcknowledgedAgain) {
     TcpScript t;
-    SocketId id = t.establish();
-    t.stack.close(id);
-    t.poll();
-    t.expect_sent(seg().fin().ack_(1).seq_(1));
+    t.fin_wait_1();
     t.peer_sends(seg().fin().ack_(2).seq_(1));
     t.expect_sent(seg().ack_(2).seq_(2));
     EXPECT_EQ(t.state_log.back(), "FIN-WAIT-2->TIME-WAIT");
@@ -122,11 +111,7 @@ TEST(TcpClose, RetransmittedFinInTimeWaitIsAcknowledgedAgain) {
 // the data filled a receive buffer nobody reads, and the peer probed the zero window for ever.
 TEST(TcpClose, NewDataAfterTheApplicationClosedIsAnsweredWithRst) {
     TcpScript t;
-    SocketId id = t.establish();
-    t.stack.close(id);
-    t.poll();
-    t.expect_sent(seg().fin().ack_(1).seq_(1));
-    t.peer_sends(seg().ack_(2).seq_(1));
+    t.fin_wait_2();
     EXPECT_EQ(t.state_log.back(), "FIN-WAIT-1->FIN-WAIT-2");
     t.peer_sends(seg().ack_(2).seq_(1).data("more"));
     t.expect_sent(seg().rst().seq_(2));
@@ -204,10 +189,7 @@ TEST(TcpReset, AbortSendsRst) {
 
 TEST(TcpTimeWait, NewSynWithHigherSequenceReusesTheTuple) {
     TcpScript t;
-    SocketId id = t.establish();
-    t.stack.close(id);
-    t.poll();
-    t.expect_sent(seg().fin().ack_(1).seq_(1));
+    t.fin_wait_1();
     t.peer_sends(seg().fin().ack_(2).seq_(1));
     t.expect_sent(seg().ack_(2).seq_(2));
     ASSERT_EQ(t.state_log.back(), "FIN-WAIT-2->TIME-WAIT");
@@ -222,10 +204,7 @@ TEST(TcpTimeWait, NewSynWithHigherSequenceReusesTheTuple) {
 
 TEST(TcpTimeWait, OldSynGetsNoNewConnection) {
     TcpScript t;
-    SocketId id = t.establish();
-    t.stack.close(id);
-    t.poll();
-    t.expect_sent(seg().fin().ack_(1).seq_(1));
+    t.fin_wait_1();
     t.peer_sends(seg().fin().ack_(2).seq_(1));
     t.expect_sent(seg().ack_(2).seq_(2));
     t.peer_sends(seg().syn().seq_(0));  // an old duplicate
@@ -387,11 +366,7 @@ TEST(TcpClose, FinWait2EndsSilentlyWhenThePeerNeverSendsItsFin) {
     StackConfig config;
     config.msl = std::chrono::seconds{5};
     TcpScript t(0, 1000, config);
-    SocketId id = t.establish();
-    t.stack.close(id);
-    t.poll();
-    t.expect_sent(seg().fin().ack_(1).seq_(1));
-    t.peer_sends(seg().ack_(2).seq_(1));
+    t.fin_wait_2();
     EXPECT_EQ(t.state_log.back(), "FIN-WAIT-1->FIN-WAIT-2");
     t.advance(9999ms);
     EXPECT_EQ(t.stack.connection_count(), 1u);
@@ -406,11 +381,7 @@ TEST(TcpClose, AFinInFinWait2StillLeadsToTimeWaitAfterTheTimerWasArmed) {
     StackConfig config;
     config.msl = std::chrono::seconds{5};
     TcpScript t(0, 1000, config);
-    SocketId id = t.establish();
-    t.stack.close(id);
-    t.poll();
-    t.expect_sent(seg().fin().ack_(1).seq_(1));
-    t.peer_sends(seg().ack_(2).seq_(1));
+    t.fin_wait_2();
     t.advance(9s);
     t.peer_sends(seg().fin().ack_(2).seq_(1));
     t.expect_sent(seg().ack_(2).seq_(2));

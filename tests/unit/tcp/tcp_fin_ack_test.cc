@@ -35,9 +35,7 @@ TEST(TcpFinAck, InSynReceivedTheHandshakeAckCarryingAFinIsAcknowledgedAtOnce) {
 
 TEST(TcpFinAck, InEstablishedAFinIsAcknowledgedAtOnce) {
     TcpScript t;
-    SocketId id = t.establish();
-    t.peer_sends(seg().fin().ack_(1).seq_(1));
-    t.expect_sent(seg().ack_(2).seq_(1));
+    SocketId id = t.close_wait();
     t.expect_nothing();
     EXPECT_EQ(t.state_of(id), TcpState::CloseWait);
 }
@@ -94,9 +92,7 @@ TEST(TcpFinAck, InFinWait2AFinIsAcknowledgedAtOnce) {
 
 TEST(TcpFinAck, InCloseWaitARetransmittedFinIsAcknowledgedAgain) {
     TcpScript t;
-    SocketId id = t.establish();
-    t.peer_sends(seg().fin().ack_(1).seq_(1));
-    t.expect_sent(seg().ack_(2).seq_(1));
+    SocketId id = t.close_wait();
     t.peer_sends(seg().fin().ack_(1).seq_(1));  // our ACK was lost
     t.expect_sent(seg().ack_(2).seq_(1));
     EXPECT_EQ(t.state_of(id), TcpState::CloseWait);
@@ -114,9 +110,7 @@ TEST(TcpFinAck, InClosingARetransmittedFinIsAcknowledgedAgain) {
 
 TEST(TcpFinAck, InLastAckARetransmittedFinIsAcknowledgedAgain) {
     TcpScript t;
-    SocketId id = t.establish();
-    t.peer_sends(seg().fin().ack_(1).seq_(1));
-    t.expect_sent(seg().ack_(2).seq_(1));
+    SocketId id = t.close_wait();
     t.stack.close(id);
     t.poll();
     t.expect_sent(seg().fin().ack_(2).seq_(1));
@@ -176,10 +170,7 @@ TEST(TcpFinAck, ABareFinInAZeroWindowIsAcceptedAndAcknowledged) {
     TcpScript t(0, 1000, config);
     t.app.auto_read = false;
     SocketId id = t.establish();
-    t.peer_sends(seg().ack_(1).seq_(1).data(std::string(2048, 'a')));
-    t.expect_sent(seg().ack_(2049).seq_(1));
-    t.peer_sends(seg().ack_(1).seq_(2049).data(std::string(2048, 'b')));
-    t.expect_sent(seg().ack_(4097).seq_(1).win(0));
+    t.peer_fills(4096);
     t.peer_sends(seg().fin().ack_(1).seq_(4097));
     t.expect_sent(seg().ack_(4098).seq_(1).win(0));
     t.expect_nothing();
@@ -193,10 +184,7 @@ TEST(TcpFinAck, DataInAZeroWindowIsStillRefusedWithAnAck) {
     TcpScript t(0, 1000, config);
     t.app.auto_read = false;
     SocketId id = t.establish();
-    t.peer_sends(seg().ack_(1).seq_(1).data(std::string(2048, 'a')));
-    t.expect_sent(seg().ack_(2049).seq_(1));
-    t.peer_sends(seg().ack_(1).seq_(2049).data(std::string(2048, 'b')));
-    t.expect_sent(seg().ack_(4097).seq_(1).win(0));
+    t.peer_fills(4096);
     t.peer_sends(seg().fin().ack_(1).seq_(4097).data("c"));  // data: no room, FIN not reached
     t.expect_sent(seg().ack_(4097).seq_(1).win(0));
     EXPECT_EQ(t.state_of(id), TcpState::Established);
@@ -221,9 +209,7 @@ TEST(TcpFinAck, AnOutOfWindowFinIsAnsweredWithAnAckAndIgnored) {
 
 TEST(TcpFinAck, InLastAckAnAckForDataNeverSentIsAnsweredWithAnAck) {
     TcpScript t;
-    SocketId id = t.establish();
-    t.peer_sends(seg().fin().ack_(1).seq_(1));
-    t.expect_sent(seg().ack_(2).seq_(1));
+    SocketId id = t.close_wait();
     t.stack.close(id);
     t.poll();
     t.expect_sent(seg().fin().ack_(2).seq_(1));

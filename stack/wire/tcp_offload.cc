@@ -1,24 +1,25 @@
 // SPDX-License-Identifier: MIT
-// NetDev's software offload: what a device with TCP checksum offload and TSO does to a frame
-// the stack hands it (TxOffload), done here byte by byte. It is the fallback of devices that
-// cannot hand the work on, and the reference the unit tests hold the stack's offloaded frames to
-// (MemoryLink with offloads on): every piece it makes must verify like a frame from the stack.
-// It follows Linux's tcp_gso_segment(): each piece's checksum starts from the seed the stack left,
-// adjusted for the piece's length, so a wrong seed gives wrong checksums here too.
-#include <algorithm>
-#include <vector>
+// Software segmentation and checksum offload (see tcp_offload.hh), done byte by byte. It is the
+// fallback of devices that cannot hand the work on, and the reference the unit tests hold the
+// stack's offloaded frames to (MemoryLink with offloads on): every piece it makes must verify like
+// a frame from the stack. It follows Linux's tcp_gso_segment(): each piece's checksum starts from
+// the seed the stack left, adjusted for the piece's length, so a wrong seed gives wrong checksums
+// here too.
+#include "stack/wire/tcp_offload.hh"
 
-#include "netdev/net_dev.hh"
+#include <algorithm>
+
 #include "stack/base/byte_order.hh"
 #include "stack/wire/checksum.hh"
+#include "stack/wire/ipv4.hh"
 
 namespace tapstack {
 namespace {
 
-constexpr size_t eth_len = 14;
-constexpr size_t ip_total_len = 2, ip_ident = 4, ip_checksum = 10;
-constexpr size_t tcp_seq = 4, tcp_flags = 13, tcp_checksum = 16;
-constexpr uint8_t fin_psh = 0x01 | 0x08;
+constexpr size_t eth_len = ethernet_field::header_len;
+constexpr size_t ip_total_len = ipv4_field::total_len, ip_ident = ipv4_field::ident, ip_checksum = ipv4_field::checksum;
+constexpr size_t tcp_seq = tcp_field::seq, tcp_flags = tcp_field::flags, tcp_checksum = tcp_field::checksum;
+constexpr uint8_t fin_psh = tcp_flag::fin | tcp_flag::psh;
 
 using Layout = TcpFrameLayout;
 
@@ -35,8 +36,8 @@ void complete_checksum(MutBytes frame, const Layout& l) { complete_partial_check
 // The folded pseudo-header sum (RFC 9293 §3.1) of an IPv4/TCP frame's addresses and `tcp_len`.
 uint16_t pseudo_header_seed(Bytes frame, uint16_t tcp_len) {
     InternetChecksum c;
-    c.add(frame.subspan(eth_len + 12, 8));  // source and destination address
-    c.add16(6);
+    c.add(frame.subspan(eth_len + ipv4_field::src, 8));  // source and destination address
+    c.add16(static_cast<uint16_t>(IpProtocol::Tcp));
     c.add16(tcp_len);
     return c.folded();
 }
@@ -51,12 +52,16 @@ void finish_ip_header(MutBytes frame, const Layout& l, uint16_t total, uint16_t 
 }  // namespace
 
 std::optional<TcpFrameLayout> tcp_frame_layout(Bytes frame) {
-    if (frame.size() < eth_len + 20 || load_be16(frame, 12) != 0x0800) return std::nullopt;
+    if (frame.size() < eth_len + ipv4_field::min_header_len ||
+        load_be16(frame, ethernet_field::ethertype) != static_cast<uint16_t>(EtherType::Ipv4))
+        return std::nullopt;
     Layout l;
-    l.ip_header = size_t{frame[eth_len] & 0x0fu} * 4;
-    if (l.ip_header < 20 || frame[eth_len + 9] != 6 || frame.size() < eth_len + l.ip_header + 20) return std::nullopt;
-    l.tcp_header = static_cast<size_t>(frame[eth_len + l.ip_header + 12] >> 4) * 4;
-    if (l.tcp_header < 20 || frame.size() < l.headers()) return std::nullopt;
+    l.ip_header = size_t{frame[eth_len + ipv4_field::version_ihl] & 0x0fu} * 4;
+    if (l.ip_header < ipv4_field::min_header_len || frame[eth_len + ipv4_field::protocol] != static_cast<uint8_t>(IpProtocol::Tcp) ||
+        frame.size() < eth_len + l.ip_header + tcp_field::min_header_len)
+        return std::nullopt;
+    l.tcp_header = static_cast<size_t>(frame[eth_len + l.ip_header + tcp_field::offset] >> 4) * 4;
+    if (l.tcp_header < tcp_field::min_header_len || frame.size() < l.headers()) return std::nullopt;
     return l;
 }
 
@@ -103,14 +108,6 @@ MutBytes build_offload_piece(Bytes frame, TxOffload offload, size_t index, MutBy
     store_be16(out, tcp + tcp_checksum, seed);
     complete_checksum(out, l);
     return out;
-}
-
-void NetDev::transmit_offloaded(MutBytes frame, Instant now, TxOffload offload) {
-    // One piece at a time in a buffer kept for the next frame: allocation-free in steady state.
-    thread_local std::vector<uint8_t> piece;
-    piece.resize(std::max(piece.size(), frame.size()));
-    size_t pieces = offload_piece_count(frame, offload);
-    for (size_t i = 0; i < pieces; ++i) transmit(build_offload_piece(frame, offload, i, piece), now);
 }
 
 }  // namespace tapstack

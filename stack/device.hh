@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The one link-layer interface the stack sees: receive a frame into a caller's buffer, transmit a
-// frame, and (for real devices) a file descriptor to poll. Implementations: TapDev (Linux TAP),
+// The one link-layer interface the stack sees (as smoltcp's phy::Device is defined for its
+// interface): receive a frame into a caller's buffer, transmit a frame, and (for real devices) a
+// file descriptor to poll. The stack defines it; netdev/ implements it: TapDev (Linux TAP),
 // MemoryLink (tests), and decorators that wrap another NetDev: PcapTee (capture) and
-// FaultInjector (a bad link on purpose). Only this header of netdev/ may be included from stack/.
+// FaultInjector (a bad link on purpose).
 #pragma once
 
 #include <cstddef>
@@ -10,6 +11,7 @@
 
 #include "stack/base/bytes.hh"
 #include "stack/base/time.hh"
+#include "stack/wire/tcp_offload.hh"
 
 namespace tapstack {
 
@@ -30,42 +32,6 @@ struct Offloads {
     // (the kernel's GSO/GRO bundles), with their checksums complete.
     size_t max_segmentation_frame = 0;
 };
-
-// How transmit_offloaded() is to finish an IPv4/TCP frame.
-struct TxOffload {
-    // The TCP checksum field holds the folded pseudo-header sum, not the checksum (Linux's
-    // CHECKSUM_PARTIAL): the device sums from the TCP header to the end and stores the result.
-    bool partial_checksum = false;
-    // > 0: the frame is larger than the MTU and is cut into segments carrying this many payload
-    // bytes (the last one less): same headers, sequence numbers advanced, PSH and FIN only on the
-    // last, each with its own IPv4 identification, total length and checksums.
-    uint16_t segment_payload = 0;
-};
-
-// Where the headers of an Ethernet/IPv4/TCP frame end, and where its TCP checksum lies: what a
-// device needs to finish a frame the stack handed it with offloads.
-struct TcpFrameLayout {
-    static constexpr size_t ethernet_header = 14;
-    size_t ip_header = 0;   // IHL * 4
-    size_t tcp_header = 0;  // data offset * 4
-    size_t tcp_start() const { return ethernet_header + ip_header; }
-    size_t checksum_field() const { return tcp_start() + 16; }
-    size_t headers() const { return tcp_start() + tcp_header; }
-};
-// nullopt when `frame` is not a whole IPv4/TCP frame with sane header lengths.
-std::optional<TcpFrameLayout> tcp_frame_layout(Bytes frame);
-
-// Completes a partial checksum as a NIC does: sums from `start` to the end of `frame` (the seed
-// already in the field included) and stores the result at `field`. False, and nothing written,
-// when the offsets do not fit the frame.
-bool complete_partial_checksum(MutBytes frame, size_t start, size_t field);
-
-// The pieces a device with these offloads makes of an IPv4/TCP frame, done in software: their
-// number, and piece `index` built into `buffer` (at least frame.size() bytes), checksums
-// complete. Anything that is not an IPv4/TCP frame is one piece, copied as it is. NetDev's
-// default transmit_offloaded() and the stack's ARP queue use it; tests hold the stack to it.
-size_t offload_piece_count(Bytes frame, TxOffload offload);
-MutBytes build_offload_piece(Bytes frame, TxOffload offload, size_t index, MutBytes buffer);
 
 class NetDev {
 public:
