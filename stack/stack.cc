@@ -1,30 +1,20 @@
 // SPDX-License-Identifier: MIT
-// Stack::Impl: the interface glue. Frames come in through handle_frame() and are demultiplexed
-// Ethernet -> ARP | IPv4 -> ICMP | TCP; TCP segments go to their connection by 4-tuple (O(1)
-// hash lookup) or to a listener. Frames go out through send_ipv4(), which resolves the next hop
-// with ARP (queueing the frame while it waits). Timers of all connections sit in one min-heap.
-// Socket events are collected while processing and delivered at the end of poll().
+// Stack: the wiring of the layers, poll() and the public API. Frames go up
+// EthernetLayer -> Ipv4Layer -> IcmpEcho | TcpTable (stack/link, stack/ip, stack/tcp): each
+// layer's receive() returns what the next one takes, and deliver() picks by protocol. Frames go
+// down through Ipv4Layer::send() and EthernetLayer::route(). Nothing here parses or builds a
+// header; poll() sets the order of the work (input, ACKs, timers, events, output).
 #include "stack/stack.hh"
 
-#include "stack/ip/ipv4_reassembly.hh"
-
 #include <algorithm>
-#include <array>
-#include <cassert>
-#include <deque>
-#include <queue>
-#include <span>
-#include <unordered_map>
 #include <vector>
 
-#include "stack/base/log.hh"
-#include "stack/base/siphash.hh"
-#include "stack/link/arp_cache.hh"
-#include "stack/observer.hh"
+#include "stack/ip/icmp_echo.hh"
+#include "stack/ip/ipv4_layer.hh"
+#include "stack/link/ethernet_layer.hh"
 #include "stack/tcp/tcp_connection.hh"
-#include "stack/wire/arp.hh"
+#include "stack/tcp/tcp_table.hh"
 #include "stack/wire/ethernet.hh"
-#include "stack/wire/icmp.hh"
 #include "stack/wire/ipv4.hh"
 #include "stack/wire/tcp.hh"
 
@@ -36,673 +26,91 @@ constexpr uint32_t listener_index_base = 0x80000000u;
 // At most this many frames per poll(), so timers and the application still run under a flood.
 constexpr size_t max_frames_per_poll = 4096;
 
+TcpSettings tcp_settings(const StackConfig& c, const NetDev& d, const Offloads& offloads) {
+    TcpSettings settings;
+    settings.receive_buffer = c.receive_buffer;
+    settings.send_buffer = c.send_buffer;
+    settings.time_wait = 2 * c.msl;
+    settings.fin_wait_2_timeout = 2 * c.msl;  // Linux: tcp_fin_timeout = TIME-WAIT's 60 s
+    settings.max_retransmissions = c.max_retransmissions;
+    settings.max_orphan_retransmissions = c.max_orphan_retransmissions;
+    settings.max_synack_retransmissions = c.max_synack_retransmissions;
+    settings.fin_with_last_data = c.fin_with_last_data;
+    settings.window_scaling = c.window_scaling;
+    settings.timestamps = c.timestamps;
+    settings.sack = c.sack;
+    settings.congestion_control = c.congestion_control;
+    settings.nagle = c.nagle;
+    settings.delayed_ack = c.delayed_ack;
+    settings.user_timeout = c.user_timeout;
+    settings.keepalive = c.keepalive;
+    settings.mss = static_cast<uint16_t>(std::min<size_t>(d.mtu(), 65535) - Ipv4Header::len - tcp_field::min_header_len);
+    // Segmentation offload: segments as large as the device takes and an IPv4 datagram holds
+    // (with the longest TCP header), the way Linux sends 64 KB bundles to a TSO device.
+    if (offloads.max_segmentation_frame > 0) {
+        size_t frame = std::min(offloads.max_segmentation_frame, max_device_frame_len);
+        size_t headers = ethernet_field::header_len + Ipv4Header::len + tcp_field::max_header_len;
+        if (frame > headers) settings.offload_payload = static_cast<uint32_t>(std::min<size_t>(frame - headers, 65535 - Ipv4Header::len - tcp_field::max_header_len));
+    }
+    return settings;
+}
+
+TcpTableConfig tcp_table_config(const StackConfig& c, const Offloads& offloads) {
+    TcpTableConfig t;
+    t.max_connections = c.max_connections;
+    t.max_half_open = c.max_half_open;
+    t.max_buffer_memory = c.max_buffer_memory;
+    t.isn_secret = c.isn_secret;
+    t.fixed_iss = c.fixed_iss;
+    t.checksum_offload = offloads.tcp_checksum;
+    return t;
+}
+
 }  // namespace
 
-struct Stack::Impl final : TcpEnvironment {
-    Impl(const StackConfig& c, NetDev& d) : config(c), dev(d), offloads(d.offloads()) {
+struct Stack::Impl {
+    Impl(const StackConfig& c, NetDev& d)
+        : dev(d),
+          offloads(d.offloads()),
+          ethernet(d, c.mac, c.ip, c.arp_timeout, stats),
+          ipv4(ethernet, d, c.ip, c.gateway, stats),
+          icmp(ipv4, stats),
+          tcp(ipv4, tcp_settings(c, d, offloads), tcp_table_config(c, offloads), stats) {
         rx_buffer.resize(max_device_frame_len);
-        tx_buffer.resize(max_device_frame_len);
-        fragment_buffer.resize(ethernet_field::header_len + std::max<size_t>(d.mtu(), 68));
-        settings.receive_buffer = c.receive_buffer;
-        settings.send_buffer = c.send_buffer;
-        settings.time_wait = 2 * c.msl;
-        settings.fin_wait_2_timeout = 2 * c.msl;  // Linux: tcp_fin_timeout = TIME-WAIT's 60 s
-        settings.max_retransmissions = c.max_retransmissions;
-        settings.max_orphan_retransmissions = c.max_orphan_retransmissions;
-        settings.max_synack_retransmissions = c.max_synack_retransmissions;
-        settings.fin_with_last_data = c.fin_with_last_data;
-        settings.window_scaling = c.window_scaling;
-        settings.timestamps = c.timestamps;
-        settings.sack = c.sack;
-        settings.congestion_control = c.congestion_control;
-        settings.nagle = c.nagle;
-        settings.delayed_ack = c.delayed_ack;
-        settings.user_timeout = c.user_timeout;
-        settings.keepalive = c.keepalive;
-        settings.mss = static_cast<uint16_t>(std::min<size_t>(d.mtu(), 65535) - Ipv4Header::len - tcp_field::min_header_len);
-        // Segmentation offload: segments as large as the device takes and an IPv4 datagram holds
-        // (with the longest TCP header), the way Linux sends 64 KB bundles to a TSO device.
-        if (offloads.max_segmentation_frame > 0) {
-            size_t frame = std::min(offloads.max_segmentation_frame, tx_buffer.size());
-            size_t headers = ethernet_field::header_len + Ipv4Header::len + tcp_field::max_header_len;
-            if (frame > headers) settings.offload_payload = static_cast<uint32_t>(std::min<size_t>(frame - headers, 65535 - Ipv4Header::len - tcp_field::max_header_len));
-        }
-        ArpCache::Limits limits;
-        limits.entry_lifetime = c.arp_timeout;
-        arp = ArpCache(limits);
     }
 
-    StackConfig config;
     NetDev& dev;
     Offloads offloads;  // what the device finishes for us (--offload on a TAP device)
-    TcpSettings settings;
     StackStats stats;
-    ConnectionObserver* observer = nullptr;
     std::vector<uint8_t> rx_buffer;
-    std::vector<uint8_t> tx_buffer;
-    std::vector<uint8_t> fragment_buffer;  // one outgoing fragment at a time
-    Ipv4Reassembly reassembly;
-    ArpCache arp;
-    uint16_t ip_ident = 0;
-    // Slots of the connections in SYN-RECEIVED (at most max_half_open but for simultaneous
-    // opens): their count limits the half-open table, and an ARP failure searches them only.
-    std::vector<uint32_t> half_open;
-    uint16_t next_ephemeral_port = 49152;
     Instant now;
+    // The layers, bottom up; each holds references to those below it and to stats.
+    EthernetLayer ethernet;
+    Ipv4Layer ipv4;
+    IcmpEcho icmp;
+    TcpTable tcp;
 
-    struct Slot {
-        std::unique_ptr<TcpConnection> conn;
-        uint32_t generation = 1;
-        bool queued_for_dispatch = false;
-    };
-    std::vector<Slot> slots;
-    std::vector<uint32_t> free_slots;
-    std::unordered_map<FourTuple, uint32_t, FourTupleHash> by_tuple;
-    std::unordered_map<uint16_t, SocketHandler*> listeners;
-
-    struct TimerEntry {
-        Instant at;
-        uint32_t slot;
-        uint32_t generation;
-        bool operator>(const TimerEntry& o) const { return at > o.at; }
-    };
-    std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers;
-    std::vector<uint32_t> dispatch_queue;  // slots with something to send or to free
-    std::deque<SocketId> time_wait_order;  // connections in the order they entered TIME-WAIT
-    std::vector<SocketId> event_queue;
-    std::vector<SocketId> event_batch;  // reused by deliver_events(): no allocation per poll
-
-    // ---------------------------------------------------------------- bookkeeping
-    void drop(DropReason r) {
-        ++stats.dropped[static_cast<size_t>(r)];
-        TS_LOG(Trace, "drop: {}", to_string(r));
-    }
-
-    TcpConnection* get(SocketId id) const {
-        if (id.index >= slots.size()) return nullptr;
-        const Slot& s = slots[id.index];
-        if (s.generation != id.generation || !s.conn) return nullptr;
-        return s.conn.get();
-    }
-    uint32_t slot_of(const TcpConnection& c) const { return c.socket_id().index; }
-
-    void mark(TcpConnection& c) {
-        Slot& s = slots[slot_of(c)];
-        if (!s.queued_for_dispatch) {
-            s.queued_for_dispatch = true;
-            dispatch_queue.push_back(slot_of(c));
-        }
-    }
-
-    // Keeps at most one live heap entry per connection: a later deadline reuses the entry already
-    // queued (it fires early, finds nothing to do, and re-queues); an earlier one adds an entry.
-    void reschedule(TcpConnection& c) {
-        auto at = c.next_deadline();
-        if (!at) return;
-        if (c.scheduled_at && *c.scheduled_at <= *at) return;
-        c.scheduled_at = at;
-        timers.push({*at, slot_of(c), c.socket_id().generation});
-    }
-
-    TcpConnection* create_connection(const FourTuple& tuple, SeqNum iss, SocketHandler* handler,
-                                     TcpState initial = TcpState::Closed) {
-        if (by_tuple.size() >= config.max_connections && !evict_oldest_time_wait()) return nullptr;
-        uint32_t index;
-        if (!free_slots.empty()) {
-            index = free_slots.back();
-            free_slots.pop_back();
-        } else {
-            index = static_cast<uint32_t>(slots.size());
-            slots.emplace_back();
-        }
-        Slot& s = slots[index];
-        s.conn = std::make_unique<TcpConnection>(*this, settings, tuple, iss, initial);
-        s.conn->set_socket_id(SocketId{index, s.generation});
-        s.conn->set_handler(handler);
-        by_tuple[tuple] = index;
-        ++stats.tcp_connections_opened;
-        return s.conn.get();
-    }
-
-    // A full table makes room by dropping the connection that has been in TIME-WAIT longest (as
-    // Linux does past tcp_max_tw_buckets): at high connection rates with server-first close,
-    // TIME-WAIT must never lock out new clients. Live connections are never evicted.
-    bool evict_oldest_time_wait() {
-        while (!time_wait_order.empty()) {
-            SocketId id = time_wait_order.front();
-            time_wait_order.pop_front();
-            TcpConnection* c = get(id);
-            if (c && c->state() == TcpState::TimeWait) {
-                TS_LOG(Debug, "{}: evicted from TIME-WAIT, the connection table is full", c->tuple());
-                free_connection(id.index);
-                return true;
-            }
-        }
-        return false;
-    }
-
-    void free_connection(uint32_t index) {
-        Slot& s = slots[index];
-        if (!s.conn) return;
-        auto it = by_tuple.find(s.conn->tuple());
-        if (it != by_tuple.end() && it->second == index) by_tuple.erase(it);
-        stats.buffer_memory -= s.conn->buffer_memory();
-        if (s.conn->state() == TcpState::TimeWait) {
-            // Evicted from a full table or replaced by a new SYN: its close was complete.
-            --stats.tcp_connections_time_wait;
-            ++stats.tcp_connections_closed;
-        }
-        s.conn.reset();
-        ++s.generation;
-        s.queued_for_dispatch = false;
-        free_slots.push_back(index);
-    }
-
-    // Each connection reaches CLOSED once, and is counted there by how it ended.
-    void count_end(TcpEnd end) {
-        switch (end) {
-        case TcpEnd::Closed: ++stats.tcp_connections_closed; break;
-        case TcpEnd::ResetByPeer: ++stats.tcp_connections_reset_by_peer; break;
-        case TcpEnd::ResetByUs: ++stats.tcp_connections_reset_by_us; break;
-        case TcpEnd::Aborted: ++stats.tcp_connections_aborted; break;
-        }
-    }
-
-    // The 4-tuple as 12 bytes, the input of the keyed hashes below.
-    static void store_tuple(MutBytes k, const FourTuple& t) {
-        store_be32(k, 0, t.local_ip.value);
-        store_be16(k, 4, t.local_port);
-        store_be32(k, 6, t.remote_ip.value);
-        store_be16(k, 10, t.remote_port);
-    }
-
-    SeqNum initial_sequence_number(const FourTuple& t) {
-        if (config.fixed_iss) return SeqNum{*config.fixed_iss};
-        // RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4 µs clock.
-        uint8_t key_input[12];
-        MutBytes k{key_input, sizeof key_input};
-        store_tuple(k, t);
-        uint64_t f = siphash24(config.isn_secret, ~config.isn_secret * 0x9e3779b97f4a7c15ull, k);
-        return SeqNum{static_cast<uint32_t>(f) + static_cast<uint32_t>(now.us() / 4)};
-    }
-
-    // ---------------------------------------------------------------- output
-    void transmit_frame(MutBytes frame, TxOffload offload = {}) {
-        if (observer) observer->on_frame(now, FrameDirection::Sent, frame);
-        ++stats.frames_sent;
-        if (offload.partial_checksum || offload.segment_payload > 0) return dev.transmit_offloaded(frame, now, offload);
-        dev.transmit(frame, now);
-    }
-
-    std::optional<Ipv4Address> next_hop(Ipv4Address dst) const {
-        if (config.ip.contains(dst)) return dst;
-        return config.gateway;
-    }
-
-    // Sends an IPv4 datagram whose payload `fill` writes into the span it is given (exactly
-    // payload_len bytes). The frame is built in tx_buffer; without an ARP entry it is queued.
-    template <typename Fill>
-    void send_ipv4(Ipv4Address dst, IpProtocol proto, size_t payload_len, Fill&& fill, TxOffload offload = {}) {
-        size_t frame_len = ethernet_field::header_len + Ipv4Header::len + payload_len;
-        if (frame_len > tx_buffer.size()) return;
-        MutBytes frame{tx_buffer.data(), frame_len};
-        Ipv4Header ip{config.ip.address, dst, proto, static_cast<uint16_t>(payload_len), ip_ident++};
-        ip.emit(frame.subspan(ethernet_field::header_len));
-        fill(frame.subspan(ethernet_field::header_len + Ipv4Header::len), ip.pseudo_header());
-
-        auto hop = next_hop(dst);
-        if (!hop) {
-            drop(DropReason::ArpUnresolved);
-            return;
-        }
-        if (Ipv4Header::len + payload_len <= dev.mtu() || offload.segment_payload > 0) return route_frame(frame, *hop, offload);
-        // RFC 791 §3.2 fragmentation, for what we build larger than the link's MTU (only an echo
-        // reply to a large ping can be: TCP keeps its segments within the MSS). Every piece but
-        // the last carries a multiple of 8 bytes.
-        size_t piece = (dev.mtu() - Ipv4Header::len) & ~size_t{7};
-        Bytes payload = frame.subspan(ethernet_field::header_len + Ipv4Header::len, payload_len);
-        for (size_t offset = 0; offset < payload_len; offset += piece) {
-            size_t n = std::min(piece, payload_len - offset);
-            MutBytes f{fragment_buffer.data(), ethernet_field::header_len + Ipv4Header::len + n};
-            Ipv4Header part = ip;
-            part.payload_len = static_cast<uint16_t>(n);
-            part.dont_fragment = false;
-            part.more_fragments = offset + n < payload_len;
-            part.fragment_offset = static_cast<uint16_t>(offset);
-            part.emit(f.subspan(ethernet_field::header_len));
-            std::copy_n(payload.begin() + static_cast<std::ptrdiff_t>(offset), n, f.begin() + ethernet_field::header_len + Ipv4Header::len);
-            route_frame(f, *hop);
-        }
-    }
-
-    // Sends a frame whose IPv4 part is complete to `hop`'s MAC, or queues it for ARP.
-    void route_frame(MutBytes frame, Ipv4Address hop, TxOffload offload = {}) {
-        auto mac = arp.lookup(hop, now);
-        emit_ethernet_header(frame, mac.value_or(MacAddress{}), config.mac, EtherType::Ipv4);
-        if (mac) {
-            transmit_frame(frame, offload);
-            if (arp.should_refresh(hop, now)) send_arp_request(hop);
-            return;
-        }
-        // Queued with the destination MAC still unknown: handle_arp() fills it in. The queue
-        // holds finished frames, so what the device would have finished is finished here.
-        size_t pieces = offload_piece_count(frame, offload);
-        for (size_t i = 0; i < pieces; ++i) {
-            std::vector<uint8_t> finished(frame.size());
-            finished.resize(build_offload_piece(frame, offload, i, MutBytes{finished}).size());
-            switch (arp.enqueue(hop, std::move(finished), now)) {
-            case ArpCache::QueueResult::SendRequest: send_arp_request(hop); break;
-            case ArpCache::QueueResult::Queued: break;
-            case ArpCache::QueueResult::QueueFull:
-            case ArpCache::QueueResult::CacheFull: drop(DropReason::ArpQueueFull); break;
-            }
-        }
-    }
-
-    void send_tcp(Ipv4Address dst, const TcpSegment& seg) {
-        size_t len = seg.header_len() + seg.payload_len();
-        // With checksum offload the device sums the segment; we leave it the pseudo-header's sum.
-        TxOffload offload{offloads.tcp_checksum, seg.offload_segment_payload};
-        auto checksum = offload.partial_checksum ? TcpSegment::Checksum::Partial : TcpSegment::Checksum::Full;
-        send_ipv4(dst, IpProtocol::Tcp, len, [&](MutBytes out, PseudoHeader ph) { seg.emit(out, ph, checksum); }, offload);
-        // The device gives every piece of a segment it cuts up an IPv4 identification of its own.
-        if (offload.segment_payload > 0) ip_ident = static_cast<uint16_t>(ip_ident + (seg.payload_len() - 1) / offload.segment_payload);
-        ++stats.tcp_segments_sent;
-        if (seg.rst()) ++stats.tcp_resets_sent;
-    }
-
-    void send_arp(ArpOp op, MacAddress eth_dst, MacAddress target_mac, Ipv4Address target_ip) {
-        uint8_t buf[ethernet_field::header_len + arp_field::packet_len];
-        MutBytes frame{buf, sizeof buf};
-        emit_ethernet_header(frame, eth_dst, config.mac, EtherType::Arp);
-        ArpPacket{op, config.mac, config.ip.address, target_mac, target_ip}.emit(frame.subspan(ethernet_field::header_len));
-        transmit_frame(frame);
-    }
-    void send_arp_request(Ipv4Address ip) {
-        ++stats.arp_requests_sent;
-        send_arp(ArpOp::Request, MacAddress::broadcast(), MacAddress{}, ip);
-    }
-
-    // TcpEnvironment
-    void transmit(TcpConnection& c, const TcpSegment& seg, Instant) override { send_tcp(c.tuple().remote_ip, seg); }
-    void state_changed(TcpConnection& c, TcpState from, TcpState to, std::string_view why, Instant at) override {
-        if (observer) observer->on_state_change(at, c.tuple(), from, to, why);
-        if (to == TcpState::SynReceived) half_open.push_back(slot_of(c));
-        if (from == TcpState::SynReceived) std::erase(half_open, slot_of(c));
-        if (from == TcpState::TimeWait) --stats.tcp_connections_time_wait;
-        if (to == TcpState::Closed) count_end(c.end());
-        if (to == TcpState::TimeWait) {
-            ++stats.tcp_connections_time_wait;
-            // Everyone waits equally long, so the queue is in expiry order: drop from its front
-            // what has already left TIME-WAIT, and it never holds more than the live ones.
-            while (!time_wait_order.empty()) {
-                TcpConnection* old = get(time_wait_order.front());
-                if (old && old->state() == TcpState::TimeWait) break;
-                time_wait_order.pop_front();
-            }
-            time_wait_order.push_back(c.socket_id());
-        }
-        if (to == TcpState::Closed) mark(c);  // to be freed at the end of poll()
-    }
-    void post_event(TcpConnection& c) override { event_queue.push_back(c.socket_id()); }
-    void retransmitted(TcpConnection&) override { ++stats.tcp_retransmissions; }
-    size_t buffer_memory_left() const override {
-        return config.max_buffer_memory > stats.buffer_memory ? config.max_buffer_memory - stats.buffer_memory : 0;
-    }
-    void buffer_memory_changed(TcpConnection&, int64_t delta) override {
-        stats.buffer_memory = static_cast<uint64_t>(static_cast<int64_t>(stats.buffer_memory) + delta);
-    }
-    void challenge_ack_suppressed(TcpConnection&) override { ++stats.tcp_challenge_acks_suppressed; }
-    void loss_detected(TcpConnection&, bool by_timeout) override {
-        ++(by_timeout ? stats.tcp_timeouts : stats.tcp_fast_recoveries);
-    }
-
-    // ---------------------------------------------------------------- input
     void handle_frame(Bytes frame) {
-        ++stats.frames_received;
-        if (observer) observer->on_frame(now, FrameDirection::Received, frame);
-        auto eth = EthernetView::parse(frame);
-        if (!eth) return drop(DropReason::EthernetTruncated);
-        MacAddress dst = eth->dst();
-        if (dst != config.mac && !dst.is_broadcast()) return drop(DropReason::EthernetNotForUs);
-        switch (eth->ethertype()) {
-        case static_cast<uint16_t>(EtherType::Arp): return handle_arp(*eth);
-        case static_cast<uint16_t>(EtherType::Ipv4): return handle_ipv4(*eth);
-        default: return drop(DropReason::EthernetUnknownType);
-        }
+        auto packet = ethernet.receive(frame, now);
+        if (!packet) return;
+        auto datagram = ipv4.receive(*packet, now);
+        if (!datagram) return;
+        deliver(*datagram);
     }
 
-    void handle_arp(const EthernetView& eth) {
-        auto arp_packet = ArpPacket::parse(eth.payload());
-        if (!arp_packet) return drop(DropReason::ArpMalformed);
-        const ArpPacket& p = *arp_packet;
-        bool for_us = p.target_ip == config.ip.address;
-        bool usable_sender = !p.sender_ip.is_zero() && !p.sender_mac.is_multicast() && !p.sender_ip.is_broadcast() &&
-                             config.ip.contains(p.sender_ip) && p.sender_ip != config.ip.address;
-        // RFC 826: update an existing entry ("merge"), and add the sender if the packet is for us.
-        if (usable_sender && (for_us || arp.contains(p.sender_ip))) {
-            for (auto& pending : arp.learn(p.sender_ip, p.sender_mac, now)) {
-                p.sender_mac.store(pending, ethernet_field::dst);
-                transmit_frame(pending);
-            }
-        }
-        if (!for_us) return drop(DropReason::ArpNotForUs);
-        if (p.op == ArpOp::Request) {
-            ++stats.arp_replies_sent;
-            send_arp(ArpOp::Reply, p.sender_mac, p.sender_mac, p.sender_ip);
-        }
-    }
-
-    void handle_ipv4(const EthernetView& eth) {
-        Ipv4Error why{};
-        auto ip = Ipv4View::parse(eth.payload(), &why);
-        if (!ip) {
-            switch (why) {
-            case Ipv4Error::Truncated: return drop(DropReason::Ipv4Truncated);
-            case Ipv4Error::BadVersion: return drop(DropReason::Ipv4BadVersion);
-            case Ipv4Error::BadHeaderLength: return drop(DropReason::Ipv4BadHeaderLength);
-            case Ipv4Error::BadTotalLength: return drop(DropReason::Ipv4BadTotalLength);
-            case Ipv4Error::BadChecksum: return drop(DropReason::Ipv4BadChecksum);
-            }
-            return;
-        }
-        if (ip->dst() != config.ip.address) return drop(DropReason::Ipv4NotForUs);
-        Ipv4Address src = ip->src();
-        if (src.is_zero() || src.is_broadcast() || src.is_multicast() || src == config.ip.address ||
-            src == config.ip.subnet_broadcast())
-            return drop(DropReason::Ipv4BadSource);
-        if (ip->is_fragment()) {
-            std::optional<DropReason> dropped;
-            auto whole = reassembly.add(*ip, now, &dropped);
-            if (dropped) drop(*dropped);
-            if (!whole) return;
-            ++stats.ipv4_reassembled;
-            auto datagram = Ipv4View::parse(*whole);
-            if (!datagram) return;  // (cannot happen: we wrote its header)
-            return deliver_ipv4(*datagram);
-        }
-        deliver_ipv4(*ip);
-    }
-
-    void deliver_ipv4(const Ipv4View& ip) {
+    void deliver(const Ipv4View& ip) {
         switch (ip.protocol()) {
-        case static_cast<uint8_t>(IpProtocol::Icmp): return handle_icmp(ip);
-        case static_cast<uint8_t>(IpProtocol::Tcp): return handle_tcp(ip);
-        default: return drop(DropReason::Ipv4UnknownProtocol);
+        case static_cast<uint8_t>(IpProtocol::Icmp): return icmp.receive(ip, now);
+        case static_cast<uint8_t>(IpProtocol::Tcp): return tcp.receive(ip, now);
+        default: return stats.drop(DropReason::Ipv4UnknownProtocol);
         }
     }
 
-    void handle_icmp(const Ipv4View& ip) {
-        IcmpError why{};
-        auto icmp = IcmpView::parse(ip.payload(), &why);
-        if (!icmp) return drop(why == IcmpError::BadChecksum ? DropReason::IcmpBadChecksum : DropReason::IcmpMalformed);
-        if (icmp->type() != static_cast<uint8_t>(IcmpType::EchoRequest) || icmp->code() != 0)
-            return drop(DropReason::IcmpUnhandledType);
-        // RFC 792: the echo reply carries the request's identifier, sequence number and data.
-        Bytes rest = icmp->rest_of_header();
-        Bytes data = icmp->data();
-        ++stats.icmp_echo_replies;
-        send_ipv4(ip.src(), IpProtocol::Icmp, icmp_field::header_len + data.size(),
-                  [&](MutBytes out, PseudoHeader) { emit_icmp(out, IcmpType::EchoReply, 0, rest, data); });
-    }
-
-    void handle_tcp(const Ipv4View& ip) {
-        PseudoHeader ph{ip.src(), ip.dst(), static_cast<uint8_t>(IpProtocol::Tcp), static_cast<uint16_t>(ip.payload().size())};
-        TcpError why{};
-        auto seg = TcpSegment::parse(ip.payload(), ph, &why);
-        if (!seg) return drop(why == TcpError::BadChecksum ? DropReason::TcpBadChecksum : DropReason::TcpMalformed);
-        if (seg->src_port == 0 || seg->dst_port == 0) return drop(DropReason::TcpBadSegment);
-        ++stats.tcp_segments_received;
-        FourTuple tuple{ip.dst(), seg->dst_port, ip.src(), seg->src_port};
-
-        if (auto it = by_tuple.find(tuple); it != by_tuple.end()) {
-            TcpConnection& c = *slots[it->second].conn;
-            // RFC 9293 §3.10.7.4 / RFC 6191: a new SYN may reopen a tuple that sits in TIME-WAIT.
-            if (seg->syn() && !seg->has_ack() && !seg->rst() && c.accepts_new_syn_in_time_wait(*seg) &&
-                listeners.count(tuple.local_port)) {
-                TS_LOG(Debug, "{}: new SYN reuses the tuple in TIME-WAIT", tuple);
-                free_connection(it->second);
-            } else {
-                c.process(*seg, now);
-                mark(c);  // its ACK goes out after this batch of frames, before the application runs
-                return;
-            }
-        }
-        handle_tcp_without_connection(tuple, *seg);
-    }
-
-    // RFC 9293 §3.10.7.1 (CLOSED) and §3.10.7.2 (LISTEN).
-    void handle_tcp_without_connection(const FourTuple& tuple, const TcpSegment& seg) {
-        if (seg.rst()) return;  // "An incoming segment containing a RST is discarded"
-        auto listener = listeners.find(tuple.local_port);
-        if (listener != listeners.end() && seg.has_ack() && !seg.syn()) {
-            if (auto cookie = valid_syn_cookie(tuple, seg)) return accept_cookie(tuple, seg, *cookie, listener->second);
-        }
-        // (A table full of live connections drops the SYN instead, below: the client tries again
-        // later, where a cookie would leave it connected to nothing.)
-        if (listener != listeners.end() && seg.syn() && !seg.has_ack() && half_open.size() >= config.max_half_open) {
-            return send_syn_cookie(tuple, seg);
-        }
-        if (listener == listeners.end() || seg.has_ack() || !seg.syn()) {
-            if (listener == listeners.end()) drop(DropReason::TcpNoListener);
-            else drop(DropReason::TcpUnacceptable);
-            if (listener != listeners.end() && !seg.has_ack() && !seg.syn()) return;  // LISTEN: drop
-            send_reset_for(tuple, seg);
-            return;
-        }
-        TcpConnection* c = create_connection(tuple, initial_sequence_number(tuple), listener->second, TcpState::Listen);
-        if (!c) return drop(DropReason::TcpTableFull);
-        c->accept_syn(seg, now);
-        reschedule(*c);
-    }
-
-    // ------------------------------------------------------------ SYN cookies
-    // When the half-open connections reach config.max_half_open (a SYN flood), a SYN gets a
-    // SYN,ACK whose ISN encodes everything we need and no TCB: the client's final ACK proves it
-    // received our ISN, and the connection is made then. The ISN (RFC 4987 §3.6's layout):
-    // 5 bits of a 64-second counter, 3 bits indexing the MSS, 24 bits of SipHash over the 4-tuple,
-    // the client's ISN, the counter, the index and the options below, keyed by the stack's secret.
-    //
-    // The other options travel in our TSval, as Linux does it (RFC 7323 lets the TSval be any
-    // clock that does not run backwards): when the SYN carried timestamps, the SYN,ACK answers
-    // window scale, SACK-permitted and timestamps as a normal one would, and the low 6 bits of its
-    // TSval hold the peer's window scale (4 bits, 0xf: none) and SACK-permitted (1 bit; Linux's
-    // sixth bit, ECN, stays 0). The client echoes it in the TSecr of its ACK. Unlike Linux's,
-    // these bits are inside the hash too, so a forged or altered TSecr fails like a forged ISN.
-    // The TSval is the connection's own TS clock with its low bits replaced, rounded down so it
-    // is never ahead of the clock: the connection's later TSvals, read from that clock, never
-    // run backwards. Our own window scale comes from the receive buffer and needs no bits. A SYN
-    // without timestamps leaves nowhere to put the options: its cookie offers the MSS alone.
-    static constexpr std::array<uint16_t, 8> cookie_mss = {536, 1024, 1220, 1360, 1400, 1440, 1452, 1460};
-    static constexpr uint32_t cookie_ts_mask = 0x3f;          // the TSval bits that carry options
-    static constexpr uint8_t cookie_no_window_scale = 0xf;    // in the low 4 bits
-    static constexpr uint8_t cookie_sack_permitted = 0x10;
-    static constexpr uint8_t cookie_without_timestamps = 0x40;  // hashed when no TSval carries options
-
-    uint32_t cookie_counter() const { return static_cast<uint32_t>(now.us() / 64'000'000); }
-
-    uint32_t syn_cookie(const FourTuple& t, SeqNum client_isn, uint32_t counter, uint8_t mss_index, uint8_t options) const {
-        uint8_t in[22];
-        MutBytes k{in, sizeof in};
-        store_tuple(k, t);
-        store_be32(k, 12, client_isn.raw);
-        store_be32(k, 16, counter);
-        in[20] = mss_index;
-        in[21] = options;
-        uint64_t h = siphash24(config.isn_secret ^ 0x636f6f6b6965ull, config.isn_secret * 0x9e3779b97f4a7c15ull + 1, k);
-        return (counter & 31u) << 27 | uint32_t{mss_index & 7u} << 24 | static_cast<uint32_t>(h & 0xffffff);
-    }
-
-    // The cookie connection's TS clock at `now` with the options in its low bits, never ahead
-    // of the clock (the bits are at most cookie_ts_mask, so one step down always suffices).
-    uint32_t cookie_timestamp(SeqNum iss, uint8_t options) const {
-        uint32_t clock = timestamp_clock(now, iss);
-        uint32_t ts = (clock & ~cookie_ts_mask) | options;
-        if (static_cast<int32_t>(ts - clock) > 0) ts -= cookie_ts_mask + 1;
-        return ts;
-    }
-
-    void send_syn_cookie(const FourTuple& tuple, const TcpSegment& syn) {
-        uint16_t peer_mss = syn.options.mss.value_or(536);
-        uint8_t index = 0;
-        for (uint8_t i = 0; i < cookie_mss.size(); ++i)
-            if (cookie_mss[i] <= std::min<uint16_t>(peer_mss, settings.mss)) index = i;
-        // What a normal SYN,ACK would answer (RFC 7323 §2.2, §3.2; RFC 2018 §2), if we can carry it.
-        bool timestamps = settings.timestamps && syn.options.timestamps;
-        bool window_scale = timestamps && settings.window_scaling && syn.options.window_scale;
-        bool sack = timestamps && settings.sack && syn.options.sack_permitted;
-        uint8_t options = cookie_without_timestamps;
-        if (timestamps) {
-            options = static_cast<uint8_t>((window_scale ? std::min<uint8_t>(*syn.options.window_scale, 14) : cookie_no_window_scale) |
-                                           (sack ? cookie_sack_permitted : 0));
-        }
-        TcpSegment synack;
-        synack.src_port = tuple.local_port;
-        synack.dst_port = tuple.remote_port;
-        synack.seq = SeqNum{syn_cookie(tuple, syn.seq, cookie_counter(), index, options)};
-        synack.ack = syn.seq + 1;
-        synack.flags = tcp_flag::syn | tcp_flag::ack;
-        synack.window = static_cast<uint16_t>(std::min<uint32_t>(settings.receive_buffer, 0xffff));
-        synack.options.mss = settings.mss;
-        if (window_scale) synack.options.window_scale = window_shift_for(settings.receive_buffer);
-        synack.options.sack_permitted = sack;
-        if (timestamps)
-            synack.options.timestamps = TcpOptions::Timestamps{cookie_timestamp(synack.seq, options), syn.options.timestamps->value};
-        ++stats.tcp_syn_cookies_sent;
-        send_tcp(tuple.remote_ip, synack);
-    }
-
-    // What the cookie in this ACK stands for, if it is one of ours from the last two minutes.
-    std::optional<SynCookieOptions> valid_syn_cookie(const FourTuple& tuple, const TcpSegment& ack) const {
-        if (stats.tcp_syn_cookies_sent == 0) return std::nullopt;  // none out there to answer
-        uint32_t cookie = (ack.ack - 1).raw;
-        uint8_t index = static_cast<uint8_t>((cookie >> 24) & 7);
-        // The options are in the TSecr if our SYN,ACK carried timestamps. An ACK with timestamps
-        // we never offered is tried without them too (RFC 7323 §3.2: the option is ignored).
-        std::array<uint8_t, 2> candidates{cookie_without_timestamps, 0};
-        size_t tries = 1;
-        if (settings.timestamps && ack.options.timestamps) {
-            candidates = {static_cast<uint8_t>(ack.options.timestamps->echo_reply & cookie_ts_mask), cookie_without_timestamps};
-            tries = 2;
-        }
-        for (uint32_t counter : {cookie_counter(), cookie_counter() - 1}) {
-            if (((cookie >> 27) & 31) != (counter & 31)) continue;
-            for (uint8_t options : std::span{candidates}.first(tries)) {
-                if (syn_cookie(tuple, ack.seq - 1, counter, index, options) != cookie) continue;
-                SynCookieOptions o;
-                o.mss = cookie_mss[index];
-                if (options == cookie_without_timestamps) return o;
-                o.timestamps = true;
-                if ((options & cookie_no_window_scale) != cookie_no_window_scale)
-                    o.window_scale = static_cast<uint8_t>(options & cookie_no_window_scale);
-                o.sack_permitted = (options & cookie_sack_permitted) != 0;
-                return o;
-            }
-        }
-        return std::nullopt;
-    }
-
-    void accept_cookie(const FourTuple& tuple, const TcpSegment& ack, const SynCookieOptions& options, SocketHandler* handler) {
-        TcpConnection* c = create_connection(tuple, ack.ack - 1, handler, TcpState::Listen);
-        if (!c) return drop(DropReason::TcpTableFull);
-        ++stats.tcp_syn_cookies_accepted;
-        c->accept_cookie(ack, options, now);
-        mark(*c);
-        reschedule(*c);
-    }
-
-    void send_reset_for(const FourTuple& tuple, const TcpSegment& seg) {
-        // "If the ACK bit is off, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>; else <SEQ=SEG.ACK><CTL=RST>"
-        TcpSegment rst;
-        rst.src_port = tuple.local_port;
-        rst.dst_port = tuple.remote_port;
-        if (seg.has_ack()) {
-            rst.seq = seg.ack;
-            rst.flags = tcp_flag::rst;
-        } else {
-            rst.seq = SeqNum{0};
-            rst.ack = seg.seq + seg.seg_len();
-            rst.flags = tcp_flag::rst | tcp_flag::ack;
-        }
-        send_tcp(tuple.remote_ip, rst);
-    }
-
-    // ---------------------------------------------------------------- the loop
     void run_timers() {
-        while (!timers.empty() && timers.top().at <= now) {
-            TimerEntry e = timers.top();
-            timers.pop();
-            TcpConnection* c = get(SocketId{e.slot, e.generation});
-            if (!c || !c->scheduled_at || *c->scheduled_at != e.at) continue;  // stale entry
-            c->scheduled_at.reset();
-            c->on_timer(now);
-            c->dispatch(now);
-            reschedule(*c);
-            if (c->finished()) mark(*c);
-        }
-        if (auto at = reassembly.next_expiry(); at && *at <= now) {
-            for (size_t n = reassembly.expire(now); n > 0; --n) drop(DropReason::Ipv4FragmentTimeout);
-        }
-        if (auto at = arp.poll_at(); at && *at <= now) {
-            auto expired = arp.poll(now);
-            for (Ipv4Address ip : expired.retry) send_arp_request(ip);
-            for (size_t i = 0; i < expired.frames_dropped; ++i) drop(DropReason::ArpUnresolved);
-            if (!expired.unresolved.empty()) end_unreachable_half_open(expired.unresolved);
-        }
-    }
-
-    // ARP gave up on these next hops. A half-open connection behind one of them would otherwise
-    // keep its slot until its SYN,ACKs run out (a minute), each one queued for an address that
-    // does not answer: a SYN flood from spoofed addresses on the link held the whole table so.
-    // Connections the application has, established or not, wait for their own timers instead.
-    void end_unreachable_half_open(const std::vector<Ipv4Address>& hops) {
-        // Backwards: a connection that ends leaves the list (state_changed), and marks itself
-        // to be freed at the end of poll().
-        for (size_t i = half_open.size(); i-- > 0;) {
-            TcpConnection& c = *slots[half_open[i]].conn;
-            auto hop = next_hop(c.tuple().remote_ip);
-            if (hop && std::find(hops.begin(), hops.end(), *hop) != hops.end()) c.peer_unreachable(now);
-        }
-    }
-
-    void deliver_events() {
-        // Handlers may cause more events (a write that completes, a close): a few rounds at most.
-        for (int round = 0; round < 4 && !event_queue.empty(); ++round) {
-            event_batch.clear();
-            event_batch.swap(event_queue);
-            for (SocketId id : event_batch) {
-                TcpConnection* c = get(id);
-                if (!c) continue;
-                uint8_t ev = c->take_events();
-                SocketHandler* h = c->handler();
-                if (!h || ev == 0) continue;
-                if ((ev & TcpConnection::Accepted)) h->on_accept(id);
-                if ((ev & TcpConnection::Connected) && get(id)) h->on_connected(id);
-                if ((ev & TcpConnection::Readable) && get(id) && !get(id)->app_closed()) h->on_readable(id);
-                if ((ev & TcpConnection::Writable) && get(id) && !get(id)->app_closed()) h->on_writable(id);
-                if ((ev & TcpConnection::Closed) && get(id)) {
-                    TcpConnection* closed = get(id);
-                    closed->mark_app_gone();
-                    h->on_closed(id, closed->close_reason());
-                    mark(*closed);
-                }
-            }
-        }
-    }
-
-    void flush_dispatch() {
-        // Connections touched by the application or by input: send what is due, free the dead.
-        for (size_t i = 0; i < dispatch_queue.size(); ++i) {
-            uint32_t index = dispatch_queue[i];
-            Slot& s = slots[index];
-            s.queued_for_dispatch = false;
-            if (!s.conn) continue;
-            TcpConnection& c = *s.conn;
-            c.dispatch(now);
-            reschedule(c);
-            if (c.finished() && (c.app_closed() || c.pending_events() == 0)) free_connection(index);
-        }
-        dispatch_queue.clear();
+        tcp.run_timers(now);
+        ipv4.run_timers(now);
+        auto unresolved = ethernet.run_timers(now);
+        if (!unresolved.empty()) tcp.end_unreachable_half_open(unresolved, now);
     }
 
     void poll(Instant t) {
@@ -715,36 +123,19 @@ struct Stack::Impl final : TcpEnvironment {
         // ACKs for everything that just arrived leave now, one per connection however many of
         // its segments came in this batch, and before the application answers: the article's
         // separate "ACK 323" comes from here.
-        flush_dispatch();
+        tcp.flush_dispatch(now);
         run_timers();
-        deliver_events();
-        flush_dispatch();
+        tcp.deliver_events();
+        tcp.flush_dispatch(now);
 #ifndef NDEBUG
-        check_no_connection_is_stuck();
+        tcp.check_no_connection_is_stuck();
 #endif
     }
 
-    // A connection that only a timer can move on and that has none would sit there for good
-    // (a half-open one held its slot so). Debug builds, and so the unit tests and the fuzz
-    // targets, check every connection after every poll: each one that needs a deadline has one,
-    // and the heap holds an entry for it that fires no later.
-    void check_no_connection_is_stuck() const {
-        for (const Slot& s : slots) {
-            if (!s.conn || !s.conn->needs_deadline()) continue;
-            const TcpConnection& c = *s.conn;
-            auto at = c.next_deadline();
-            bool queued = at && c.scheduled_at && *c.scheduled_at <= *at;
-            if (!queued) TS_LOG(Error, "{} in {} has no timer: it would stay there for good", c.tuple(), to_string(c.state()));
-            assert(queued);
-        }
-    }
-
     std::optional<Instant> poll_at() const {
-        std::optional<Instant> at = earliest(arp.poll_at(), dev.next_ready());
-        at = earliest(at, reassembly.next_expiry());
-        if (!timers.empty()) at = earliest(at, timers.top().at);
-        if (!dispatch_queue.empty() || !event_queue.empty()) at = earliest(at, now);
-        return at;
+        std::optional<Instant> at = earliest(ethernet.poll_at(), dev.next_ready());
+        at = earliest(at, ipv4.poll_at());
+        return earliest(at, tcp.poll_at(now));
     }
 };
 
@@ -756,96 +147,86 @@ Stack::~Stack() = default;
 void Stack::poll(Instant now) { impl_->poll(now); }
 std::optional<Instant> Stack::poll_at() const { return impl_->poll_at(); }
 const StackStats& Stack::stats() const { return impl_->stats; }
-void Stack::set_observer(ConnectionObserver* o) { impl_->observer = o; }
-size_t Stack::connection_count() const { return impl_->by_tuple.size(); }
+void Stack::set_observer(ConnectionObserver* o) {
+    impl_->ethernet.set_observer(o);
+    impl_->tcp.set_observer(o);
+}
+size_t Stack::connection_count() const { return impl_->tcp.connection_count(); }
 
 Result<SocketId, ListenError> Stack::listen(uint16_t port, SocketHandler& handler) {
     if (port == 0) return Err{ListenError::InvalidPort};
-    if (!impl_->listeners.emplace(port, &handler).second) return Err{ListenError::PortInUse};
+    if (!impl_->tcp.listen(port, handler)) return Err{ListenError::PortInUse};
     return SocketId{listener_index_base | port, 1};
 }
 
 Result<SocketId, ConnectError> Stack::connect(Ipv4Address dst, uint16_t port, SocketHandler& handler) {
-    Impl& s = *impl_;
-    if (!s.next_hop(dst)) return Err{ConnectError::NoRoute};
-    // Ephemeral ports 49152-65535 (RFC 6335), the first free one for this destination.
-    for (uint32_t tries = 0; tries < 16384; ++tries) {
-        uint16_t p = s.next_ephemeral_port;
-        s.next_ephemeral_port = static_cast<uint16_t>(p == 65535 ? 49152 : p + 1);
-        FourTuple tuple{s.config.ip.address, p, dst, port};
-        if (s.by_tuple.count(tuple) || s.listeners.count(p)) continue;
-        TcpConnection* c = s.create_connection(tuple, s.initial_sequence_number(tuple), &handler);
-        if (!c) return Err{ConnectError::TooManyConnections};
-        c->connect(s.now);
-        s.reschedule(*c);
-        return c->socket_id();
-    }
-    return Err{ConnectError::NoFreePort};
+    if (!impl_->ipv4.next_hop(dst)) return Err{ConnectError::NoRoute};
+    return impl_->tcp.connect(dst, port, handler, impl_->now);
 }
 
 size_t Stack::read(SocketId id, MutBytes out) {
-    TcpConnection* c = impl_->get(id);
+    TcpConnection* c = impl_->tcp.get(id);
     if (!c || c->app_closed()) return 0;
     size_t n = c->read(out, impl_->now);
-    if (n > 0) impl_->mark(*c);  // may owe the peer a window update
+    if (n > 0) impl_->tcp.mark(*c);  // may owe the peer a window update
     return n;
 }
 
 size_t Stack::write(SocketId id, Bytes data) {
-    TcpConnection* c = impl_->get(id);
+    TcpConnection* c = impl_->tcp.get(id);
     if (!c || c->app_closed()) return 0;
     size_t n = c->write(data);
-    if (n > 0) impl_->mark(*c);
+    if (n > 0) impl_->tcp.mark(*c);
     return n;
 }
 
 size_t Stack::readable_bytes(SocketId id) const {
-    TcpConnection* c = impl_->get(id);
+    TcpConnection* c = impl_->tcp.get(id);
     return c && !c->app_closed() ? c->readable_bytes() : 0;
 }
 size_t Stack::send_space(SocketId id) const {
-    TcpConnection* c = impl_->get(id);
+    TcpConnection* c = impl_->tcp.get(id);
     return c && !c->app_closed() ? c->send_space() : 0;
 }
 bool Stack::peer_closed(SocketId id) const {
-    TcpConnection* c = impl_->get(id);
+    TcpConnection* c = impl_->tcp.get(id);
     return !c || c->peer_closed() || c->state() == TcpState::Closed;
 }
 
 void Stack::close(SocketId id) {
     if (id.index >= listener_index_base && id.index != UINT32_MAX) {
-        impl_->listeners.erase(static_cast<uint16_t>(id.index & 0xffff));
+        impl_->tcp.stop_listening(static_cast<uint16_t>(id.index & 0xffff));
         return;
     }
-    TcpConnection* c = impl_->get(id);
+    TcpConnection* c = impl_->tcp.get(id);
     if (!c || c->app_closed()) return;
     c->close(impl_->now);
-    impl_->mark(*c);
+    impl_->tcp.mark(*c);
 }
 
 void Stack::abort(SocketId id) {
-    TcpConnection* c = impl_->get(id);
+    TcpConnection* c = impl_->tcp.get(id);
     if (!c || c->app_closed()) return;
     c->abort(impl_->now);
-    impl_->mark(*c);
+    impl_->tcp.mark(*c);
 }
 
 void Stack::set_nodelay(SocketId id, bool on) {
-    if (TcpConnection* c = impl_->get(id)) {
+    if (TcpConnection* c = impl_->tcp.get(id)) {
         c->set_nodelay(on);
-        impl_->mark(*c);  // data held back by Nagle may go now
+        impl_->tcp.mark(*c);  // data held back by Nagle may go now
     }
 }
 
 void Stack::set_keepalive(SocketId id, bool on) {
-    if (TcpConnection* c = impl_->get(id)) {
+    if (TcpConnection* c = impl_->tcp.get(id)) {
         c->set_keepalive(on, impl_->now);
-        impl_->reschedule(*c);
+        impl_->tcp.reschedule(*c);
     }
 }
 
 std::optional<SocketInfo> Stack::info(SocketId id) const {
-    TcpConnection* c = impl_->get(id);
+    TcpConnection* c = impl_->tcp.get(id);
     if (!c) return std::nullopt;
     const FourTuple& t = c->tuple();
     SocketInfo i{t.local_ip, t.local_port, t.remote_ip, t.remote_port, c->state()};
@@ -859,16 +240,6 @@ std::optional<SocketInfo> Stack::info(SocketId id) const {
     return i;
 }
 
-void Stack::close_all() {
-    impl_->listeners.clear();
-    for (auto& slot : impl_->slots) {
-        if (!slot.conn) continue;
-        TcpConnection& c = *slot.conn;
-        if (!c.app_closed()) {
-            c.close(impl_->now);
-            impl_->mark(c);
-        }
-    }
-}
+void Stack::close_all() { impl_->tcp.close_all(impl_->now); }
 
 }  // namespace tapstack

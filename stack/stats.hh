@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Counters: what arrived, what was sent, and every reason a frame was dropped. One place to look
-// ("why was my packet ignored?") and one breakpoint: Stack::Impl::drop().
+// ("why was my packet ignored?") and one breakpoint: StackStats::drop(), which every layer calls.
 #pragma once
 
 #include <array>
@@ -67,6 +67,8 @@ struct StackStats {
     uint64_t tcp_connections_time_wait = 0;      // in TIME-WAIT now (a level, not a count)
     std::array<uint64_t, static_cast<size_t>(DropReason::Count_)> dropped{};
 
+    // Counts a frame (or segment) dropped for `r` and traces it (stack/stats.cc).
+    void drop(DropReason r);
     uint64_t drops(DropReason r) const { return dropped[static_cast<size_t>(r)]; }
     // Connections in any state but TIME-WAIT and CLOSED now.
     uint64_t tcp_connections_open() const {

@@ -70,28 +70,8 @@ std::optional<Bytes> Ipv4Reassembly::add(const Ipv4View& f, Instant now, std::op
         return std::nullopt;
     }
 
-    auto it = std::find_if(datagrams_.begin(), datagrams_.end(), [&](const Datagram& d) {
-        return d.ident == f.ident() && d.protocol == f.protocol() && d.src == f.src() && d.dst == f.dst();
-    });
-    if (it == datagrams_.end()) {
-        if (datagrams_.size() >= limits_.max_datagrams) {
-            // The oldest goes: a slow or forged datagram cannot hold a slot against newer ones.
-            auto oldest = std::min_element(datagrams_.begin(), datagrams_.end(),
-                                           [](const Datagram& a, const Datagram& b) { return a.deadline < b.deadline; });
-            forget(static_cast<size_t>(oldest - datagrams_.begin()));
-            *dropped = DropReason::Ipv4FragmentEvicted;  // counted for the evicted one
-        }
-        Datagram d;
-        d.src = f.src();
-        d.dst = f.dst();
-        d.protocol = f.protocol();
-        d.ident = f.ident();
-        d.deadline = now + limits_.timeout;  // RFC 791: the timer starts with the first fragment
-        datagrams_.push_back(std::move(d));
-        it = datagrams_.end() - 1;
-    }
-    Datagram& d = *it;
-    size_t index = static_cast<size_t>(it - datagrams_.begin());
+    size_t index = find_or_start(f, now, dropped);
+    Datagram& d = datagrams_[index];
     if (last) {
         if ((d.total && *d.total != end) || (!d.ranges.empty() && d.ranges.back().end > end)) {
             *dropped = DropReason::Ipv4FragmentOverlap;  // two different ends: ambiguous
@@ -109,8 +89,35 @@ std::optional<Bytes> Ipv4Reassembly::add(const Ipv4View& f, Instant now, std::op
         return std::nullopt;
     }
     if (!d.total || d.ranges.size() != 1 || d.ranges[0].begin != 0 || d.ranges[0].end != *d.total) return std::nullopt;
+    return assemble(index);
+}
 
-    // Complete: one datagram, with a plain header, for the layers above.
+// The datagram this fragment belongs to, started now if it is the first of its datagram.
+size_t Ipv4Reassembly::find_or_start(const Ipv4View& f, Instant now, std::optional<DropReason>* dropped) {
+    auto it = std::find_if(datagrams_.begin(), datagrams_.end(), [&](const Datagram& d) {
+        return d.ident == f.ident() && d.protocol == f.protocol() && d.src == f.src() && d.dst == f.dst();
+    });
+    if (it != datagrams_.end()) return static_cast<size_t>(it - datagrams_.begin());
+    if (datagrams_.size() >= limits_.max_datagrams) {
+        // The oldest goes: a slow or forged datagram cannot hold a slot against newer ones.
+        auto oldest = std::min_element(datagrams_.begin(), datagrams_.end(),
+                                       [](const Datagram& a, const Datagram& b) { return a.deadline < b.deadline; });
+        forget(static_cast<size_t>(oldest - datagrams_.begin()));
+        *dropped = DropReason::Ipv4FragmentEvicted;  // counted for the evicted one
+    }
+    Datagram d;
+    d.src = f.src();
+    d.dst = f.dst();
+    d.protocol = f.protocol();
+    d.ident = f.ident();
+    d.deadline = now + limits_.timeout;  // RFC 791: the timer starts with the first fragment
+    datagrams_.push_back(std::move(d));
+    return datagrams_.size() - 1;
+}
+
+// Complete: one datagram, with a plain header, for the layers above; its fragments are forgotten.
+Bytes Ipv4Reassembly::assemble(size_t index) {
+    const Datagram& d = datagrams_[index];
     Ipv4Header h{d.src, d.dst, static_cast<IpProtocol>(d.protocol), static_cast<uint16_t>(*d.total), d.ident};
     h.dont_fragment = false;
     whole_.resize(Ipv4Header::len + *d.total);

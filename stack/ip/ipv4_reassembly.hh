@@ -56,6 +56,8 @@ private:
 
     void forget(size_t index);
     bool insert(Datagram& d, size_t begin, Bytes data, std::optional<DropReason>* dropped);
+    size_t find_or_start(const Ipv4View& f, Instant now, std::optional<DropReason>* dropped);
+    Bytes assemble(size_t index);
 
     Limits limits_;
     std::vector<Datagram> datagrams_;  // a handful: found by a linear search

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "stack/base/byte_order.hh"
 #include "stack/wire/address.hh"
 
 namespace tapstack {
@@ -29,6 +30,14 @@ struct FourTupleHash {
         return static_cast<size_t>(h * 0xbf58476d1ce4e5b9ull);
     }
 };
+
+// The 4-tuple as 12 bytes, the input of the keyed hashes (initial sequence numbers, SYN cookies).
+inline void store_tuple(MutBytes k, const FourTuple& t) {
+    store_be32(k, 0, t.local_ip.value);
+    store_be16(k, 4, t.local_port);
+    store_be32(k, 6, t.remote_ip.value);
+    store_be16(k, 10, t.remote_port);
+}
 
 }  // namespace tapstack
 

@@ -351,7 +351,7 @@ TEST(TcpClose, ClosingAHalfOpenConnectionStillResendsItsSynAck) {
 
 namespace tapstack::test {
 
-// Stack::Impl::check_no_connection_is_stuck() runs after every poll() of every test, unless
+// TcpTable::check_no_connection_is_stuck() runs after every poll() of every test, unless
 // the unit tests were built with NDEBUG: then it would be silently gone.
 TEST(StackDebugChecks, TheStuckConnectionCheckIsCompiledIntoTheUnitTests) {
 #ifdef NDEBUG
