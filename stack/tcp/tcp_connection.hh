@@ -114,7 +114,7 @@ inline uint8_t window_shift_for(uint32_t receive_buffer) {
 inline uint32_t timestamp_offset(SeqNum iss) { return iss.raw * 0x9e3779b1u; }
 inline uint32_t timestamp_clock(Instant now, SeqNum iss) { return static_cast<uint32_t>(now.ms()) + timestamp_offset(iss); }
 
-// What a returning SYN cookie stands for (the stack decodes it: stack.cc, "SYN cookies").
+// What a returning SYN cookie stands for (stack/tcp/syn_cookies.cc decodes it, stack/tcp/tcp_listen.cc uses it).
 struct SynCookieOptions {
     uint16_t mss = 536;
     bool timestamps = false;              // the cookie's SYN,ACK carried timestamps ...
@@ -211,7 +211,7 @@ public:
     void set_handler(SocketHandler* h) { handler_ = h; }
     SocketHandler* handler() const { return handler_; }
 
-    // Stack bookkeeping for the timer queue (see Stack::Impl::reschedule).
+    // Stack bookkeeping for the timer queue (see TcpTable::reschedule).
     std::optional<Instant> scheduled_at;
 
 private:

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // SEGMENT ARRIVES (RFC 9293 §3.10.7.3 for SYN-SENT, §3.10.7.4 for the synchronized states), in
 // the RFC's order: sequence number, RST, SYN, ACK, (URG), text, FIN. LISTEN and CLOSED are the
-// stack's business (stack/stack.cc), since no connection exists for them yet.
+// table's business (stack/tcp/tcp_table.cc, tcp_listen.cc), since no connection exists for them yet.
 #include <algorithm>
 
 #include "stack/base/log.hh"
