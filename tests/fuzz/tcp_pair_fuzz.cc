@@ -172,7 +172,7 @@ private:
         // EOF: the peer's FIN arrived after all its data, on a connection that is still alive
         // (peer_closed() is also true once a reset has ended it).
         auto info = stack_.info(id_);
-        if (!eof && stack_.peer_closed(id_) && info && info->state != "CLOSED") {
+        if (!eof && stack_.peer_closed(id_) && info && info->state != TcpState::Closed) {
             eof = true;
             if (peer_->pending > 0 || received != peer_->sent) fail("EOF before everything the peer wrote was read", name_);
         }
