@@ -10,8 +10,7 @@ need python3
 need sha256sum coreutils
 need tshark
 setup
-mkdir "$WORK/root"
-head -c $((300 * 1024)) /dev/urandom >"$WORK/root/file.bin"
+random_files file.bin 300
 ns_spawn "$WORK/server.log" python3 -u -m http.server 8000 --bind 10.0.0.1 --directory "$WORK/root"
 wait_for "$WORK/server.log" 'Serving HTTP' 10 || fail "python3 http.server did not start: $(cat "$WORK/server.log")"
 

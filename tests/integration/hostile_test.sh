@@ -16,8 +16,7 @@ need ss iproute2
 setup
 H="$TOP/tests/tools/hostile.py"
 MAC=02:00:00:00:00:02
-mkdir "$WORK/root"
-head -c $((20 * 1024 * 1024)) /dev/urandom >"$WORK/root/big.bin"
+random_files big.bin $((20 * 1024))
 printf 'Hello hostile world\n' >"$WORK/root/index.html"
 start --http-root "$WORK/root" --no-pcap
 

@@ -9,8 +9,7 @@ need curl
 need sha256sum coreutils
 setup
 size=$((20 * 1024 * 1024))
-mkdir "$WORK/root"
-head -c "$size" /dev/urandom >"$WORK/root/big.bin"
+random_files big.bin $((size / 1024))
 printf '<p>index</p>\n' >"$WORK/root/index.html"
 
 # 1. The built-in page, byte for byte.

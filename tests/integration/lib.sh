@@ -51,6 +51,16 @@ setup() {
   ns_tap || fail "setup_tap.sh --netns $NS failed"
 }
 
+# random_files NAME KIB [NAME KIB]...: files of random bytes in $WORK/root, the document root
+# the tests serve (20 MiB is the usual download; 1 MiB a small one).
+random_files() {
+  mkdir -p "$WORK/root"
+  while (($# >= 2)); do
+    head -c $(($2 * 1024)) /dev/urandom >"$WORK/root/$1" || fail "could not write $WORK/root/$1"
+    shift 2
+  done
+}
+
 # start ARGS...: tapstack in the namespace; its output in $WORK/tapstack.out and .err.
 start() {
   ns_start_tapstack "$WORK/tapstack" "$@" 2>"$WORK/start.log" || fail "tapstack did not start: $(tr '\n' ' ' <"$WORK/start.log")"

@@ -44,8 +44,7 @@ gro=$(ns_exec ethtool -k vr1 | awk '/^generic-receive-offload:/ { print $2 }')
 ns_exec sysctl -qw net.ipv4.ip_forward=1 || fail "could not enable forwarding in the router"
 ns_exec iptables -A FORWARD -m statistic --mode random --probability 0.05 -j DROP || fail "iptables in the router namespace failed"
 
-mkdir "$WORK/root"
-head -c $((20 * 1024 * 1024)) /dev/urandom >"$WORK/root/big.bin"
+random_files big.bin $((20 * 1024))
 want=$(sha256sum <"$WORK/root/big.bin")
 ip netns exec "$SERVER" python3 -u -m http.server 80 --bind 10.0.2.2 --directory "$WORK/root" >"$WORK/linux.log" 2>&1 </dev/null &
 ns_track $!

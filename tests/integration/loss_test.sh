@@ -12,9 +12,7 @@ need curl
 need sha256sum coreutils
 need tshark
 setup
-mkdir "$WORK/root"
-head -c $((20 * 1024 * 1024)) /dev/urandom >"$WORK/root/big.bin"
-head -c $((1024 * 1024)) /dev/urandom >"$WORK/root/small.bin"
+random_files big.bin $((20 * 1024)) small.bin 1024
 
 start --http-root "$WORK/root" --pcap "$WORK/clean.pcap"
 t0=$(fetch big.bin 60) || exit 1

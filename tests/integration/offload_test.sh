@@ -16,9 +16,7 @@ need python3
 need sha256sum coreutils
 need tshark
 setup
-mkdir "$WORK/root"
-head -c $((20 * 1024 * 1024)) /dev/urandom >"$WORK/root/big.bin"
-head -c $((1024 * 1024)) /dev/urandom >"$WORK/root/small.bin"
+random_files big.bin $((20 * 1024)) small.bin 1024
 
 # 1. tapstack sends.
 start --http-root "$WORK/root" --pcap "$WORK/offload.pcap" --offload

@@ -81,8 +81,7 @@ link_to() {
   ip netns exec "$ns" ethtool -K "$o" tso off gso off gro off >/dev/null 2>&1 || return 1
 }
 
-mkdir "$WORK/root"
-head -c $((20 * 1024 * 1024)) /dev/urandom >"$WORK/root/big.bin"
+random_files big.bin $((20 * 1024))
 want=$(sha256sum <"$WORK/root/big.bin")
 
 declare -A ROUTER TPID
