@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: MIT
 // Counters: what arrived, what was sent, and every reason a frame was dropped. One place to look
 // ("why was my packet ignored?") and one breakpoint: StackStats::drop(), which every layer calls.
+// Also the one mapping from each wire parser's error (stack/wire/) to the reason it is counted as.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <string_view>
+
+#include "stack/wire/arp.hh"
+#include "stack/wire/ethernet.hh"
+#include "stack/wire/icmp.hh"
+#include "stack/wire/ipv4.hh"
+#include "stack/wire/tcp.hh"
 
 namespace tapstack {
 
@@ -38,6 +45,55 @@ constexpr std::string_view to_string(DropReason r) {
     };
     static_assert(std::size(names) == static_cast<size_t>(DropReason::Count_));
     return names[static_cast<size_t>(r)];
+}
+
+// Why a parser refused the bytes -> the counter that says so. Here rather than beside each error
+// enum because stack/wire/ knows nothing of the stack's counters. The switches have no default:
+// a new parser error does not compile (-Wswitch) until it is given a drop reason here.
+constexpr DropReason drop_reason(EthernetError e) {
+    switch (e) {
+    case EthernetError::Truncated: return DropReason::EthernetTruncated;
+    }
+    return DropReason::EthernetTruncated;  // (not reached: the switch covers every value)
+}
+
+constexpr DropReason drop_reason(ArpError e) {
+    switch (e) {  // not Ethernet/IPv4 ARP, whatever the detail
+    case ArpError::Truncated:
+    case ArpError::BadHardware:
+    case ArpError::BadProtocol:
+    case ArpError::BadOperation: return DropReason::ArpMalformed;
+    }
+    return DropReason::ArpMalformed;  // (not reached)
+}
+
+constexpr DropReason drop_reason(Ipv4Error e) {
+    switch (e) {
+    case Ipv4Error::Truncated: return DropReason::Ipv4Truncated;
+    case Ipv4Error::BadVersion: return DropReason::Ipv4BadVersion;
+    case Ipv4Error::BadHeaderLength: return DropReason::Ipv4BadHeaderLength;
+    case Ipv4Error::BadTotalLength: return DropReason::Ipv4BadTotalLength;
+    case Ipv4Error::BadChecksum: return DropReason::Ipv4BadChecksum;
+    }
+    return DropReason::Ipv4Truncated;  // (not reached)
+}
+
+constexpr DropReason drop_reason(IcmpError e) {
+    switch (e) {
+    case IcmpError::Truncated: return DropReason::IcmpMalformed;
+    case IcmpError::BadChecksum: return DropReason::IcmpBadChecksum;
+    }
+    return DropReason::IcmpMalformed;  // (not reached)
+}
+
+constexpr DropReason drop_reason(TcpError e) {
+    switch (e) {
+    case TcpError::Truncated:
+    case TcpError::BadDataOffset:
+    case TcpError::BadOption: return DropReason::TcpMalformed;
+    case TcpError::BadChecksum: return DropReason::TcpBadChecksum;
+    }
+    return DropReason::TcpMalformed;  // (not reached)
 }
 
 struct StackStats {

@@ -38,20 +38,12 @@ struct Conversation {
     std::vector<Recorded> segments;
 };
 
-// IPv4 read leniently: captures taken on a sending host carry checksums the NIC filled in later.
-struct LooseIpv4 {
-    Ipv4Address src, dst;
-    uint8_t protocol = 0;
-    Bytes payload;
-};
-std::optional<LooseIpv4> parse_ipv4(Bytes b) {
-    if (b.size() < 20 || (b[0] >> 4) != 4) return std::nullopt;
-    size_t ihl = size_t{b[0] & 0x0fu} * 4;
-    size_t total = load_be16(b, ipv4_field::total_len);
-    if (ihl < 20 || total < ihl || total > b.size()) return std::nullopt;
-    if (load_be16(b, ipv4_field::flags_frag) & (ipv4_field::flag_mf | ipv4_field::frag_offset_mask)) return std::nullopt;
-    return LooseIpv4{Ipv4Address::load(b, ipv4_field::src), Ipv4Address::load(b, ipv4_field::dst), b[ipv4_field::protocol],
-                     b.subspan(ihl, total - ihl)};
+// An unfragmented IPv4 packet carrying TCP, read leniently: captures taken on a sending host
+// carry checksums the NIC filled in later, so the header checksum is not checked.
+std::optional<Ipv4View> tcp_packet(Bytes b) {
+    auto ip = Ipv4View::parse_unchecked(b);
+    if (!ip || ip->is_fragment() || ip->protocol() != static_cast<uint8_t>(IpProtocol::Tcp)) return std::nullopt;
+    return *ip;
 }
 
 // The first conversation that starts with a SYN (to `port`, if given), all of its segments.
@@ -61,15 +53,15 @@ std::optional<Conversation> read_conversation(const ReplaySetup& setup, std::str
     while (auto f = reader.next()) {
         auto off = reader.ipv4_offset(f->data);
         if (!off) continue;
-        auto ip = parse_ipv4(f->data.subspan(*off));
-        if (!ip || ip->protocol != static_cast<uint8_t>(IpProtocol::Tcp)) continue;
-        auto seg = TcpSegment::parse_unchecked(ip->payload);
+        auto ip = tcp_packet(f->data.subspan(*off));
+        if (!ip) continue;
+        auto seg = TcpSegment::parse_unchecked(ip->payload());
         if (!seg) continue;
         if (!c) {
             if (!seg->syn() || seg->has_ack() || (setup.server_port && seg->dst_port != *setup.server_port)) continue;
             c.emplace();
-            c->client_ip = ip->src;
-            c->server_ip = ip->dst;
+            c->client_ip = ip->src();
+            c->server_ip = ip->dst();
             c->client_port = seg->src_port;
             c->server_port = seg->dst_port;
             c->client_iss = seg->seq;
@@ -78,9 +70,9 @@ std::optional<Conversation> read_conversation(const ReplaySetup& setup, std::str
                 c->server_mac = MacAddress::load(f->data, ethernet_field::dst);
             }
         }
-        bool from_client = ip->src == c->client_ip && seg->src_port == c->client_port && ip->dst == c->server_ip &&
+        bool from_client = ip->src() == c->client_ip && seg->src_port == c->client_port && ip->dst() == c->server_ip &&
                            seg->dst_port == c->server_port;
-        bool to_client = ip->dst == c->client_ip && seg->dst_port == c->client_port && ip->src == c->server_ip &&
+        bool to_client = ip->dst() == c->client_ip && seg->dst_port == c->client_port && ip->src() == c->server_ip &&
                          seg->src_port == c->server_port;
         if (!from_client && !to_client) continue;
         if (from_client && seg->syn() && !seg->has_ack() && seg->seq != c->client_iss) break;  // a new connection on the tuple
@@ -92,7 +84,7 @@ std::optional<Conversation> read_conversation(const ReplaySetup& setup, std::str
         r.from_client = from_client;
         r.at = f->timestamp;
         r.frame = f->number;
-        r.bytes.assign(ip->payload.begin(), ip->payload.end());
+        r.bytes.assign(ip->payload().begin(), ip->payload().end());
         r.seg = *TcpSegment::parse_unchecked(Bytes{r.bytes});
         c->segments.push_back(std::move(r));
     }
@@ -279,9 +271,9 @@ int replay(const ReplaySetup& setup, std::FILE* out) {
         for (auto& f : dev.sent) {
             auto eth = EthernetView::parse(f);
             if (!eth || eth->ethertype() != static_cast<uint16_t>(EtherType::Ipv4)) continue;
-            auto ip = parse_ipv4(eth->payload());
-            if (!ip || ip->protocol != static_cast<uint8_t>(IpProtocol::Tcp)) continue;
-            auto s = TcpSegment::parse_unchecked(ip->payload);
+            auto ip = tcp_packet(eth->payload());
+            if (!ip) continue;
+            auto s = TcpSegment::parse_unchecked(ip->payload());
             if (!s) continue;
             if (s->options.timestamps) our_tsval = s->options.timestamps->value;
             ours.push_back({s->flags, static_cast<uint32_t>(s->seq - our_iss), static_cast<uint32_t>(s->ack - c.client_iss), s->payload_len()});

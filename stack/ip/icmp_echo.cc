@@ -8,9 +8,8 @@
 namespace tapstack {
 
 void IcmpEcho::receive(const Ipv4View& ip, Instant now) {
-    IcmpError why{};
-    auto icmp = IcmpView::parse(ip.payload(), &why);
-    if (!icmp) return stats_.drop(why == IcmpError::BadChecksum ? DropReason::IcmpBadChecksum : DropReason::IcmpMalformed);
+    auto icmp = IcmpView::parse(ip.payload());
+    if (!icmp) return stats_.drop(drop_reason(icmp.error()));
     if (icmp->type() != static_cast<uint8_t>(IcmpType::EchoRequest) || icmp->code() != 0)
         return stats_.drop(DropReason::IcmpUnhandledType);
     // RFC 792: the echo reply carries the request's identifier, sequence number and data.

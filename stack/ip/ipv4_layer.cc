@@ -7,20 +7,6 @@
 #include <algorithm>
 
 namespace tapstack {
-namespace {
-
-DropReason drop_reason(Ipv4Error why) {
-    switch (why) {
-    case Ipv4Error::Truncated: return DropReason::Ipv4Truncated;
-    case Ipv4Error::BadVersion: return DropReason::Ipv4BadVersion;
-    case Ipv4Error::BadHeaderLength: return DropReason::Ipv4BadHeaderLength;
-    case Ipv4Error::BadTotalLength: return DropReason::Ipv4BadTotalLength;
-    case Ipv4Error::BadChecksum: return DropReason::Ipv4BadChecksum;
-    }
-    return DropReason::Ipv4Truncated;  // (cannot happen: the switch covers every value)
-}
-
-}  // namespace
 
 Ipv4Layer::Ipv4Layer(EthernetLayer& link, NetDev& dev, Ipv4Cidr ip, std::optional<Ipv4Address> gateway,
                      StackStats& stats)
@@ -31,10 +17,9 @@ Ipv4Layer::Ipv4Layer(EthernetLayer& link, NetDev& dev, Ipv4Cidr ip, std::optiona
 
 // ---------------------------------------------------------------- input
 std::optional<Ipv4View> Ipv4Layer::receive(Bytes packet, Instant now) {
-    Ipv4Error why{};
-    auto ip = Ipv4View::parse(packet, &why);
+    auto ip = Ipv4View::parse(packet);
     if (!ip) {
-        stats_.drop(drop_reason(why));
+        stats_.drop(drop_reason(ip.error()));
         return std::nullopt;
     }
     if (ip->dst() != ip_.address) {
@@ -46,13 +31,13 @@ std::optional<Ipv4View> Ipv4Layer::receive(Bytes packet, Instant now) {
         stats_.drop(DropReason::Ipv4BadSource);
         return std::nullopt;
     }
-    if (!ip->is_fragment()) return ip;
+    if (!ip->is_fragment()) return *ip;
     std::optional<DropReason> dropped;
     auto whole = reassembly_.add(*ip, now, &dropped);
     if (dropped) stats_.drop(*dropped);
     if (!whole) return std::nullopt;
     ++stats_.ipv4_reassembled;
-    return Ipv4View::parse(*whole);  // (cannot fail: the reassembly wrote its header)
+    return Ipv4View::parse(*whole).ok();  // (cannot fail: the reassembly wrote its header)
 }
 
 // ---------------------------------------------------------------- output

@@ -23,7 +23,7 @@ std::optional<Bytes> EthernetLayer::receive(Bytes frame, Instant now) {
     if (observer_) observer_->on_frame(now, FrameDirection::Received, frame);
     auto eth = EthernetView::parse(frame);
     if (!eth) {
-        stats_.drop(DropReason::EthernetTruncated);
+        stats_.drop(drop_reason(eth.error()));
         return std::nullopt;
     }
     MacAddress dst = eth->dst();
@@ -40,7 +40,7 @@ std::optional<Bytes> EthernetLayer::receive(Bytes frame, Instant now) {
 
 void EthernetLayer::receive_arp(const EthernetView& eth, Instant now) {
     auto arp_packet = ArpPacket::parse(eth.payload());
-    if (!arp_packet) return stats_.drop(DropReason::ArpMalformed);
+    if (!arp_packet) return stats_.drop(drop_reason(arp_packet.error()));
     const ArpPacket& p = *arp_packet;
     bool for_us = p.target_ip == ip_.address;
     bool usable_sender = !p.sender_ip.is_zero() && !p.sender_mac.is_multicast() && !p.sender_ip.is_broadcast() &&

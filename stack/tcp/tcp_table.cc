@@ -19,9 +19,8 @@ TcpTable::TcpTable(Ipv4Layer& ip, const TcpSettings& settings, const TcpTableCon
 // ---------------------------------------------------------------- input
 void TcpTable::receive(const Ipv4View& ip, Instant now) {
     PseudoHeader ph{ip.src(), ip.dst(), static_cast<uint8_t>(IpProtocol::Tcp), static_cast<uint16_t>(ip.payload().size())};
-    TcpError why{};
-    auto seg = TcpSegment::parse(ip.payload(), ph, &why);
-    if (!seg) return stats_.drop(why == TcpError::BadChecksum ? DropReason::TcpBadChecksum : DropReason::TcpMalformed);
+    auto seg = TcpSegment::parse(ip.payload(), ph);
+    if (!seg) return stats_.drop(drop_reason(seg.error()));
     if (seg->src_port == 0 || seg->dst_port == 0) return stats_.drop(DropReason::TcpBadSegment);
     ++stats_.tcp_segments_received;
     FourTuple tuple{ip.dst(), seg->dst_port, ip.src(), seg->src_port};

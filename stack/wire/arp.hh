@@ -8,9 +8,8 @@
 // +--------+--------+----+----+--------+----------------+--------+----------------+--------+
 #pragma once
 
-#include <optional>
-
 #include "stack/base/byte_order.hh"
+#include "stack/base/result.hh"
 #include "stack/wire/address.hh"
 
 namespace tapstack {
@@ -22,6 +21,9 @@ inline constexpr size_t htype = 0, ptype = 2, hlen = 4, plen = 5, oper = 6, sha 
 
 enum class ArpOp : uint16_t { Request = 1, Reply = 2 };
 
+// Why parse() refused a packet; stack/stats.hh maps it to a DropReason.
+enum class ArpError : uint8_t { Truncated, BadHardware, BadProtocol, BadOperation };
+
 struct ArpPacket {
     ArpOp op = ArpOp::Request;
     MacAddress sender_mac;
@@ -29,15 +31,13 @@ struct ArpPacket {
     MacAddress target_mac;
     Ipv4Address target_ip;
 
-    enum class Error { Truncated, BadHardware, BadProtocol, BadOperation };
-    // Parses and validates; returns the reason when the packet is not Ethernet/IPv4 ARP.
-    static std::optional<ArpPacket> parse(Bytes b, Error* why = nullptr) {
-        auto fail = [&](Error e) { if (why) *why = e; return std::nullopt; };
-        if (b.size() < arp_field::packet_len) return fail(Error::Truncated);
-        if (load_be16(b, arp_field::htype) != 1 || b[arp_field::hlen] != 6) return fail(Error::BadHardware);
-        if (load_be16(b, arp_field::ptype) != 0x0800 || b[arp_field::plen] != 4) return fail(Error::BadProtocol);
+    // Parses and validates; the error says why a packet is not Ethernet/IPv4 ARP.
+    static Result<ArpPacket, ArpError> parse(Bytes b) {
+        if (b.size() < arp_field::packet_len) return Err{ArpError::Truncated};
+        if (load_be16(b, arp_field::htype) != 1 || b[arp_field::hlen] != 6) return Err{ArpError::BadHardware};
+        if (load_be16(b, arp_field::ptype) != 0x0800 || b[arp_field::plen] != 4) return Err{ArpError::BadProtocol};
         uint16_t op = load_be16(b, arp_field::oper);
-        if (op != 1 && op != 2) return fail(Error::BadOperation);
+        if (op != 1 && op != 2) return Err{ArpError::BadOperation};
         return ArpPacket{static_cast<ArpOp>(op), MacAddress::load(b, arp_field::sha),
                          Ipv4Address::load(b, arp_field::spa), MacAddress::load(b, arp_field::tha),
                          Ipv4Address::load(b, arp_field::tpa)};

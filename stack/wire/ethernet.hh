@@ -8,9 +8,8 @@
 //  +-------------------+------------------+---------+----------------
 #pragma once
 
-#include <optional>
-
 #include "stack/base/byte_order.hh"
+#include "stack/base/result.hh"
 #include "stack/wire/address.hh"
 
 namespace tapstack {
@@ -21,10 +20,13 @@ inline constexpr size_t dst = 0, src = 6, ethertype = 12, header_len = 14;
 
 enum class EtherType : uint16_t { Ipv4 = 0x0800, Arp = 0x0806, Ipv6 = 0x86dd };
 
+// Why parse() refused a frame; stack/stats.hh maps it to a DropReason.
+enum class EthernetError : uint8_t { Truncated };
+
 class EthernetView {
 public:
-    static std::optional<EthernetView> parse(Bytes b) {
-        if (b.size() < ethernet_field::header_len) return std::nullopt;
+    static Result<EthernetView, EthernetError> parse(Bytes b) {
+        if (b.size() < ethernet_field::header_len) return Err{EthernetError::Truncated};
         return EthernetView{b};
     }
     MacAddress dst() const { return MacAddress::load(bytes_, ethernet_field::dst); }

@@ -6,9 +6,8 @@
 // +-------+-------+---------------+---------------+---------------+----------
 #pragma once
 
-#include <optional>
-
 #include "stack/base/byte_order.hh"
+#include "stack/base/result.hh"
 #include "stack/wire/checksum.hh"
 
 namespace tapstack {
@@ -19,20 +18,15 @@ inline constexpr size_t type = 0, code = 1, checksum = 2, ident = 4, sequence = 
 
 enum class IcmpType : uint8_t { EchoReply = 0, DestinationUnreachable = 3, EchoRequest = 8, TimeExceeded = 11 };
 
-enum class IcmpError { Truncated, BadChecksum };
+// Why parse() refused a message; stack/stats.hh maps it to a DropReason.
+enum class IcmpError : uint8_t { Truncated, BadChecksum };
 
 class IcmpView {
 public:
     // Checks the length and the checksum over the whole message.
-    static std::optional<IcmpView> parse(Bytes b, IcmpError* why = nullptr) {
-        if (b.size() < icmp_field::header_len) {
-            if (why) *why = IcmpError::Truncated;
-            return std::nullopt;
-        }
-        if (internet_checksum(b) != 0) {
-            if (why) *why = IcmpError::BadChecksum;
-            return std::nullopt;
-        }
+    static Result<IcmpView, IcmpError> parse(Bytes b) {
+        if (b.size() < icmp_field::header_len) return Err{IcmpError::Truncated};
+        if (internet_checksum(b) != 0) return Err{IcmpError::BadChecksum};
         return IcmpView{b};
     }
     uint8_t type() const { return bytes_[icmp_field::type]; }

@@ -14,9 +14,8 @@
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 #pragma once
 
-#include <optional>
-
 #include "stack/base/byte_order.hh"
+#include "stack/base/result.hh"
 #include "stack/wire/address.hh"
 #include "stack/wire/checksum.hh"
 
@@ -30,21 +29,27 @@ inline constexpr uint16_t flag_df = 0x4000, flag_mf = 0x2000, frag_offset_mask =
 
 enum class IpProtocol : uint8_t { Icmp = 1, Tcp = 6, Udp = 17 };
 
-enum class Ipv4Error { Truncated, BadVersion, BadHeaderLength, BadTotalLength, BadChecksum };
+// Why parse() refused a header; stack/stats.hh maps it to a DropReason.
+enum class Ipv4Error : uint8_t { Truncated, BadVersion, BadHeaderLength, BadTotalLength, BadChecksum };
 
 class Ipv4View {
 public:
     // Validates version, IHL, total length against the buffer, and the header checksum.
     // Bytes past total_len (Ethernet padding) are cut off: payload() never includes them.
-    static std::optional<Ipv4View> parse(Bytes b, Ipv4Error* why = nullptr) {
-        auto fail = [&](Ipv4Error e) { if (why) *why = e; return std::nullopt; };
-        if (b.size() < ipv4_field::min_header_len) return fail(Ipv4Error::Truncated);
-        if ((b[0] >> 4) != 4) return fail(Ipv4Error::BadVersion);
+    static Result<Ipv4View, Ipv4Error> parse(Bytes b) {
+        auto view = parse_unchecked(b);
+        if (view && internet_checksum(view->header()) != 0) return Err{Ipv4Error::BadChecksum};
+        return view;
+    }
+    // The same checks but the checksum, for tools reading captures taken on a sending host (the
+    // NIC fills the checksum in after the capture saw the frame).
+    static Result<Ipv4View, Ipv4Error> parse_unchecked(Bytes b) {
+        if (b.size() < ipv4_field::min_header_len) return Err{Ipv4Error::Truncated};
+        if ((b[0] >> 4) != 4) return Err{Ipv4Error::BadVersion};
         size_t header_len = size_t{b[0] & 0x0fu} * 4;
-        if (header_len < ipv4_field::min_header_len) return fail(Ipv4Error::BadHeaderLength);
+        if (header_len < ipv4_field::min_header_len) return Err{Ipv4Error::BadHeaderLength};
         size_t total = load_be16(b, ipv4_field::total_len);
-        if (total < header_len || total > b.size()) return fail(Ipv4Error::BadTotalLength);
-        if (internet_checksum(b.first(header_len)) != 0) return fail(Ipv4Error::BadChecksum);
+        if (total < header_len || total > b.size()) return Err{Ipv4Error::BadTotalLength};
         return Ipv4View{b.first(total)};
     }
 

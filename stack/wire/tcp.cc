@@ -54,25 +54,6 @@ bool parse_options(Bytes b, TcpOptions& o) {
     return true;
 }
 
-std::optional<TcpSegment> parse_impl(Bytes b, TcpError* why) {
-    auto fail = [&](TcpError e) { if (why) *why = e; return std::nullopt; };
-    if (b.size() < tcp_field::min_header_len) return fail(TcpError::Truncated);
-    size_t header_len = static_cast<size_t>(b[tcp_field::offset] >> 4) * 4;
-    if (header_len < tcp_field::min_header_len || header_len > b.size()) return fail(TcpError::BadDataOffset);
-    TcpSegment s;
-    s.src_port = load_be16(b, tcp_field::src_port);
-    s.dst_port = load_be16(b, tcp_field::dst_port);
-    s.seq = SeqNum{load_be32(b, tcp_field::seq)};
-    s.ack = SeqNum{load_be32(b, tcp_field::ack)};
-    s.flags = b[tcp_field::flags];
-    s.window = load_be16(b, tcp_field::window);
-    s.urgent = load_be16(b, tcp_field::urgent);
-    if (!parse_options(b.subspan(tcp_field::min_header_len, header_len - tcp_field::min_header_len), s.options))
-        return fail(TcpError::BadOption);
-    s.payload = b.subspan(header_len);
-    return s;
-}
-
 size_t encoded_len_without_sack(const TcpOptions& o) {
     size_t n = 0;
     if (o.mss) n += 4;
@@ -83,6 +64,32 @@ size_t encoded_len_without_sack(const TcpOptions& o) {
 }
 
 }  // namespace
+
+Result<TcpSegment, TcpError> TcpSegment::parse_unchecked(Bytes b) {
+    if (b.size() < tcp_field::min_header_len) return Err{TcpError::Truncated};
+    size_t header_len = static_cast<size_t>(b[tcp_field::offset] >> 4) * 4;
+    if (header_len < tcp_field::min_header_len || header_len > b.size()) return Err{TcpError::BadDataOffset};
+    TcpSegment s;
+    s.src_port = load_be16(b, tcp_field::src_port);
+    s.dst_port = load_be16(b, tcp_field::dst_port);
+    s.seq = SeqNum{load_be32(b, tcp_field::seq)};
+    s.ack = SeqNum{load_be32(b, tcp_field::ack)};
+    s.flags = b[tcp_field::flags];
+    s.window = load_be16(b, tcp_field::window);
+    s.urgent = load_be16(b, tcp_field::urgent);
+    if (!parse_options(b.subspan(tcp_field::min_header_len, header_len - tcp_field::min_header_len), s.options))
+        return Err{TcpError::BadOption};
+    s.payload = b.subspan(header_len);
+    return s;
+}
+
+Result<TcpSegment, TcpError> TcpSegment::parse(Bytes b, const PseudoHeader& ph) {
+    InternetChecksum c;
+    ph.add_to(c);
+    c.add(b);
+    if (c.finish() != 0) return Err{TcpError::BadChecksum};
+    return parse_unchecked(b);
+}
 
 size_t TcpOptions::sack_blocks_that_fit() const {
     constexpr size_t room = tcp_field::max_header_len - tcp_field::min_header_len;
@@ -95,19 +102,6 @@ size_t TcpOptions::encoded_len() const {
     size_t blocks = sack_blocks_that_fit();
     return encoded_len_without_sack(*this) + (blocks ? 4 + 8 * blocks : 0);  // NOP NOP + kind,len + blocks
 }
-
-std::optional<TcpSegment> TcpSegment::parse(Bytes b, const PseudoHeader& ph, TcpError* why) {
-    InternetChecksum c;
-    ph.add_to(c);
-    c.add(b);
-    if (c.finish() != 0) {
-        if (why) *why = TcpError::BadChecksum;
-        return std::nullopt;
-    }
-    return parse_impl(b, why);
-}
-
-std::optional<TcpSegment> TcpSegment::parse_unchecked(Bytes b, TcpError* why) { return parse_impl(b, why); }
 
 void TcpSegment::emit(MutBytes out, const PseudoHeader& ph, Checksum checksum) const {
     const size_t hlen = header_len();

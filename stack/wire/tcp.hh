@@ -22,6 +22,7 @@
 #include <string>
 
 #include "stack/base/byte_order.hh"
+#include "stack/base/result.hh"
 #include "stack/wire/checksum.hh"
 #include "stack/wire/seq_num.hh"
 
@@ -37,7 +38,8 @@ inline constexpr uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0
                          ece = 0x40, cwr = 0x80;
 }
 
-enum class TcpError { Truncated, BadDataOffset, BadChecksum, BadOption };
+// Why parse() refused a segment; stack/stats.hh maps it to a DropReason.
+enum class TcpError : uint8_t { Truncated, BadDataOffset, BadChecksum, BadOption };
 
 struct SackBlock {
     SeqNum left;
@@ -91,9 +93,9 @@ struct TcpSegment {
     size_t header_len() const { return tcp_field::min_header_len + options.encoded_len(); }
 
     // Parses a TCP segment carried in an IPv4 datagram described by `ph` and checks the checksum.
-    static std::optional<TcpSegment> parse(Bytes b, const PseudoHeader& ph, TcpError* why = nullptr);
+    static Result<TcpSegment, TcpError> parse(Bytes b, const PseudoHeader& ph);
     // Parses without a checksum check (for tools reading captures with offloaded checksums).
-    static std::optional<TcpSegment> parse_unchecked(Bytes b, TcpError* why = nullptr);
+    static Result<TcpSegment, TcpError> parse_unchecked(Bytes b);
     // Writes header, options and payload into `out` (exactly header_len() + payload_len() bytes)
     // and the checksum over `ph` (ph.length must equal that size). Partial: only the folded sum
     // of `ph` goes in the checksum field, for a device that completes it (checksum offload).

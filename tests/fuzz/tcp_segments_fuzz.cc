@@ -6,6 +6,7 @@
 // or loss recovery: tcp_pair_fuzz covers those, with a real peer.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "tests/support/tcp_script.hh"
@@ -47,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     config.send_buffer = 8192;
     TcpScript t(/*our_iss=*/0xffffff00u, /*peer_iss=*/0xfffffff0u, config);
     App app(t.stack);
-    t.stack.listen(8080, app);
+    if (!t.stack.listen(8080, app)) std::abort();  // a fresh stack always has the port free
     uint32_t peer_next = 0;  // the peer's idea of its next sequence number (relative)
     uint32_t peer_acked = 0;  // the highest relative ack of ours it has seen
     for (size_t i = 0; i + 8 <= size; i += 8) {

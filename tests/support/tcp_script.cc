@@ -181,7 +181,7 @@ std::optional<TcpSegment> TcpScript::next_sent() {
         EXPECT_TRUE(t.has_value()) << "the stack sent a TCP segment with a bad checksum";
         if (!t) continue;
         transcript += describe(*t, our_iss_, peer_iss_) + "\n";
-        return t;
+        return *t;
     }
     return std::nullopt;
 }

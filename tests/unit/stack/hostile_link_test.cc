@@ -38,7 +38,7 @@ TEST(ArpHostile, GratuitousArpForAnUnknownAddressCreatesNoEntry) {
     t.peer_sends_frame(arp(ArpOp::Reply, other, other));
     EXPECT_EQ(t.dev.sent.size(), 0u);
     // Had an entry been created, connecting to 10.0.0.9 would send the SYN straight away.
-    t.stack.connect(other, 80, t.app);
+    ASSERT_TRUE(t.stack.connect(other, 80, t.app));
     t.poll();
     EXPECT_EQ(arp_requests_in(t.dev.sent), 1u);
     EXPECT_EQ(t.dev.sent.size(), 1u);  // the SYN waits for the answer
@@ -59,7 +59,7 @@ TEST(ArpHostile, RequestFloodFromManySendersIsAnsweredOneForOne) {
 TEST(ArpHostile, WaitingTrafficSendsAtMostOneRequestPerSecondPerAddress) {
     TcpScript t;
     Ipv4Address silent = Ipv4Address::from_octets(10, 0, 0, 77);
-    for (int i = 0; i < 20; ++i) t.stack.connect(silent, static_cast<uint16_t>(1000 + i), t.app);
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(t.stack.connect(silent, static_cast<uint16_t>(1000 + i), t.app));
     t.poll();
     EXPECT_EQ(arp_requests_in(t.dev.sent), 1u);
     t.dev.sent.clear();

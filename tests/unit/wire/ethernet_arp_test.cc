@@ -34,7 +34,9 @@ TEST(EthernetView, CapturedFrameParsesAddressesTypeAndPayload) {
 
 TEST(EthernetView, EveryLengthBelowFourteenIsRefused) {
     for (size_t n = 0; n < ethernet_field::header_len; ++n) {
-        EXPECT_FALSE(EthernetView::parse(capture::bytes(capture::arp_request).first(n))) << n << " bytes";
+        auto eth = EthernetView::parse(capture::bytes(capture::arp_request).first(n));
+        ASSERT_FALSE(eth) << n << " bytes";
+        EXPECT_EQ(eth.error(), EthernetError::Truncated) << n << " bytes";
     }
 }
 
@@ -99,9 +101,9 @@ TEST(ArpPacket, ReplyRoundTripsThroughEmitAndParse) {
 
 TEST(ArpPacket, EveryTruncationIsRefusedAsTruncated) {
     for (size_t n = 0; n < arp_field::packet_len; ++n) {
-        ArpPacket::Error why{};
-        EXPECT_FALSE(ArpPacket::parse(arp_body().first(n), &why)) << n << " bytes";
-        EXPECT_EQ(why, ArpPacket::Error::Truncated) << n << " bytes";
+        auto arp = ArpPacket::parse(arp_body().first(n));
+        ASSERT_FALSE(arp) << n << " bytes";
+        EXPECT_EQ(arp.error(), ArpError::Truncated) << n << " bytes";
     }
 }
 
@@ -113,45 +115,45 @@ TEST(ArpPacket, TrailingEthernetPaddingIsIgnored) {
     EXPECT_EQ(arp->target_ip, Ipv4Address::from_octets(10, 0, 0, 2));
 }
 
-ArpPacket::Error parse_error(const std::array<uint8_t, 28>& a) {
-    ArpPacket::Error why{};
-    EXPECT_FALSE(ArpPacket::parse(a, &why));
-    return why;
+ArpError parse_error(const std::array<uint8_t, 28>& a) {
+    auto arp = ArpPacket::parse(a);
+    EXPECT_FALSE(arp);
+    return arp ? ArpError{} : arp.error();
 }
 
 TEST(ArpPacket, HardwareTypeOtherThanEthernetIsRefused) {
     auto a = arp_copy();
     a[1] = 6;  // IEEE 802
-    EXPECT_EQ(parse_error(a), ArpPacket::Error::BadHardware);
+    EXPECT_EQ(parse_error(a), ArpError::BadHardware);
 }
 
 TEST(ArpPacket, HardwareLengthOtherThanSixIsRefused) {
     auto a = arp_copy();
     a[arp_field::hlen] = 8;
-    EXPECT_EQ(parse_error(a), ArpPacket::Error::BadHardware);
+    EXPECT_EQ(parse_error(a), ArpError::BadHardware);
 }
 
 TEST(ArpPacket, ProtocolTypeOtherThanIpv4IsRefused) {
     auto a = arp_copy();
     a[2] = 0x86, a[3] = 0xdd;
-    EXPECT_EQ(parse_error(a), ArpPacket::Error::BadProtocol);
+    EXPECT_EQ(parse_error(a), ArpError::BadProtocol);
 }
 
 TEST(ArpPacket, ProtocolLengthOtherThanFourIsRefused) {
     auto a = arp_copy();
     a[arp_field::plen] = 16;
-    EXPECT_EQ(parse_error(a), ArpPacket::Error::BadProtocol);
+    EXPECT_EQ(parse_error(a), ArpError::BadProtocol);
 }
 
 TEST(ArpPacket, OperationOtherThanRequestOrReplyIsRefused) {
     for (uint8_t op : {uint8_t{0}, uint8_t{3}, uint8_t{8}}) {
         auto a = arp_copy();
         a[7] = op;
-        EXPECT_EQ(parse_error(a), ArpPacket::Error::BadOperation) << "op " << int{op};
+        EXPECT_EQ(parse_error(a), ArpError::BadOperation) << "op " << int{op};
     }
     auto a = arp_copy();
     a[6] = 0x01, a[7] = 0x01;  // 257: the high byte counts too
-    EXPECT_EQ(parse_error(a), ArpPacket::Error::BadOperation);
+    EXPECT_EQ(parse_error(a), ArpError::BadOperation);
 }
 
 }  // namespace

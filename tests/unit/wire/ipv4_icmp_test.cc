@@ -23,16 +23,15 @@ using test::to_vec;
 Bytes syn_ip() { return capture::bytes(capture::linux_syn).subspan(capture::ip_at); }
 
 Ipv4Error parse_error(Bytes b) {
-    Ipv4Error why{};
-    EXPECT_FALSE(Ipv4View::parse(b, &why));
-    return why;
+    auto ip = Ipv4View::parse(b);
+    EXPECT_FALSE(ip);
+    return ip ? Ipv4Error{} : ip.error();
 }
 
 // --- IPv4 ---------------------------------------------------------------------------------
 
 TEST(Ipv4View, CapturedSynHeaderParsesEveryField) {
-    Ipv4Error why{};
-    auto ip = Ipv4View::parse(syn_ip(), &why);
+    auto ip = Ipv4View::parse(syn_ip());
     ASSERT_TRUE(ip);
     EXPECT_EQ(ip->header_len(), 20u);
     EXPECT_EQ(ip->total_len(), 60);
@@ -70,9 +69,9 @@ TEST(Ipv4Header, PseudoHeaderCarriesTheTransportLength) {
 
 TEST(Ipv4View, EveryTruncationIsRefused) {
     for (size_t n = 0; n < syn_ip().size(); ++n) {
-        Ipv4Error why{};
-        EXPECT_FALSE(Ipv4View::parse(syn_ip().first(n), &why)) << n << " bytes";
-        EXPECT_EQ(why, n < 20 ? Ipv4Error::Truncated : Ipv4Error::BadTotalLength) << n << " bytes";
+        auto ip = Ipv4View::parse(syn_ip().first(n));
+        ASSERT_FALSE(ip) << n << " bytes";
+        EXPECT_EQ(ip.error(), n < 20 ? Ipv4Error::Truncated : Ipv4Error::BadTotalLength) << n << " bytes";
     }
 }
 
@@ -120,6 +119,19 @@ TEST(Ipv4View, ChangedHeaderByteFailsTheChecksum) {
     auto p = to_vec(syn_ip());
     p[ipv4_field::ttl] = 63;  // a router would have fixed the checksum; nobody did
     EXPECT_EQ(parse_error(p), Ipv4Error::BadChecksum);
+}
+
+TEST(Ipv4View, UncheckedParseAcceptsABadChecksumButNothingElse) {
+    auto p = to_vec(syn_ip());
+    p[ipv4_field::ttl] = 63;
+    auto ip = Ipv4View::parse_unchecked(p);
+    ASSERT_TRUE(ip);
+    EXPECT_EQ(ip->ttl(), 63);
+    EXPECT_EQ(ip->payload().size(), 40u);
+    p[0] = 0x44;  // IHL 4
+    auto bad = Ipv4View::parse_unchecked(p);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error(), Ipv4Error::BadHeaderLength);
 }
 
 TEST(Ipv4View, ChangedPayloadByteDoesNotMatterToTheHeaderChecksum) {
@@ -219,26 +231,26 @@ TEST(IcmpView, EchoReplyWithOddLengthDataRoundTrips) {
 
 TEST(IcmpView, EveryTruncationIsRefused) {
     for (size_t n = 0; n < echo_icmp().size(); ++n) {
-        IcmpError why{};
-        EXPECT_FALSE(IcmpView::parse(echo_icmp().first(n), &why)) << n << " bytes";
-        EXPECT_EQ(why, n < icmp_field::header_len ? IcmpError::Truncated : IcmpError::BadChecksum) << n << " bytes";
+        auto icmp = IcmpView::parse(echo_icmp().first(n));
+        ASSERT_FALSE(icmp) << n << " bytes";
+        EXPECT_EQ(icmp.error(), n < icmp_field::header_len ? IcmpError::Truncated : IcmpError::BadChecksum) << n << " bytes";
     }
 }
 
 TEST(IcmpView, ChangedDataByteFailsTheChecksum) {
     auto p = to_vec(echo_icmp());
     p[40] ^= 0x01;
-    IcmpError why{};
-    EXPECT_FALSE(IcmpView::parse(p, &why));
-    EXPECT_EQ(why, IcmpError::BadChecksum);
+    auto icmp = IcmpView::parse(p);
+    ASSERT_FALSE(icmp);
+    EXPECT_EQ(icmp.error(), IcmpError::BadChecksum);
 }
 
 TEST(IcmpView, WrongChecksumFieldIsRefused) {
     auto p = to_vec(echo_icmp());
     store_be16(p, icmp_field::checksum, 0xe41e);
-    IcmpError why{};
-    EXPECT_FALSE(IcmpView::parse(p, &why));
-    EXPECT_EQ(why, IcmpError::BadChecksum);
+    auto icmp = IcmpView::parse(p);
+    ASSERT_FALSE(icmp);
+    EXPECT_EQ(icmp.error(), IcmpError::BadChecksum);
 }
 
 }  // namespace

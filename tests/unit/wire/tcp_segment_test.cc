@@ -49,16 +49,15 @@ std::vector<uint8_t> syn_with_options(std::vector<uint8_t> options) {
 }
 
 TcpError parse_error(Bytes b) {
-    TcpError why{};
-    EXPECT_FALSE(TcpSegment::parse(b, client_ph(b.size()), &why));
-    return why;
+    auto seg = TcpSegment::parse(b, client_ph(b.size()));
+    EXPECT_FALSE(seg);
+    return seg ? TcpError{} : seg.error();
 }
 
 // --- real captures ------------------------------------------------------------------------
 
 TEST(TcpSegment, LinuxSynParsesEveryField) {
-    TcpError why{};
-    auto seg = TcpSegment::parse(syn_tcp(), client_ph(syn_tcp().size()), &why);
+    auto seg = TcpSegment::parse(syn_tcp(), client_ph(syn_tcp().size()));
     ASSERT_TRUE(seg);
     EXPECT_EQ(seg->src_port, 51234);
     EXPECT_EQ(seg->dst_port, 80);
@@ -246,9 +245,9 @@ TEST(TcpSegment, SackBlocksBeyondTheOptionSpaceAreLeftOutWithTimestamps) {
 
 TEST(TcpSegment, EveryTruncationIsRefused) {
     for (size_t n = 0; n < syn_tcp().size(); ++n) {
-        TcpError why{};
-        EXPECT_FALSE(TcpSegment::parse_unchecked(syn_tcp().first(n), &why)) << n << " bytes";
-        EXPECT_EQ(why, n < 20 ? TcpError::Truncated : TcpError::BadDataOffset) << n << " bytes";
+        auto seg = TcpSegment::parse_unchecked(syn_tcp().first(n));
+        ASSERT_FALSE(seg) << n << " bytes";
+        EXPECT_EQ(seg.error(), n < 20 ? TcpError::Truncated : TcpError::BadDataOffset) << n << " bytes";
         EXPECT_FALSE(TcpSegment::parse(syn_tcp().first(n), client_ph(n))) << n << " bytes, checksummed";
     }
 }
@@ -276,9 +275,9 @@ TEST(TcpSegment, ChangedByteFailsTheChecksum) {
 }
 
 TEST(TcpSegment, WrongPseudoHeaderFailsTheChecksum) {
-    TcpError why{};
-    EXPECT_FALSE(TcpSegment::parse(syn_tcp(), ph(client_ip, Ipv4Address::from_octets(93, 184, 216, 35), 40), &why));
-    EXPECT_EQ(why, TcpError::BadChecksum);
+    auto seg = TcpSegment::parse(syn_tcp(), ph(client_ip, Ipv4Address::from_octets(93, 184, 216, 35), 40));
+    ASSERT_FALSE(seg);
+    EXPECT_EQ(seg.error(), TcpError::BadChecksum);
 }
 
 TEST(TcpSegment, UncheckedParseIgnoresABadChecksum) {
