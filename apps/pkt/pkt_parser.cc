@@ -586,9 +586,7 @@ Expr Parser::primary() {
         if (at_punct('(') && !peek().space_before) {
             take();
             e.kind = Expr::Kind::Call;
-            ++depth_;  // the arguments are one level in
             e.items = expression_list(')', "after the arguments of " + e.text + "()");
-            --depth_;
         }
         return e;
     case Kind::String: {
@@ -612,9 +610,7 @@ Expr Parser::primary() {
             bool array = t.text[0] == '[';
             take();
             e.kind = array ? Expr::Kind::Array : Expr::Kind::Struct;
-            ++depth_;
             e.items = expression_list(array ? ']' : '}', array ? "to end the array" : "to end the struct");
-            --depth_;
             return e;
         }
         break;
@@ -628,7 +624,9 @@ Expr Parser::primary() {
 std::string Parser::note() {
     const Token& open = take();
     while (!at_punct(')')) {
-        if (peek().kind == Kind::End) fail(open, "the note opened here never ends (no ')')");
+        if (peek().kind == Kind::End || peek().pos.line != open.pos.line) {
+            fail(open, "the note opened here does not end on its line (no ')')");
+        }
         take();
     }
     const Token& close = take();
