@@ -131,7 +131,7 @@ asan:
 
 # Unit tests run under ASan+UBSan; GTEST_FILTER=Suite.* narrows them (e.g. make unit GTEST_FILTER='Tcp*').
 unit: deps
-	$(MAKE) MODE=asan build/asan/unit_tests
+	$(MAKE) MODE=asan build/asan/unit_tests build/asan/pkt_parse
 	ASAN_OPTIONS=detect_leaks=1 scripts/run_unit.sh build/asan/unit_tests $(if $(GTEST_FILTER),--gtest_filter='$(GTEST_FILTER)')
 
 # One group of unit tests: make unit-tcp, unit-wire, ... (the directories under tests/unit/;
