@@ -35,7 +35,7 @@ GTEST_LIBS = $(shell pkg-config --libs gtest_main gtest 2>/dev/null || echo -lgt
 CXXFLAGS += -std=c++20 $(WARNINGS) $(CXXFLAGS_$(MODE)) -I. $(PKG_CFLAGS) -MMD -MP
 LDFLAGS += $(LDFLAGS_$(MODE))
 
-LIB_SRCS := $(sort $(wildcard stack/*.cc stack/*/*.cc netdev/*.cc apps/http/*.cc))
+LIB_SRCS := $(sort $(wildcard stack/*.cc stack/*/*.cc netdev/*.cc apps/http/*.cc apps/pkt/*.cc))
 APP_SRCS := $(sort $(wildcard apps/tapstack/*.cc))
 TEST_SRCS := $(sort $(wildcard tests/unit/*.cc tests/unit/*/*.cc tests/support/*.cc))
 
@@ -101,6 +101,12 @@ $(BUILD)/tapstack-kernel-httpd: $(KHTTPD_OBJS) $(BUILD)/libtapstack.a
 build/tapstack-kernel-httpd: $(BUILD)/tapstack-kernel-httpd
 	cp $< $@.tmp && mv -f $@.tmp $@
 
+# Developer tool: which packetdrill scripts the parser (apps/pkt/) accepts (tests/tools/pkt_parse.cc).
+PKT_PARSE_OBJS := $(BUILD)/obj/tests/tools/pkt_parse.o
+DEPS += $(PKT_PARSE_OBJS:.o=.d)
+$(BUILD)/pkt_parse: $(PKT_PARSE_OBJS) $(BUILD)/libtapstack.a
+	$(CXX) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 # No heap allocation per frame in steady state: its own binary, as it replaces operator new.
 ALLOC_OBJS := $(BUILD)/obj/tests/alloc/alloc_test.o
 DEPS += $(ALLOC_OBJS:.o=.d)
@@ -125,7 +131,7 @@ asan:
 
 # Unit tests run under ASan+UBSan; GTEST_FILTER=Suite.* narrows them (e.g. make unit GTEST_FILTER='Tcp*').
 unit: deps
-	$(MAKE) MODE=asan build/asan/unit_tests
+	$(MAKE) MODE=asan build/asan/unit_tests build/asan/pkt_parse
 	ASAN_OPTIONS=detect_leaks=1 scripts/run_unit.sh build/asan/unit_tests $(if $(GTEST_FILTER),--gtest_filter='$(GTEST_FILTER)')
 
 # One group of unit tests: make unit-tcp, unit-wire, ... (the directories under tests/unit/;
