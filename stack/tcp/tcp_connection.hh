@@ -277,6 +277,7 @@ private:
     void send_data_segment(SeqNum seq, uint32_t len, Instant now);
     SeqNum retransmit_first_unacked(Instant now);  // returns the end of what it resent
     bool retransmit_next_hole(Instant now);  // SACK recovery: recovery_ names the hole
+    void send_fin_alone(Instant now);        // no data left to carry our FIN
     SeqNum data_end() const { return send_base_ + static_cast<uint32_t>(send_buffer_.size()); }
     bool can_send_data() const;
     uint32_t flight_size() const { return static_cast<uint32_t>(snd_.nxt - snd_.una); }

@@ -267,21 +267,23 @@ void TcpConnection::dispatch(Instant now) {
         while (send_data(now)) {
         }
         if (!probe_timer_.armed()) arm_tail_loss_probe(now);
-        // A FIN with no data left to carry it (the application closed after everything was
-        // sent) goes in a segment of its own. After a timeout rewound snd.nxt, it is sent again.
-        if (fin_queued_ && snd_.nxt == data_end() && (!fin_sent_ || snd_.nxt == fin_seq_)) {
-            bool retransmission = fin_sent_;
-            fin_seq_ = data_end();
-            fin_sent_ = true;
-            if (retransmission) count_retransmission(now);
-            send_segment(tcp_flag::fin | tcp_flag::ack, fin_seq_, {}, now);
-            snd_.nxt = fin_seq_ + 1;
-            if (snd_.max < snd_.nxt) snd_.max = snd_.nxt;
-            if (!retransmit_timer_.armed()) retransmit_timer_.arm(now, rtt_.rto());
-        }
+        if (fin_queued_ && snd_.nxt == data_end() && (!fin_sent_ || snd_.nxt == fin_seq_)) send_fin_alone(now);
         break;
     }
     if (ack_pending_) send_ack(now);
+}
+
+void TcpConnection::send_fin_alone(Instant now) {
+    // A FIN with no data left to carry it (the application closed after everything was sent)
+    // goes in a segment of its own. After a timeout rewound snd.nxt, it is sent again.
+    bool retransmission = fin_sent_;
+    fin_seq_ = data_end();
+    fin_sent_ = true;
+    if (retransmission) count_retransmission(now);
+    send_segment(tcp_flag::fin | tcp_flag::ack, fin_seq_, {}, now);
+    snd_.nxt = fin_seq_ + 1;
+    if (snd_.max < snd_.nxt) snd_.max = snd_.nxt;
+    if (!retransmit_timer_.armed()) retransmit_timer_.arm(now, rtt_.rto());
 }
 
 SeqNum TcpConnection::retransmit_first_unacked(Instant now) {
