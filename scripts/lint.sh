@@ -48,6 +48,11 @@ fi
 report "'cwnd_ =' and 'ssthresh_ =' only in stack/tcp/congestion.{hh,cc} (the congestion controller)" \
   "$(code_grep '(^|[^A-Za-z0-9_])(cwnd_|ssthresh_)[ \t]*([-+*/|&^]|<<|>>)?=([^=]|$)' "${stack_files[@]}" | grep -vE '^stack/tcp/congestion\.(cc|hh):')"
 
+# 1c. Loss recovery's state has one owner (stack/tcp/loss_recovery.{hh,cc}): the SACK scoreboard,
+# HighRxt, the recovery point and the duplicate ACK count are named nowhere else in stack/.
+report "scoreboard_, high_rxt_, recover_, dup_acks_ only in stack/tcp/loss_recovery.{hh,cc} (loss recovery)" \
+  "$(code_grep '(^|[^A-Za-z0-9_])(scoreboard_|high_rxt_|recover_|dup_acks_|in_recovery_)([^A-Za-z0-9_]|$)' "${stack_files[@]}" | grep -vE '^stack/tcp/loss_recovery\.(cc|hh):')"
+
 # 2. Time is a parameter: nothing in stack/ reads a clock.
 report "no clock reads in stack/ (now(), gettimeofday, clock_gettime, time(), std::chrono clocks)" \
   "$(code_grep '(^|[^A-Za-z0-9_])(now[ \t]*\(|gettimeofday|clock_gettime|time[ \t]*\(|(steady|system|high_resolution)_clock)' "${stack_files[@]}")"

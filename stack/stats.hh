@@ -25,6 +25,15 @@ enum class DropReason : uint8_t {
     Ipv4FragmentTimeout,
     IcmpMalformed, IcmpBadChecksum, IcmpUnhandledType,
     TcpMalformed, TcpBadChecksum, TcpNoListener, TcpUnacceptable, TcpTableFull, TcpBadSegment,
+    // Inside a connection (TcpEnvironment::segment_dropped), in RFC 9293 §3.10.7.4's order:
+    TcpPaws,               // RFC 7323 §5.3 R1: its timestamp is older than TS.Recent (ACK sent)
+    TcpOutOfWindow,        // the sequence number check failed (ACK sent unless RST)
+    TcpRstNotExact,        // RFC 5961 §3.2: an RST in the window but not at RCV.NXT (challenge ACK)
+    TcpSynUnexpected,      // RFC 5961 §4.2: a SYN in a synchronized state (challenge ACK)
+    TcpNoAck,              // no ACK bit after the handshake
+    TcpAckUnacceptable,    // an ACK for data never sent, or too old (RFC 5961 §5.2), or bad in SYN-SENT/-RECEIVED
+    TcpReceiveBufferFull,  // its text lies beyond the receive ring's free space
+    TcpReassemblyFull,     // its text would need one out-of-order range more than we keep
     FrameTooLarge,
     Count_
 };
@@ -41,6 +50,8 @@ constexpr std::string_view to_string(DropReason r) {
         "icmp_malformed", "icmp_bad_checksum", "icmp_unhandled_type",
         "tcp_malformed", "tcp_bad_checksum", "tcp_no_listener", "tcp_unacceptable", "tcp_table_full",
         "tcp_bad_segment",
+        "tcp_paws", "tcp_out_of_window", "tcp_rst_not_exact", "tcp_syn_unexpected", "tcp_no_ack",
+        "tcp_ack_unacceptable", "tcp_receive_buffer_full", "tcp_reassembly_full",
         "frame_too_large",
     };
     static_assert(std::size(names) == static_cast<size_t>(DropReason::Count_));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // TcpConnection: construction, the one state-change function, opening, and the user calls of
-// RFC 9293 §3.10 (SEND, RECEIVE, CLOSE, ABORT). Segment arrival is in tcp_input.cc, sending and
-// timers in tcp_output.cc.
+// RFC 9293 §3.10 (SEND, RECEIVE, CLOSE, ABORT). Segment arrival is in tcp_input.cc (the ACK step
+// in tcp_ack.cc), sending in tcp_output.cc, timers in tcp_timers.cc.
 #include "stack/tcp/tcp_connection.hh"
 
 #include <algorithm>
@@ -19,10 +19,10 @@ TcpConnection::TcpConnection(TcpEnvironment& env, const TcpSettings& settings, c
       iss_(iss),
       send_buffer_(settings.send_buffer),
       receive_buffer_(settings.receive_buffer),
-      congestion_(settings.congestion_control) {
+      congestion_(settings.congestion_control),
+      recovery_(iss) {
     snd_.una = snd_.nxt = snd_.max = iss;
     send_base_ = iss + 1;
-    high_rxt_ = recover_ = una_resent_at_max_ = iss;
     rcv_.offered_shift = window_shift_for(settings_.receive_buffer);
     ts_offset_ = timestamp_offset(iss);
     rcv_.quickacks_left = settings_.quickack_segments;
@@ -105,7 +105,7 @@ void TcpConnection::accept_cookie(const TcpSegment& ack, const SynCookieOptions&
         int32_t ms = static_cast<int32_t>(ts_now(now) - ack.options.timestamps->echo_reply);
         if (ack.options.timestamps->echo_reply != 0 && ms >= 0) rtt_.on_sample(std::chrono::milliseconds{ms});
     }
-    sack_ok_ = settings_.sack && cookie.sack_permitted;
+    recovery_.enable_sack(settings_.sack && cookie.sack_permitted);
     snd_.wnd = static_cast<uint32_t>(ack.window) << snd_.shift;  // RFC 7323 §2.2: scaled but in a SYN
     max_snd_wnd_ = snd_.wnd;
     snd_.wl1 = ack.seq;
@@ -144,7 +144,7 @@ void TcpConnection::negotiate_options(const TcpOptions& peer) {
         ts_ok_ = true;
         ts_recent_ = peer.timestamps->value;
     }
-    sack_ok_ = settings_.sack && peer.sack_permitted;  // RFC 2018 §2
+    recovery_.enable_sack(settings_.sack && peer.sack_permitted);  // RFC 2018 §2
 }
 
 void TcpConnection::set_keepalive(bool on, Instant now) {
@@ -281,7 +281,7 @@ void TcpConnection::terminate(CloseReason reason, Instant now, std::optional<Tcp
     send_buffer_.pop(send_buffer_.size());
     receive_buffer_.pop(receive_buffer_.size());
     reassembler_.clear();
-    scoreboard_.clear();
+    recovery_.clear();
     send_buffer_.release();
     receive_buffer_.release();
     account_buffers();

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 // One TCP connection: the transmission control block of RFC 9293 §3.3.1 and the code that runs
-// it. The work is split like lwIP's: tcp_input.cc holds process() (SEGMENT ARRIVES, §3.10.7),
-// tcp_output.cc holds dispatch() and the timers (what to send next), and tcp_connection.cc holds
-// set_state() and the user calls (§3.10.1–3.10.6). The Stack owns connections and demultiplexes
-// segments to them; a connection never sees frames, ARP or the device.
+// it. The work is split like lwIP's: tcp_input.cc holds process() (SEGMENT ARRIVES, §3.10.7) and
+// tcp_ack.cc its ACK step, tcp_output.cc holds dispatch() (what to send next), tcp_timers.cc
+// on_timer() and next_deadline(), and tcp_connection.cc holds set_state() and the user calls
+// (§3.10.1–3.10.6). The algorithms have seams of their own: congestion.hh, rtt_estimator.hh,
+// loss_recovery.hh. The Stack owns connections and demultiplexes segments to them; a connection
+// never sees frames, ARP or the device.
 #pragma once
 
 #include <cstdint>
@@ -12,9 +14,11 @@
 
 #include "stack/base/log.hh"
 #include "stack/base/time.hh"
+#include "stack/stats.hh"
 #include "stack/tcp/byte_ring.hh"
 #include "stack/tcp/congestion.hh"
 #include "stack/tcp/four_tuple.hh"
+#include "stack/tcp/loss_recovery.hh"
 #include "stack/tcp/reassembler.hh"
 #include "stack/tcp/rtt_estimator.hh"
 #include "stack/tcp/socket.hh"
@@ -55,6 +59,9 @@ public:
     virtual void challenge_ack_suppressed(TcpConnection&) {}
     // A loss was detected: by the retransmission timer, or by duplicate ACKs / SACK blocks.
     virtual void loss_detected(TcpConnection&, bool by_timeout) { (void)by_timeout; }
+    // A segment was discarded, or its text was (RFC 9293 §3.10.7.4's "drop the segment"), for
+    // `reason` (one of the tcp_* reasons after TcpBadSegment in stats.hh).
+    virtual void segment_dropped(TcpConnection&, DropReason reason) { (void)reason; }
 };
 
 struct TcpSettings {
@@ -96,9 +103,6 @@ struct TcpSettings {
     KeepaliveSettings keepalive;
 };
 
-// The shortest tail loss probe timeout (RFC 8985 §7.2 sets none; Linux waits 10 ms, which on a
-// 0.1 ms link is a hundred round trips lost at every tail).
-inline constexpr Duration tlp_min = std::chrono::milliseconds{2};
 // RFC 5961 §7: challenge ACKs per connection per second, at most.
 inline constexpr uint32_t challenge_acks_per_second = 10;
 
@@ -197,13 +201,13 @@ public:
     uint32_t cwnd() const { return congestion_.cwnd(); }
     uint32_t retransmissions() const { return total_retransmissions_; }
     uint32_t ssthresh() const { return congestion_.ssthresh(); }
-    bool in_recovery() const { return in_recovery_; }
+    bool in_recovery() const { return recovery_.in_recovery(); }
     // Negotiated in the handshake (RFC 7323, RFC 2018).
     bool timestamps_enabled() const { return ts_ok_; }
-    bool sack_enabled() const { return sack_ok_; }
+    bool sack_enabled() const { return sack_ok(); }
     uint8_t send_window_shift() const { return snd_.shift; }
     uint8_t receive_window_shift() const { return rcv_.shift; }
-    uint32_t sacked_bytes() const { return scoreboard_.bytes(); }
+    uint32_t sacked_bytes() const { return recovery_.sacked_bytes(); }
     size_t buffer_memory() const { return buffers_accounted_; }
 
     void set_socket_id(SocketId id) { socket_id_ = id; }
@@ -218,28 +222,41 @@ private:
     // The single place where state_ changes: one breakpoint for every transition.
     void set_state(TcpState next, std::string_view why, Instant now);
 
-    // tcp_input.cc
+    // RFC 2018 SACK: on when both SYNs carried SACK-permitted (loss recovery keeps the flag).
+    bool sack_ok() const { return recovery_.sack(); }
+    // A segment (or its text) is discarded: for the stack's counters (stats.hh).
+    void drop(DropReason reason) { env_.segment_dropped(*this, reason); }
+
+    // tcp_input.cc, in the order of RFC 9293 §3.10.7
     void process_syn_sent(const TcpSegment&, Instant now);
     void negotiate_options(const TcpOptions& peer_syn);
+    bool check_sequence_number(const TcpSegment&, Instant now);  // false: drop the segment
     bool paws_rejects(const TcpSegment&) const;
-    void challenge_ack(Instant now);
-    void update_ts_recent(const TcpSegment&);
-    void update_scoreboard(const TcpSegment&);
-    void maybe_enter_recovery(Instant now);
-    void enter_recovery(Instant now);
-    void detect_lost_retransmission(Instant now);
-    void acknowledge_received(const TcpSegment&, bool in_order, Instant now);
+    bool syn_sent_again(const TcpSegment&) const;  // the peer's SYN again, in SYN-RECEIVED
+    void resend_syn_ack(Instant now);
     bool segment_acceptable(const TcpSegment&) const;
-    bool process_ack(const TcpSegment&, Instant now);  // false: drop the segment
-    void send_owed_ack(Instant now);  // the ACK process_text() or process_fin() found due at once
+    void challenge_ack(Instant now);
+    void process_rst(const TcpSegment&, Instant now);
+    bool takes_text() const;
     void process_text(const TcpSegment&, Instant now);
-    void process_fin(const TcpSegment&, Instant now);
-    void update_send_window(const TcpSegment&);
-    void on_new_ack(SeqNum ack, const TcpSegment* seg, Instant now);
-    void on_duplicate_ack(Instant now);
+    std::optional<SeqNum> store_text(SeqNum seq, Bytes data);
     void deliver_in_order();
+    void acknowledge_received(const TcpSegment&, bool in_order, Instant now);
+    void process_fin(const TcpSegment&, Instant now);
+    void send_owed_ack(Instant now);  // the ACK process_text() or process_fin() found due at once
     void enter_time_wait(Instant now);
     void reset_by_peer(Instant now);
+
+    // tcp_ack.cc: the fifth step, check the ACK field
+    bool process_ack(const TcpSegment&, Instant now);  // false: drop the segment
+    bool complete_passive_open(const TcpSegment&, Instant now);  // the ACK in SYN-RECEIVED
+    void update_ts_recent(const TcpSegment&);
+    void take_ack(const TcpSegment&, Instant now);  // new, duplicate, SACK: loss recovery
+    void on_new_ack(SeqNum ack, const TcpSegment* seg, Instant now);
+    uint32_t release_acknowledged(SeqNum ack);
+    void enter_recovery(Instant now);
+    void update_send_window(const TcpSegment&);
+    bool process_fin_acknowledged(Instant now);  // false: the connection closed
 
     // tcp_output.cc
     void send_segment(uint8_t flags, SeqNum seq, Bytes payload, Instant now, bool with_options = false);
@@ -254,27 +271,33 @@ private:
     void mark_acked_by_segment();
     void send_rst(Instant now);
     bool send_data(Instant now);  // one segment of new data, if allowed
+    uint32_t send_room() const;   // what the peer's and the congestion window let out now
+    bool holds_back(uint32_t len, uint32_t wanted, uint32_t unsent) const;  // SWS avoidance, Nagle
+    void transmit_data(uint32_t len, uint32_t unsent, Instant now);
     void send_data_segment(SeqNum seq, uint32_t len, Instant now);
     SeqNum retransmit_first_unacked(Instant now);  // returns the end of what it resent
-    void send_persist_probe(Instant now);
-    bool persist_gives_up(Instant now, Duration next) const;
-    void send_keepalive_probe(Instant now);
-    void arm_tail_loss_probe(Instant now);
-    void send_tail_loss_probe(Instant now);
-    void restart_keepalive(Instant now);
-    // SACK-based loss recovery (RFC 6675, simplified: see docs/design.md).
-    uint32_t pipe() const;
-    std::optional<SeqNum> next_hole(uint32_t& len) const;
-    bool retransmit_next_hole(Instant now);
-    SeqNum skip_sacked(SeqNum seq, uint32_t& len) const;
-    bool give_up(Instant now) const;
+    bool retransmit_next_hole(Instant now);  // SACK recovery: recovery_ names the hole
+    void send_fin_alone(Instant now);        // no data left to carry our FIN
     SeqNum data_end() const { return send_base_ + static_cast<uint32_t>(send_buffer_.size()); }
     bool can_send_data() const;
-    void on_retransmit_timeout(Instant now);
     uint32_t flight_size() const { return static_cast<uint32_t>(snd_.nxt - snd_.una); }
     bool retransmission_pending() const { return snd_.nxt < snd_.max; }  // going back after a timeout
     uint32_t unsent_bytes() const;
     uint16_t window_to_advertise(bool syn);
+
+    // tcp_timers.cc
+    void on_retransmit_timeout(Instant now);
+    bool give_up(Instant now) const;
+    void arm_tail_loss_probe(Instant now);
+    void send_tail_loss_probe(Instant now);
+    void on_keepalive_timer(Instant now);
+    void send_keepalive_probe(Instant now);
+    void restart_keepalive(Instant now);
+    void on_persist_timer(Instant now);
+    void send_persist_probe(Instant now);
+    bool persist_gives_up(Instant now, Duration next) const;
+
+    // tcp_connection.cc
     void terminate(CloseReason, Instant now, std::optional<TcpEnd> end = std::nullopt);
     void send_reset_and_terminate(TcpEnd end, Instant now);  // ABORT, or CLOSE with data unread
     // A passive open whose SYN,ACK is not yet acknowledged (SYN-RECEIVED, or FIN-WAIT-1 when
@@ -341,11 +364,6 @@ private:
     Instant challenge_window_start_;
     std::optional<Instant> synack_resent_at_;  // for a retransmitted SYN in SYN-RECEIVED
     uint32_t challenge_acks_ = 0;  // sent in the second that started there
-    // RFC 2018 SACK: on when both SYNs carried SACK-permitted.
-    bool sack_ok_ = false;
-    Reassembler scoreboard_;     // ranges above SND.UNA the peer has SACKed
-    SeqNum high_rxt_;            // RFC 6675 HighRxt: holes below it were retransmitted
-    SeqNum una_resent_at_max_;   // SND.MAX when the segment at SND.UNA was last sent again
     bool app_closed_ = false;
     bool passive_open_ = false;  // made by a SYN at a listener (accept_syn)
     CloseReason close_reason_ = CloseReason::Aborted;
@@ -357,8 +375,7 @@ private:
     Timer time_wait_timer_;
     Timer fin_wait_2_timer_;
     Timer delayed_ack_timer_;
-    Timer probe_timer_;                 // RFC 8985 §7 tail loss probe
-    uint8_t probes_sent_ = 0;           // tail loss probes since the last new ACK (at most 2)
+    Timer probe_timer_;                 // RFC 8985 §7 tail loss probe (recovery_ says when)
     Timer keepalive_timer_;
     bool keepalive_ = false;
     uint32_t keepalive_probes_ = 0;     // sent without an answer
@@ -369,12 +386,11 @@ private:
     uint32_t backoff_count_ = 0;        // consecutive timeouts without progress
     uint32_t total_retransmissions_ = 0;
 
-    // Congestion control: the window is the controller's (congestion.hh); loss recovery (the
-    // duplicate ACK count, NewReno's recovery point, RFC 6582) stays here.
+    // Congestion control: the window is the controller's (congestion.hh); which segments are
+    // lost and go again is loss recovery's (loss_recovery.hh: the scoreboard, the duplicate ACK
+    // count, NewReno's recovery point, RACK-by-order, the tail loss probe's timeout).
     AnyController congestion_;
-    uint32_t dup_acks_ = 0;
-    bool in_recovery_ = false;
-    SeqNum recover_;
+    LossRecovery recovery_;
 
     size_t buffers_accounted_ = 0;  // ring memory last reported to the stack
     uint8_t events_ = 0;

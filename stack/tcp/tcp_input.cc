@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // SEGMENT ARRIVES (RFC 9293 §3.10.7.3 for SYN-SENT, §3.10.7.4 for the synchronized states), in
-// the RFC's order: sequence number, RST, SYN, ACK, (URG), text, FIN. LISTEN and CLOSED are the
-// table's business (stack/tcp/tcp_table.cc, tcp_listen.cc), since no connection exists for them yet.
+// the RFC's order: sequence number, RST, SYN, ACK, (URG), text, FIN. The ACK step has a file of its
+// own (tcp_ack.cc). LISTEN and CLOSED are the table's business (stack/tcp/tcp_table.cc,
+// tcp_listen.cc), since no connection exists for them yet.
 #include <algorithm>
 
 #include "stack/base/log.hh"
@@ -16,50 +17,12 @@ void TcpConnection::process(const TcpSegment& seg, Instant now) {
     }
     if (state_ == TcpState::Closed || state_ == TcpState::Listen) return;
 
-    // RFC 7323 §5.3 R1: PAWS. A segment whose timestamp is older than TS.Recent is an old
-    // duplicate (from before the sequence numbers wrapped): acknowledge and drop it.
-    if (paws_rejects(seg)) {
-        challenge_ack(now);
-        return;
-    }
+    // (PAWS and a SYN sent again first.) 1st: check sequence number.
+    if (!check_sequence_number(seg, now)) return;
 
-    // A retransmitted SYN in SYN-RECEIVED: our SYN,ACK was lost, or is late. It lies below RCV.NXT,
-    // so RFC 9293 answers with a bare ACK, which a peer in SYN-SENT drops (no SYN bit) before it
-    // waits for our own timer. Linux (tcp_check_req) sends the SYN,ACK again, at most every 500 ms
-    // (tcp_oow_rate_limited), and restarts its timer; so do we. TS.Recent stays that of the first
-    // SYN, as in Linux: the peer's RTT sample from our echo may come out long, never short.
-    if (state_ == TcpState::SynReceived && seg.syn() && !seg.has_ack() && seg.seq == irs_ && snd_.una == iss_) {
-        if (!synack_resent_at_ || now - *synack_resent_at_ >= std::chrono::milliseconds{500}) {
-            synack_resent_at_ = now;
-            count_retransmission(now);
-            rtt_.stop_timing();
-            send_segment(tcp_flag::syn | tcp_flag::ack, iss_, {}, now, /*with_options=*/true);
-            retransmit_timer_.arm(now, rtt_.rto());
-        }
-        return;
-    }
-
-    // 1st: check sequence number.
-    if (!segment_acceptable(seg)) {
-        // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply
-        // (unless the RST bit is set)". A retransmitted FIN in TIME-WAIT lands here too.
-        if (!seg.rst()) challenge_ack(now);
-        if (state_ == TcpState::TimeWait && seg.fin()) time_wait_timer_.arm(now, settings_.time_wait);
-        return;
-    }
-    // (RFC 7323 §5.3 R3, TS.Recent, waits for the ACK check: process_ack(), docs/design.md.)
-    keepalive_probes_ = 0;  // the peer is alive
-    persist_unanswered_ = 0;
-    restart_keepalive(now);
-
-    // 2nd: check the RST bit. RFC 9293 §3.10.7.4 with RFC 5961 §3.2: only an RST exactly at
-    // RCV.NXT resets; any other in-window RST gets a challenge ACK.
+    // 2nd: check the RST bit.
     if (seg.rst()) {
-        if (seg.seq != rcv_.nxt) {
-            challenge_ack(now);
-            return;
-        }
-        reset_by_peer(now);
+        process_rst(seg, now);
         return;
     }
 
@@ -67,12 +30,16 @@ void TcpConnection::process(const TcpSegment& seg, Instant now) {
     // ACK (RFC 9293 §3.10.7.4, RFC 5961 §4.2); a SYN that may reuse a TIME-WAIT tuple was
     // handled by the stack before it reached us.
     if (seg.syn()) {
+        drop(DropReason::TcpSynUnexpected);
         challenge_ack(now);
         return;
     }
 
     // 5th: check the ACK field. Without ACK, drop.
-    if (!seg.has_ack()) return;
+    if (!seg.has_ack()) {
+        drop(DropReason::TcpNoAck);
+        return;
+    }
     if (!process_ack(seg, now)) return;
     if (state_ == TcpState::Closed) return;
 
@@ -82,6 +49,63 @@ void TcpConnection::process(const TcpSegment& seg, Instant now) {
     // 8th: FIN.
     process_fin(seg, now);
     send_owed_ack(now);
+}
+
+bool TcpConnection::check_sequence_number(const TcpSegment& seg, Instant now) {
+    // RFC 7323 §5.3 R1: PAWS. A segment whose timestamp is older than TS.Recent is an old
+    // duplicate (from before the sequence numbers wrapped): acknowledge and drop it.
+    if (paws_rejects(seg)) {
+        drop(DropReason::TcpPaws);
+        challenge_ack(now);
+        return false;
+    }
+    if (syn_sent_again(seg)) {
+        resend_syn_ack(now);
+        return false;
+    }
+    // 1st: check sequence number.
+    if (!segment_acceptable(seg)) {
+        // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply
+        // (unless the RST bit is set)". A retransmitted FIN in TIME-WAIT lands here too.
+        drop(DropReason::TcpOutOfWindow);
+        if (!seg.rst()) challenge_ack(now);
+        if (state_ == TcpState::TimeWait && seg.fin()) time_wait_timer_.arm(now, settings_.time_wait);
+        return false;
+    }
+    // (RFC 7323 §5.3 R3, TS.Recent, waits for the ACK check: process_ack(), docs/design.md.)
+    keepalive_probes_ = 0;  // the peer is alive
+    persist_unanswered_ = 0;
+    restart_keepalive(now);
+    return true;
+}
+
+bool TcpConnection::syn_sent_again(const TcpSegment& seg) const {
+    return state_ == TcpState::SynReceived && seg.syn() && !seg.has_ack() && seg.seq == irs_ && snd_.una == iss_;
+}
+
+void TcpConnection::resend_syn_ack(Instant now) {
+    // A retransmitted SYN in SYN-RECEIVED: our SYN,ACK was lost, or is late. It lies below RCV.NXT,
+    // so RFC 9293 answers with a bare ACK, which a peer in SYN-SENT drops (no SYN bit) before it
+    // waits for our own timer. Linux (tcp_check_req) sends the SYN,ACK again, at most every 500 ms
+    // (tcp_oow_rate_limited), and restarts its timer; so do we. TS.Recent stays that of the first
+    // SYN, as in Linux: the peer's RTT sample from our echo may come out long, never short.
+    if (synack_resent_at_ && now - *synack_resent_at_ < std::chrono::milliseconds{500}) return;
+    synack_resent_at_ = now;
+    count_retransmission(now);
+    rtt_.stop_timing();
+    send_segment(tcp_flag::syn | tcp_flag::ack, iss_, {}, now, /*with_options=*/true);
+    retransmit_timer_.arm(now, rtt_.rto());
+}
+
+void TcpConnection::process_rst(const TcpSegment& seg, Instant now) {
+    // RFC 9293 §3.10.7.4 with RFC 5961 §3.2: only an RST exactly at RCV.NXT resets; any other
+    // in-window RST gets a challenge ACK.
+    if (seg.seq != rcv_.nxt) {
+        drop(DropReason::TcpRstNotExact);
+        challenge_ack(now);
+        return;
+    }
+    reset_by_peer(now);
 }
 
 void TcpConnection::send_owed_ack(Instant now) {
@@ -113,16 +137,6 @@ bool TcpConnection::paws_rejects(const TcpSegment& seg) const {
     return static_cast<int32_t>(seg.options.timestamps->value - ts_recent_) < 0;
 }
 
-void TcpConnection::update_ts_recent(const TcpSegment& seg) {
-    // RFC 7323 §5.3 R3: "If SEG.TSval >= TS.Recent and SEG.SEQ =< Last.ACK.sent, then save
-    // SEG.TSval in TS.Recent." The RFC does this right after the sequence check; we do it only
-    // once the ACK is acceptable too (process_ack), as Linux does: otherwise one forged in-window
-    // segment with a huge TSval and any ACK would make PAWS drop all honest traffic after it.
-    if (!ts_ok_ || !seg.options.timestamps) return;
-    if (static_cast<int32_t>(seg.options.timestamps->value - ts_recent_) >= 0 && !(last_ack_sent_ < seg.seq))
-        ts_recent_ = seg.options.timestamps->value;
-}
-
 bool TcpConnection::segment_acceptable(const TcpSegment& seg) const {
     // RFC 9293 §3.10.7.4, the four cases of segment length and receive window. The window is
     // what we last announced (it never shrinks) or the current free space, whichever is larger.
@@ -146,6 +160,7 @@ void TcpConnection::process_syn_sent(const TcpSegment& seg, Instant now) {
     bool ack_ok = false;
     if (seg.has_ack()) {
         if (seg.ack <= iss_ || seg.ack > snd_.nxt) {
+            drop(DropReason::TcpAckUnacceptable);
             if (!seg.rst()) send_segment(tcp_flag::rst, seg.ack, {}, now);
             return;
         }
@@ -180,218 +195,27 @@ void TcpConnection::process_syn_sent(const TcpSegment& seg, Instant now) {
     }
 }
 
-bool TcpConnection::process_ack(const TcpSegment& seg, Instant now) {
-    if (state_ == TcpState::SynReceived) {
-        // "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED state"; else send a reset.
-        if (!(snd_.una < seg.ack && seg.ack <= snd_.max)) {
-            send_segment(tcp_flag::rst, seg.ack, {}, now);
-            return false;
-        }
-        update_ts_recent(seg);
-        snd_.wnd = static_cast<uint32_t>(seg.window) << snd_.shift;
-        snd_.wl1 = seg.seq;
-        snd_.wl2 = seg.ack;
-        on_new_ack(seg.ack, &seg, now);
-        set_state(TcpState::Established, "ACK of our SYN", now);
-        restart_keepalive(now);
-        post(Accepted);
-        // Continue with the common processing below (the ACK may carry data or a FIN).
-        if (fin_queued_) set_state(TcpState::FinWait1, "application closed before ESTABLISHED", now);
-        return true;
-    }
-
-    // ESTABLISHED and later. RFC 5961 §5.2: an ACK for data never sent, or older than the
-    // largest window the peer ever offered, is dropped with a (challenge) ACK.
-    if (seg.ack > snd_.max || seg.ack < snd_.una - std::max(max_snd_wnd_, snd_.wnd)) {
-        challenge_ack(now);
-        return false;
-    }
-    update_ts_recent(seg);
-    uint32_t sacked_before = scoreboard_.bytes();
-    update_scoreboard(seg);
-    bool sacks_more = scoreboard_.bytes() > sacked_before;
-    if (snd_.una < seg.ack) {
-        on_new_ack(seg.ack, &seg, now);
-    } else if (seg.ack == snd_.una && snd_.max != snd_.una &&
-               (sacks_more || (seg.payload.empty() && !seg.fin() &&
-                               (static_cast<uint32_t>(seg.window) << snd_.shift) == snd_.wnd))) {
-        // A duplicate ACK: RFC 5681 §2's (same window, no data), or RFC 6675 §2's (it SACKs
-        // something new), which still counts when the peer's window moved as its reader read.
-        on_duplicate_ack(now);
-    }
-    scoreboard_.discard_below(snd_.una);
-    maybe_enter_recovery(now);
-    detect_lost_retransmission(now);
-    if (sacks_more) arm_tail_loss_probe(now);
-    // RFC 9293: update the send window if the segment is newer than the last update.
-    if (snd_.wl1 < seg.seq || (snd_.wl1 == seg.seq && snd_.wl2 <= seg.ack)) update_send_window(seg);
-
-    bool fin_acked = fin_sent_ && snd_.una == fin_seq_ + 1;
+bool TcpConnection::takes_text() const {
     switch (state_) {
+    case TcpState::Established:
     case TcpState::FinWait1:
-        if (fin_acked) {
-            set_state(TcpState::FinWait2, "our FIN was acknowledged", now);
-            fin_wait_2_timer_.arm(now, settings_.fin_wait_2_timeout);  // a peer that never sends its FIN
-        }
-        break;
-    case TcpState::Closing:
-        if (fin_acked) enter_time_wait(now);
-        break;
-    case TcpState::LastAck:
-        if (fin_acked) {
-            retransmit_timer_.disarm();
-            end_ = TcpEnd::Closed;
-            set_state(TcpState::Closed, "our FIN was acknowledged", now);
-            return false;
-        }
-        break;
+    case TcpState::FinWait2:
+        return true;
     case TcpState::Closed:
     case TcpState::Listen:
     case TcpState::SynSent:
     case TcpState::SynReceived:
-    case TcpState::Established:
-    case TcpState::FinWait2:
     case TcpState::CloseWait:
+    case TcpState::Closing:
+    case TcpState::LastAck:
     case TcpState::TimeWait:
-        break;
+        return false;  // "This should not occur, since a FIN has been received": ignore the text
     }
-    return true;
-}
-
-void TcpConnection::update_send_window(const TcpSegment& seg) {
-    bool was_zero = snd_.wnd == 0;
-    snd_.wnd = static_cast<uint32_t>(seg.window) << snd_.shift;  // RFC 7323 §2.3
-    max_snd_wnd_ = std::max(max_snd_wnd_, snd_.wnd);
-    snd_.wl1 = seg.seq;
-    snd_.wl2 = seg.ack;
-    if (snd_.wnd > 0 && was_zero) {
-        persist_timer_.disarm();
-        persist_since_.reset();
-        post(Writable);
-    }
-}
-
-void TcpConnection::update_scoreboard(const TcpSegment& seg) {
-    // RFC 2018 §4 / RFC 6675: remember what the peer holds above SND.UNA. Blocks for data we
-    // never sent are ignored, as are blocks at or below SND.UNA (D-SACK, RFC 2883, is not used).
-    if (!sack_ok_) return;
-    for (size_t i = 0; i < seg.options.sack_count; ++i) {
-        SackBlock b = seg.options.sack[i];
-        if (!(b.left < b.right) || snd_.max < b.right || !(seg.ack < b.right)) continue;
-        scoreboard_.add(seq_max(b.left, seg.ack), b.right);  // full: the peer repeats it later
-    }
-}
-
-void TcpConnection::on_new_ack(SeqNum ack, const TcpSegment* seg, Instant now) {
-    uint32_t acked = static_cast<uint32_t>(ack - snd_.una);
-    snd_.una = ack;
-    una_since_ = now;
-    if (snd_.nxt < ack) snd_.nxt = ack;  // after a go-back-N timeout, the ACK may pass snd.nxt
-
-    // Release acknowledged data (the SYN and FIN occupy sequence space but not the buffer).
-    uint32_t data_acked = 0;
-    if (send_base_ < ack) {
-        data_acked = std::min<uint32_t>(static_cast<uint32_t>(ack - send_base_), static_cast<uint32_t>(send_buffer_.size()));
-        send_buffer_.pop(data_acked);
-        send_base_ += data_acked;
-        if (data_acked > 0) post(Writable);
-    }
-
-    // RTT sample (RFC 6298 §3, RFC 7323 §4): the estimator decides whether this ACK may be timed.
-    std::optional<uint32_t> echo;
-    if (seg && ts_ok_ && seg->options.timestamps) echo = seg->options.timestamps->echo_reply;
-    rtt_.on_new_ack(ack, snd_.max, echo, ts_now(now), now);
-    backoff_count_ = 0;
-    probes_sent_ = 0;
-
-    // Loss recovery (RFC 6582 §3.2 NewReno, RFC 6675 SACK); the window itself is the congestion
-    // controller's (congestion.cc).
-    if (in_recovery_) {
-        if (!(ack < recover_)) {
-            // Full acknowledgment: leave fast recovery.
-            in_recovery_ = false;
-            congestion_.on_recovery_exit(flight_size(), smss());
-        } else if (sack_ok_) {
-            // Partial acknowledgment with SACK: dispatch() resends the holes the pipe allows; the
-            // one at SND.UNA goes at once if it was not resent yet (NewReno's rule).
-            if (!(snd_.una < high_rxt_)) retransmit_first_unacked(now);
-            congestion_.on_partial_ack(acked, smss());
-        } else {
-            // Partial acknowledgment: the next hole was lost too; resend it at once.
-            retransmit_first_unacked(now);
-            congestion_.on_partial_ack(acked, smss());
-        }
-    } else {
-        congestion_.on_ack(data_acked, smss());  // slow start or congestion avoidance
-    }
-    dup_acks_ = 0;
-
-    // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
-    if (snd_.una == snd_.max) retransmit_timer_.disarm();
-    else retransmit_timer_.arm(now, rtt_.rto());
-    arm_tail_loss_probe(now);
-}
-
-void TcpConnection::on_duplicate_ack(Instant now) {
-    (void)now;
-    ++dup_acks_;
-    congestion_.on_duplicate_ack(dup_acks_, smss());  // NewReno without SACK inflates the window
-}
-
-void TcpConnection::maybe_enter_recovery(Instant now) {
-    if (in_recovery_ || snd_.una == snd_.max) return;
-    // RFC 6582 §3.2 step 2: not again for losses from the window already recovered.
-    if (snd_.una < recover_) return;
-    // RFC 5681 §3.2: three duplicate ACKs; RFC 6675 §4 IsLost: or more than (DupThresh - 1)
-    // segments' worth of data SACKed above SND.UNA (ACKs may have been lost or coalesced).
-    // RFC 5827 early retransmit: with fewer than four segments outstanding and nothing new to
-    // send, three duplicates can never come; the threshold drops to the segments outstanding - 1.
-    uint32_t segments = (flight_size() + smss() - 1) / smss();
-    uint32_t threshold = 3;
-    if (segments < 4 && unsent_bytes() == 0) threshold = std::max<uint32_t>(segments, 2) - 1;
-    bool lost = dup_acks_ >= threshold || (sack_ok_ && scoreboard_.bytes() > (threshold - 1) * smss());
-    if (lost) enter_recovery(now);
-}
-
-void TcpConnection::detect_lost_retransmission(Instant now) {
-    // RFC 6675 alone repairs a lost retransmission only by a timeout. As RACK (RFC 8985) does
-    // by time, we do by order: once the peer SACKs data first sent after our last copy of the
-    // segment at SND.UNA, that copy should have arrived before it; it was lost, so send it again.
-    if (!in_recovery_ || !sack_ok_ || scoreboard_.empty() || !(snd_.una < high_rxt_)) return;
-    if (una_resent_at_max_ < scoreboard_.range(scoreboard_.count() - 1).right) {
-        retransmit_first_unacked(now);
-        arm_tail_loss_probe(now);
-    }
-}
-
-void TcpConnection::enter_recovery(Instant now) {
-    // RFC 5681 §3.2 fast retransmit; RFC 6582 / RFC 6675 fast recovery. The controller sets
-    // ssthresh and the window (inflated by three segments without SACK).
-    congestion_.on_enter_recovery(flight_size(), smss(), sack_ok_);
-    recover_ = snd_.max;
-    in_recovery_ = true;
-    high_rxt_ = snd_.una;
-    env_.loss_detected(*this, false);
-    retransmit_first_unacked(now);
-    arm_tail_loss_probe(now);  // in recovery: watches the copy just sent
+    return false;
 }
 
 void TcpConnection::process_text(const TcpSegment& seg, Instant now) {
-    switch (state_) {
-    case TcpState::Established:
-    case TcpState::FinWait1:
-    case TcpState::FinWait2:
-        break;
-    case TcpState::Closed:
-    case TcpState::Listen:
-    case TcpState::SynSent:
-    case TcpState::SynReceived:
-    case TcpState::CloseWait:
-    case TcpState::Closing:
-    case TcpState::LastAck:
-    case TcpState::TimeWait:
-        return;  // "This should not occur, since a FIN has been received": ignore the text
-    }
+    if (!takes_text()) return;
     if (seg.fin() && !fin_received_) peer_fin_seq_ = seg.seq + static_cast<uint32_t>(seg.payload.size());
     if (seg.payload.empty()) {
         // A FIN ahead of missing data: say at once what we are missing.
@@ -407,15 +231,23 @@ void TcpConnection::process_text(const TcpSegment& seg, Instant now) {
         return;
     }
 
-    // Trim what we already have (overlap at the front) and what does not fit (at the back).
-    SeqNum seq = seg.seq;
-    Bytes data = seg.payload;
     bool had_holes = !reassembler_.empty();
+    std::optional<SeqNum> stored = store_text(seg.seq, seg.payload);
+    if (!stored) return;
+    bool in_order = *stored == rcv_.nxt;
+    if (!in_order) rcv_.last_ooo = *stored;
+    deliver_in_order();
+    acknowledge_received(seg, in_order && !had_holes, now);
+}
+
+std::optional<SeqNum> TcpConnection::store_text(SeqNum seq, Bytes data) {
+    // Trim what we already have (overlap at the front) and what does not fit (at the back), and
+    // write the rest into the receive ring. Returns where what was kept starts, or nothing.
     if (seq < rcv_.nxt) {
         uint32_t skip = static_cast<uint32_t>(rcv_.nxt - seq);
         if (skip >= data.size()) {
             ack_now_ = true;  // all of it was here already: an immediate duplicate ACK (RFC 5681 §4.2)
-            return;
+            return std::nullopt;
         }
         data = data.subspan(skip);
         seq = rcv_.nxt;
@@ -423,21 +255,20 @@ void TcpConnection::process_text(const TcpSegment& seg, Instant now) {
     size_t offset = static_cast<size_t>(seq - rcv_.nxt);
     size_t room = receive_buffer_.free_space();
     if (offset >= room) {
+        drop(DropReason::TcpReceiveBufferFull);
         ack_pending_ = true;
-        return;
+        return std::nullopt;
     }
     data = data.first(std::min(data.size(), room - offset));
 
     receive_buffer_.write_at(receive_buffer_.size() + offset, data);
     account_buffers();
     if (!reassembler_.add(seq, seq + static_cast<uint32_t>(data.size()))) {
+        drop(DropReason::TcpReassemblyFull);
         ack_pending_ = true;  // too fragmented to keep: the peer sends it again
-        return;
+        return std::nullopt;
     }
-    bool in_order = seq == rcv_.nxt;
-    if (!in_order) rcv_.last_ooo = seq;
-    deliver_in_order();
-    acknowledge_received(seg, in_order && !had_holes, now);
+    return seq;
 }
 
 void TcpConnection::acknowledge_received(const TcpSegment& seg, bool plain_in_order, Instant now) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// What a connection sends and when: dispatch() picks the next segments (ACK, data within the
-// send and congestion windows, FIN), and the timers of RFC 6298 (retransmission, with back-off),
-// RFC 9293 §3.8.6.1 (zero-window probes) and §3.10.7.4 (TIME-WAIT) run from on_timer().
+// What a connection sends: dispatch() picks the next segments (ACK, holes in SACK recovery, data
+// within the send and congestion windows, FIN) and builds them. Which holes go again is loss
+// recovery's choice (loss_recovery.hh); the timers that send probes and retransmissions are in
+// tcp_timers.cc.
 #include <algorithm>
 
 #include "stack/base/log.hh"
@@ -48,7 +49,7 @@ void TcpConnection::add_syn_options(TcpOptions& o) const {
     bool active = state_ == TcpState::SynSent;
     o.mss = settings_.mss;
     if (active ? settings_.window_scaling : ws_ok_) o.window_scale = rcv_.offered_shift;
-    o.sack_permitted = active ? settings_.sack : sack_ok_;
+    o.sack_permitted = active ? settings_.sack : sack_ok();
 }
 
 void TcpConnection::add_options(TcpSegment& seg, Instant now) {
@@ -60,7 +61,7 @@ void TcpConnection::add_options(TcpSegment& seg, Instant now) {
     // RFC 2018 §4: every ACK sent while we hold out-of-order data reports it, the block with the
     // most recent segment first, then the others from the highest down (a simpler order than the
     // RFC's "most recently reported", and the same when data arrives in sequence order).
-    if (sack_ok_ && seg.has_ack() && !reassembler_.empty()) {
+    if (sack_ok() && seg.has_ack() && !reassembler_.empty()) {
         size_t n = reassembler_.count();
         size_t first = n;
         for (size_t i = 0; i < n; ++i) {
@@ -78,7 +79,7 @@ void TcpConnection::add_options(TcpSegment& seg, Instant now) {
 uint32_t TcpConnection::option_overhead() const {
     TcpOptions o;
     if (ts_ok_) o.timestamps = TcpOptions::Timestamps{};
-    if (sack_ok_) o.sack_count = static_cast<uint8_t>(std::min<size_t>(reassembler_.count(), o.sack.size()));
+    if (sack_ok()) o.sack_count = static_cast<uint8_t>(std::min<size_t>(reassembler_.count(), o.sack.size()));
     return static_cast<uint32_t>(o.encoded_len());
 }
 
@@ -155,10 +156,29 @@ bool TcpConnection::send_data(Instant now) {
     // Resending after a timeout: skip what the peer has SACKed, and stop short of the next
     // range it holds.
     uint32_t limit = UINT32_MAX;
-    if (snd_.nxt < snd_.max) snd_.nxt = skip_sacked(snd_.nxt, limit);
+    if (snd_.nxt < snd_.max) snd_.nxt = recovery_.skip_sacked(snd_.nxt, snd_.max, limit);
     uint32_t unsent = unsent_bytes();
     if (unsent == 0) return false;
 
+    uint32_t usable = send_room();
+    if (usable == 0) {
+        // RFC 9293 §3.8.6.1: a zero window with nothing in flight is probed by the persist timer.
+        if (snd_.wnd == 0 && snd_.una == snd_.max && !persist_timer_.armed()) persist_timer_.arm(now, rtt_.rto());
+        return false;
+    }
+    // With segmentation offload one segment may carry many full ones, which the device cuts up;
+    // cut short by a window, it ends on a full segment's boundary.
+    uint32_t full = max_payload();
+    uint32_t burst = std::max(full, settings_.offload_payload / full * full);
+    uint32_t wanted = std::min({unsent, burst, limit});
+    uint32_t len = std::min(wanted, usable);
+    if (len > full && len < wanted) len -= len % full;
+    if (holds_back(len, wanted, unsent)) return false;
+    transmit_data(len, unsent, now);
+    return true;
+}
+
+uint32_t TcpConnection::send_room() const {
     // Two limits: the peer's window, from SND.UNA (RFC 9293 §3.8.6), and the congestion window
     // less what is in the network (RFC 5681; in SACK recovery, RFC 6675's pipe).
     SeqNum right_edge = snd_.una + snd_.wnd;
@@ -167,35 +187,32 @@ bool TcpConnection::send_data(Instant now) {
     // full segment go. A byte-exact room would cut segments short, and a short segment that
     // waits for an ACK the peer delays (one segment outstanding) stalls for the delay.
     uint32_t full = max_payload();
-    uint32_t in_network = in_recovery_ && sack_ok_ ? pipe() : flight_size();
+    uint32_t in_network = recovery_.in_network(snd_.una, snd_.max, flight_size());
     uint32_t window = congestion_.cwnd();
     uint32_t cwnd_room = window > in_network ? std::max(window - in_network, full) : 0;
     // RFC 3042 limited transmit: each of the first two duplicate ACKs lets one new segment out
     // beyond the congestion window, so that a small window still yields three duplicates.
-    if (!in_recovery_ && !retransmission_pending() && dup_acks_ > 0 && dup_acks_ <= 2)
-        cwnd_room = std::max(cwnd_room, window + dup_acks_ * smss() > in_network ? window + dup_acks_ * smss() - in_network : 0);
-    uint32_t usable = std::min(peer_room, cwnd_room);
-    if (usable == 0) {
-        // RFC 9293 §3.8.6.1: a zero window with nothing in flight is probed by the persist timer.
-        if (snd_.wnd == 0 && snd_.una == snd_.max && !persist_timer_.armed()) persist_timer_.arm(now, rtt_.rto());
-        return false;
-    }
-    // With segmentation offload one segment may carry many full ones, which the device cuts up;
-    // cut short by a window, it ends on a full segment's boundary.
-    uint32_t burst = std::max(full, settings_.offload_payload / full * full);
-    uint32_t wanted = std::min({unsent, burst, limit});
-    uint32_t len = std::min(wanted, usable);
-    if (len > full && len < wanted) len -= len % full;
+    uint32_t extra = recovery_.limited_transmit_segments() * smss();
+    if (extra > 0 && !retransmission_pending())
+        cwnd_room = std::max(cwnd_room, window + extra > in_network ? window + extra - in_network : 0);
+    return std::min(peer_room, cwnd_room);
+}
+
+bool TcpConnection::holds_back(uint32_t len, uint32_t wanted, uint32_t unsent) const {
+    uint32_t full = max_payload();
     bool retransmission = snd_.nxt < snd_.max;
     bool outstanding = snd_.una != snd_.nxt;
     // Sender-side silly-window avoidance (RFC 1122 §4.2.3.4): no segment cut short by a window
     // while something is outstanding; the ACK for it opens the window further.
-    if (len < std::min(wanted, full) && outstanding) return false;
+    if (len < std::min(wanted, full) && outstanding) return true;
     // Nagle (RFC 896): the end of what the application wrote, shorter than a full segment, goes
     // only when nothing is outstanding, unless Nagle is off or the application has closed (the
     // last piece goes out with or before the FIN).
-    if (len < full && len == unsent && !retransmission && outstanding && settings_.nagle && !nodelay_ && !fin_queued_)
-        return false;
+    return len < full && len == unsent && !retransmission && outstanding && settings_.nagle && !nodelay_ && !fin_queued_;
+}
+
+void TcpConnection::transmit_data(uint32_t len, uint32_t unsent, Instant now) {
+    bool retransmission = snd_.nxt < snd_.max;
     if (!retransmission) rtt_.start_timing(snd_.nxt, now);
     if (snd_.una == snd_.max) una_since_ = now;  // the clock of the user timeout starts
     if (retransmission) count_retransmission(now);
@@ -211,63 +228,18 @@ bool TcpConnection::send_data(Instant now) {
     if (fin_sent_ && snd_.nxt == fin_seq_) snd_.nxt += 1;
     if (snd_.max < snd_.nxt) snd_.max = snd_.nxt;
     if (!retransmit_timer_.armed()) retransmit_timer_.arm(now, rtt_.rto());
-    return true;
-}
-
-SeqNum TcpConnection::skip_sacked(SeqNum seq, uint32_t& limit) const {
-    for (size_t i = 0; i < scoreboard_.count(); ++i) {
-        const SackBlock& r = scoreboard_.range(i);
-        if (!(seq < r.right)) continue;
-        if (!(seq < r.left)) {
-            seq = r.right;  // inside a SACKed range: the peer has it
-            continue;
-        }
-        limit = static_cast<uint32_t>(r.left - seq);
-        break;
-    }
-    return seq_min(seq, snd_.max);
-}
-
-uint32_t TcpConnection::pipe() const {
-    // RFC 6675 §4 "pipe", from ranges instead of per-segment flags: what was sent and is not
-    // acknowledged, less what the peer SACKed, less the holes below its highest SACKed byte that
-    // are presumed lost and not yet sent again (those above HighRxt).
-    uint32_t outstanding = static_cast<uint32_t>(snd_.max - snd_.una);
-    uint32_t gone = scoreboard_.bytes();
-    SeqNum cursor = seq_max(snd_.una, high_rxt_);
-    for (size_t i = 0; i < scoreboard_.count(); ++i) {
-        const SackBlock& r = scoreboard_.range(i);
-        if (!(cursor < r.right)) continue;
-        if (cursor < r.left) gone += static_cast<uint32_t>(r.left - cursor);
-        cursor = r.right;
-    }
-    return outstanding > gone ? outstanding - gone : 0;
-}
-
-std::optional<SeqNum> TcpConnection::next_hole(uint32_t& len) const {
-    // The first byte at or above HighRxt that the peer lacks while holding something above it.
-    SeqNum cursor = seq_max(snd_.una, high_rxt_);
-    for (size_t i = 0; i < scoreboard_.count(); ++i) {
-        const SackBlock& r = scoreboard_.range(i);
-        if (!(cursor < r.right)) continue;
-        if (cursor < r.left) {
-            len = static_cast<uint32_t>(r.left - cursor);
-            return cursor;
-        }
-        cursor = r.right;
-    }
-    return std::nullopt;
 }
 
 bool TcpConnection::retransmit_next_hole(Instant now) {
-    uint32_t len = 0;
-    auto seq = next_hole(len);
-    if (!seq || !(*seq < data_end())) return false;
-    len = std::min({len, max_payload(), static_cast<uint32_t>(data_end() - *seq)});
+    // RFC 6675 §5 NextSeg: loss recovery names the hole, we send (part of) it.
+    std::optional<SackBlock> hole = recovery_.next_hole(snd_.una);
+    if (!hole || !(hole->left < data_end())) return false;
+    uint32_t len = std::min({static_cast<uint32_t>(hole->right - hole->left), max_payload(),
+                             static_cast<uint32_t>(data_end() - hole->left)});
     count_retransmission(now);
     rtt_.stop_timing();  // Karn
-    send_data_segment(*seq, len, now);
-    high_rxt_ = *seq + len;
+    send_data_segment(hole->left, len, now);
+    recovery_.hole_resent(hole->left + len);
     return true;
 }
 
@@ -288,28 +260,30 @@ void TcpConnection::dispatch(Instant now) {
     case TcpState::LastAck:
         // SACK recovery (RFC 6675 §5): first the holes, as far as the congestion window allows,
         // then new data.
-        if (in_recovery_ && sack_ok_) {
-            while (pipe() + max_payload() <= congestion_.cwnd() && retransmit_next_hole(now)) {
+        if (recovery_.sack_recovery()) {
+            while (recovery_.pipe(snd_.una, snd_.max) + max_payload() <= congestion_.cwnd() && retransmit_next_hole(now)) {
             }
         }
         while (send_data(now)) {
         }
         if (!probe_timer_.armed()) arm_tail_loss_probe(now);
-        // A FIN with no data left to carry it (the application closed after everything was
-        // sent) goes in a segment of its own. After a timeout rewound snd.nxt, it is sent again.
-        if (fin_queued_ && snd_.nxt == data_end() && (!fin_sent_ || snd_.nxt == fin_seq_)) {
-            bool retransmission = fin_sent_;
-            fin_seq_ = data_end();
-            fin_sent_ = true;
-            if (retransmission) count_retransmission(now);
-            send_segment(tcp_flag::fin | tcp_flag::ack, fin_seq_, {}, now);
-            snd_.nxt = fin_seq_ + 1;
-            if (snd_.max < snd_.nxt) snd_.max = snd_.nxt;
-            if (!retransmit_timer_.armed()) retransmit_timer_.arm(now, rtt_.rto());
-        }
+        if (fin_queued_ && snd_.nxt == data_end() && (!fin_sent_ || snd_.nxt == fin_seq_)) send_fin_alone(now);
         break;
     }
     if (ack_pending_) send_ack(now);
+}
+
+void TcpConnection::send_fin_alone(Instant now) {
+    // A FIN with no data left to carry it (the application closed after everything was sent)
+    // goes in a segment of its own. After a timeout rewound snd.nxt, it is sent again.
+    bool retransmission = fin_sent_;
+    fin_seq_ = data_end();
+    fin_sent_ = true;
+    if (retransmission) count_retransmission(now);
+    send_segment(tcp_flag::fin | tcp_flag::ack, fin_seq_, {}, now);
+    snd_.nxt = fin_seq_ + 1;
+    if (snd_.max < snd_.nxt) snd_.max = snd_.nxt;
+    if (!retransmit_timer_.armed()) retransmit_timer_.arm(now, rtt_.rto());
 }
 
 SeqNum TcpConnection::retransmit_first_unacked(Instant now) {
@@ -329,247 +303,15 @@ SeqNum TcpConnection::retransmit_first_unacked(Instant now) {
     }
     uint32_t available = static_cast<uint32_t>(std::max<int32_t>(0, data_end() - snd_.una));
     uint32_t limit = UINT32_MAX;
-    (void)skip_sacked(snd_.una, limit);  // not into a range the peer holds
+    (void)recovery_.skip_sacked(snd_.una, snd_.max, limit);  // not into a range the peer holds
     uint32_t len = std::min<uint32_t>({available, max_payload(), static_cast<uint32_t>(snd_.max - snd_.una), limit});
     if (len == 0) return snd_.una;
     send_data_segment(snd_.una, len, now);
     SeqNum end = snd_.una + len;
-    high_rxt_ = seq_max(high_rxt_, end);
-    una_resent_at_max_ = snd_.max;
+    recovery_.una_resent(end, snd_.max);
     // The FIN went along when this segment carries the last byte (send_data_segment sets it).
     if (fin_sent_ && end == fin_seq_ && end == data_end()) return fin_seq_ + 1;
     return end;
-}
-
-bool TcpConnection::give_up(Instant now) const {
-    // A half-open connection has its own, shorter count (TcpSettings::max_synack_retransmissions):
-    // it holds one of the few half-open slots, whether or not its peer exists.
-    if (embryonic()) return backoff_count_ > settings_.max_synack_retransmissions;
-    // RFC 9293 §3.8.3 R2 / USER TIMEOUT: after a time if the user set one, else after a count.
-    if (settings_.user_timeout > Duration{0}) return now - una_since_ >= settings_.user_timeout;
-    return backoff_count_ > (app_closed_ ? settings_.max_orphan_retransmissions : settings_.max_retransmissions);
-}
-
-void TcpConnection::on_retransmit_timeout(Instant now) {
-    ++backoff_count_;
-    if (give_up(now) && embryonic()) {
-        // Debug, not Info: a SYN flood ends hundreds of these a minute.
-        TS_LOG(Debug, "{}: no ACK for our SYN,ACK after {} retransmissions", tuple_, backoff_count_ - 1);
-        abandon_handshake(now);
-        return;
-    }
-    if (give_up(now)) {
-        TS_LOG(Info, "{}: giving up after {} retransmissions", tuple_, backoff_count_ - 1);
-        if (state_ != TcpState::SynSent) send_rst(now);
-        terminate(CloseReason::TimedOut, now);
-        return;
-    }
-    env_.loss_detected(*this, true);
-    TS_LOG(Debug, "{}: retransmission timeout #{} (RTO {} ms): snd.una={} in flight {} of which SACKed {}, cwnd {}, {}", tuple_,
-           backoff_count_, rtt_.rto().count() / 1000, snd_.una - iss_, flight_size(), scoreboard_.bytes(), congestion_.cwnd(),
-           in_recovery_ ? "in recovery" : "not in recovery");
-    // RFC 5681 §3.1: after a timeout, ssthresh = max(FlightSize/2, 2*SMSS), cwnd = 1 SMSS.
-    congestion_.on_retransmit_timeout(flight_size(), smss());
-    in_recovery_ = false;
-    recover_ = snd_.max;
-    dup_acks_ = 0;
-    high_rxt_ = snd_.una;
-    // RFC 2018 §8: the peer may drop data it SACKed. After a second timeout in a row, stop
-    // trusting the scoreboard and resend everything (RFC 6675 §5.1).
-    if (backoff_count_ > 1) scoreboard_.clear();
-    rtt_.back_off();  // RFC 6298 §5.5
-    SeqNum resent_end = retransmit_first_unacked(now);
-    // Go back: everything after SND.UNA is sent again as the window reopens (the receiver's
-    // cumulative ACK skips what it already holds; send_data() skips what it SACKed).
-    if (state_ != TcpState::SynSent && state_ != TcpState::SynReceived) snd_.nxt = seq_min(resent_end, snd_.max);
-    retransmit_timer_.arm(now, rtt_.rto());
-}
-
-void TcpConnection::send_persist_probe(Instant now) {
-    // One byte beyond the closed window; snd.nxt does not move, so it is not "in flight".
-    if (unsent_bytes() == 0 || snd_.wnd != 0) return;
-    if (snd_.max < snd_.nxt + 1) snd_.max = snd_.nxt + 1;
-    send_data_segment(snd_.nxt, 1, now);
-}
-
-void TcpConnection::arm_tail_loss_probe(Instant now) {
-    // RFC 8985 §7.2: PTO = 2 SRTT (plus the peer's delayed-ACK time when one segment is out),
-    // and at least SRTT + 4 RTTVAR and tlp_min, and only if it comes before the retransmission
-    // timeout. The variance term is ours: over TAP the RTT is 0.1 ms until the client is
-    // scheduled late, and 2 SRTT alone then probed segments that were not lost on a clean link. A loss at the
-    // tail of a flight brings no duplicate ACKs; the probe makes the peer report it (SACK).
-    // In recovery the same timer watches our retransmission of SND.UNA's segment: no progress
-    // within PTO means that copy was lost too (RACK's reordering timer, RFC 8985 §6.2, with PTO
-    // for the window), and it goes again without waiting for the 200 ms timeout.
-    std::optional<Duration> srtt = rtt_.srtt();
-    bool eligible = srtt && snd_.una != snd_.max && !retransmission_pending() && (in_recovery_ || probes_sent_ < 2) &&
-                    can_send_data();
-    if (!eligible) {
-        probe_timer_.disarm();
-        return;
-    }
-    Duration pto = std::max<Duration>({2 * *srtt, *srtt + 4 * rtt_.rttvar(), tlp_min});
-    if (!in_recovery_ && flight_size() <= smss()) pto += std::chrono::milliseconds{200};  // RFC 8985 WCDelAckT
-    // RFC 8985 sends one probe and then waits for the timeout; when the probe or its answer is
-    // lost too, that costs 200 ms. A second probe, after twice the time, makes it rarer.
-    if (!in_recovery_ && probes_sent_ == 1) pto *= 2;
-    // Once the peer has SACKed data sent after SND.UNA's segment, that segment needs only one
-    // RTT plus a quarter for reordering (RACK's reo_wnd, RFC 8985 §6.2) to be called lost.
-    if (sack_ok_ && !scoreboard_.empty()) pto = std::max<Duration>(*srtt + *srtt / 4, std::chrono::milliseconds{1});
-    auto rto_at = retransmit_timer_.deadline();
-    if (rto_at && now + pto >= *rto_at) probe_timer_.disarm();
-    else probe_timer_.arm(now, pto);
-}
-
-void TcpConnection::send_tail_loss_probe(Instant now) {
-    bool still_due = snd_.una != snd_.max && !retransmission_pending() &&
-                     can_send_data();
-    if (!still_due) return;
-    TS_LOG(Debug, "{}: {} (snd.una={}, in flight {}, SACKed {})", tuple_,
-           in_recovery_ ? "no progress in recovery: SND.UNA's segment again" : "tail loss probe", snd_.una - iss_,
-           flight_size(), scoreboard_.bytes());
-    if (in_recovery_) {
-        retransmit_first_unacked(now);
-        arm_tail_loss_probe(now);
-        return;
-    }
-    if (sack_ok_ && !scoreboard_.empty()) {
-        // Data sent after SND.UNA's segment has arrived and a whole PTO passed without that
-        // segment: it is lost (RACK's rule, RFC 8985 §6.2, applied by order at this timer), even
-        // if too few segments came after it for three duplicate ACKs.
-        enter_recovery(now);
-        return;
-    }
-    // RFC 8985 §7.3 allows new data or the last segment sent; we resend the last segment: the
-    // peer answers it at once either way (it fills a hole, or it is a duplicate), where new data
-    // that arrives in order may wait for the peer's delayed ACK (40 ms on Linux). The congestion
-    // window is not touched.
-    ++probes_sent_;
-    SeqNum end = seq_min(snd_.max, data_end());
-    if (!(snd_.una < end) || snd_.una == iss_) {
-        retransmit_first_unacked(now);  // only a FIN (or our SYN) is outstanding
-        return;
-    }
-    uint32_t len = std::min<uint32_t>(max_payload(), static_cast<uint32_t>(end - snd_.una));
-    count_retransmission(now);
-    rtt_.stop_timing();  // Karn
-    send_data_segment(end - len, len, now);
-    retransmit_timer_.arm(now, rtt_.rto());
-}
-
-void TcpConnection::send_keepalive_probe(Instant now) {
-    // RFC 1122 §4.2.3.6: SEG.SEQ = SND.NXT - 1 and no data; the peer answers with an ACK.
-    send_segment(tcp_flag::ack, snd_.nxt - 1, {}, now);
-}
-
-void TcpConnection::restart_keepalive(Instant now) {
-    if (!keepalive_ || (state_ != TcpState::Established && state_ != TcpState::CloseWait)) {
-        keepalive_timer_.disarm();
-        return;
-    }
-    keepalive_timer_.arm(now, keepalive_probes_ == 0 ? settings_.keepalive.idle : settings_.keepalive.interval);
-}
-
-void TcpConnection::on_timer(Instant now) {
-    if (time_wait_timer_.expired(now)) {
-        time_wait_timer_.disarm();
-        end_ = TcpEnd::Closed;
-        set_state(TcpState::Closed, "TIME-WAIT timer expired (2 MSL)", now);
-        return;
-    }
-    if (fin_wait_2_timer_.expired(now)) {
-        // The peer never sent its FIN. As Linux does for an orphaned socket, the connection just
-        // goes, without a RST: the peer may be gone, and if not, its next segment gets one.
-        TS_LOG(Debug, "{}: no FIN from the peer in FIN-WAIT-2", tuple_);
-        terminate(CloseReason::TimedOut, now);
-        return;
-    }
-    if (probe_timer_.expired(now)) {
-        probe_timer_.disarm();
-        send_tail_loss_probe(now);
-    }
-    if (delayed_ack_timer_.expired(now)) {
-        delayed_ack_timer_.disarm();
-        ack_pending_ = true;  // dispatch() sends it
-    }
-    if (keepalive_timer_.expired(now)) {
-        keepalive_timer_.disarm();
-        if (snd_.una != snd_.max) {
-            restart_keepalive(now);  // data in flight: the retransmission timer watches the peer
-        } else if (keepalive_probes_ >= settings_.keepalive.probes) {
-            TS_LOG(Info, "{}: no answer to {} keep-alive probes", tuple_, keepalive_probes_);
-            send_rst(now);
-            terminate(CloseReason::TimedOut, now);
-            return;
-        } else {
-            send_keepalive_probe(now);
-            ++keepalive_probes_;
-            restart_keepalive(now);
-        }
-    }
-    if (retransmit_timer_.expired(now)) {
-        retransmit_timer_.disarm();
-        on_retransmit_timeout(now);
-        if (state_ == TcpState::Closed) return;
-    }
-    if (persist_timer_.expired(now)) {
-        persist_timer_.disarm();
-        if (snd_.wnd != 0 || unsent_bytes() == 0) return;
-        // Back off like the retransmission timer, up to the maximum (RFC 1122 §4.2.2.17).
-        Duration next = std::min(rto_max, rtt_.rto() * (1 << std::min<uint32_t>(backoff_count_, 10)));
-        if (persist_gives_up(now, next)) {
-            TS_LOG(Info, "{}: giving up on the peer's zero window after {} probes ({} unanswered{})", tuple_,
-                   backoff_count_, persist_unanswered_, app_closed_ ? ", the application has closed" : "");
-            send_rst(now);
-            terminate(CloseReason::TimedOut, now);
-            return;
-        }
-        if (!persist_since_) persist_since_ = now;
-        send_persist_probe(now);
-        ++persist_unanswered_;
-        ++backoff_count_;
-        persist_timer_.arm(now, next);
-    }
-}
-
-bool TcpConnection::persist_gives_up(Instant now, Duration next) const {
-    // RFC 1122 §4.2.2.17 keeps a zero window probed "indefinitely" while the peer answers; Linux
-    // (tcp_probe_timer) gives up on a peer that stops answering (tcp_retries2 probes), on a user
-    // timeout, and on an orphaned connection once the probes have backed off to the maximum after
-    // tcp_orphan_retries of them, answered or not: nobody will ever read that connection again,
-    // and a peer that keeps its window shut would hold its memory for good.
-    if (persist_unanswered_ >= settings_.max_retransmissions) return true;
-    if (settings_.user_timeout > Duration{0} && persist_since_ && now - *persist_since_ >= settings_.user_timeout) return true;
-    return app_closed_ && backoff_count_ >= settings_.max_orphan_retransmissions && next >= rto_max;
-}
-
-bool TcpConnection::needs_deadline() const {
-    switch (state_) {
-    case TcpState::Closed:
-    case TcpState::Listen:
-        return false;
-    case TcpState::SynSent:
-    case TcpState::SynReceived:
-    case TcpState::FinWait1:
-    case TcpState::FinWait2:
-    case TcpState::Closing:
-    case TcpState::LastAck:
-    case TcpState::TimeWait:
-        return true;
-    case TcpState::Established:
-    case TcpState::CloseWait:
-        return snd_.una != snd_.max || unsent_bytes() > 0;
-    }
-    return true;
-}
-
-std::optional<Instant> TcpConnection::next_deadline() const {
-    auto at = earliest(retransmit_timer_.deadline(), persist_timer_.deadline());
-    at = earliest(at, time_wait_timer_.deadline());
-    at = earliest(at, fin_wait_2_timer_.deadline());
-    at = earliest(at, delayed_ack_timer_.deadline());
-    at = earliest(at, probe_timer_.deadline());
-    return earliest(at, keepalive_timer_.deadline());
 }
 
 }  // namespace tapstack

@@ -78,6 +78,7 @@ public:
     void buffer_memory_changed(TcpConnection&, int64_t delta) override;
     void challenge_ack_suppressed(TcpConnection&) override { ++stats_.tcp_challenge_acks_suppressed; }
     void loss_detected(TcpConnection&, bool by_timeout) override;
+    void segment_dropped(TcpConnection&, DropReason reason) override { stats_.drop(reason); }
 
 private:
     struct Slot {

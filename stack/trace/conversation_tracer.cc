@@ -209,9 +209,14 @@ void ConversationTracer::trace_tcp(Instant now, const FourTuple& p, const TcpSeg
     uint8_t shift = c.scaling ? std::min<uint8_t>(from_client ? c.client_wscale : c.server_wscale, 14) : 0;
     ts.window = seg.syn() ? seg.window : uint32_t{seg.window} << shift;
     ts.http_line = http_first_line(seg.payload);
-    uint32_t seg_len = seg.seg_len();
+    print_tcp(ts, p, seg);
+    if (on_segment) on_segment(ts);
+}
 
-    std::string dir = from_client ? "client→server" : "server→client";
+// One line for one segment: Wireshark's summary in text, or the same fields in JSON.
+void ConversationTracer::print_tcp(const TracedSegment& ts, const FourTuple& p, const TcpSegment& seg) const {
+    uint32_t seg_len = seg.seg_len();
+    std::string dir = ts.from_client ? "client→server" : "server→client";
     if (format_ == TraceFormat::Json) {
         std::string line = fmt::format(
             R"({{"no":{},"t":{:.6f},"proto":"TCP","dir":"{}","src":"{}:{}","dst":"{}:{}","flags":{},"seq":{},"ack":{},"len":{},"next_seq":{},"win":{})",
@@ -230,7 +235,6 @@ void ConversationTracer::trace_tcp(Instant now, const FourTuple& p, const TcpSeg
         if (!ts.http_line.empty()) line += fmt::format("  \"{}\"", ts.http_line);
         emit(line);
     }
-    if (on_segment) on_segment(ts);
 }
 
 void ConversationTracer::on_state_change(Instant now, const FourTuple& t, TcpState from, TcpState to, std::string_view why) {

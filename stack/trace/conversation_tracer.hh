@@ -67,6 +67,7 @@ private:
     double seconds(Instant now);
     void trace_ipv4(Instant now, Bytes packet);
     void trace_tcp(Instant now, const FourTuple& packet_tuple, const TcpSegment& seg);
+    void print_tcp(const TracedSegment&, const FourTuple& packet_tuple, const TcpSegment& seg) const;
     Conversation& conversation_for(const FourTuple& packet_tuple, const TcpSegment& seg, bool& from_client);
 
     Sink sink_;

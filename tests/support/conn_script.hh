@@ -59,6 +59,7 @@ public:
     uint8_t events = 0;                  // TcpConnection::Event bits posted and not yet taken
     uint32_t retransmissions = 0;        // TcpEnvironment::retransmitted() calls
     uint32_t losses_by_timeout = 0, losses_by_ack = 0;
+    std::vector<DropReason> dropped;     // TcpEnvironment::segment_dropped() calls, in order
 
     // TcpEnvironment
     void transmit(TcpConnection&, const TcpSegment&, Instant now) override;
@@ -66,6 +67,7 @@ public:
     void post_event(TcpConnection&) override;
     void retransmitted(TcpConnection&) override { ++retransmissions; }
     void loss_detected(TcpConnection&, bool by_timeout) override { ++(by_timeout ? losses_by_timeout : losses_by_ack); }
+    void segment_dropped(TcpConnection&, DropReason reason) override { dropped.push_back(reason); }
 
 private:
     TcpSegment from_peer(const Seg& s);
