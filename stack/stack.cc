@@ -26,25 +26,12 @@ constexpr uint32_t listener_index_base = 0x80000000u;
 // At most this many frames per poll(), so timers and the application still run under a flood.
 constexpr size_t max_frames_per_poll = 4096;
 
+// StackConfig::tcp, with the two numbers that come from the device: the MSS we announce and, with
+// segmentation offload, the largest payload of one segment.
 TcpSettings tcp_settings(const StackConfig& c, const NetDev& d, const Offloads& offloads) {
-    TcpSettings settings;
-    settings.receive_buffer = c.receive_buffer;
-    settings.send_buffer = c.send_buffer;
-    settings.time_wait = 2 * c.msl;
-    settings.fin_wait_2_timeout = 2 * c.msl;  // Linux: tcp_fin_timeout = TIME-WAIT's 60 s
-    settings.max_retransmissions = c.max_retransmissions;
-    settings.max_orphan_retransmissions = c.max_orphan_retransmissions;
-    settings.max_synack_retransmissions = c.max_synack_retransmissions;
-    settings.fin_with_last_data = c.fin_with_last_data;
-    settings.window_scaling = c.window_scaling;
-    settings.timestamps = c.timestamps;
-    settings.sack = c.sack;
-    settings.congestion_control = c.congestion_control;
-    settings.nagle = c.nagle;
-    settings.delayed_ack = c.delayed_ack;
-    settings.user_timeout = c.user_timeout;
-    settings.keepalive = c.keepalive;
+    TcpSettings settings = c.tcp;
     settings.mss = static_cast<uint16_t>(std::min<size_t>(d.mtu(), 65535) - Ipv4Header::len - tcp_field::min_header_len);
+    settings.offload_payload = 0;
     // Segmentation offload: segments as large as the device takes and an IPv4 datagram holds
     // (with the longest TCP header), the way Linux sends 64 KB bundles to a TSO device.
     if (offloads.max_segmentation_frame > 0) {

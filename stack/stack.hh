@@ -13,8 +13,8 @@
 #include "stack/base/result.hh"
 #include "stack/base/time.hh"
 #include "stack/stats.hh"
-#include "stack/tcp/congestion.hh"
 #include "stack/tcp/socket.hh"
+#include "stack/tcp/tcp_settings.hh"
 #include "stack/wire/address.hh"
 
 namespace tapstack {
@@ -31,40 +31,18 @@ struct StackConfig {
     uint64_t isn_secret = 0;
     std::optional<uint32_t> fixed_iss;
 
-    Duration msl = std::chrono::seconds{30};  // TIME-WAIT lasts 2*MSL (60 s, as Linux)
-    uint32_t receive_buffer = 64 * 1024;
-    uint32_t send_buffer = 256 * 1024;
     uint32_t max_connections = 16384;  // TCBs of every state, TIME-WAIT included
     uint32_t max_half_open = 256;      // connections in SYN-RECEIVED; past it, SYN cookies
     // Memory for all connections' send and receive rings together. When it is used up, receive
     // windows close (they never shrink below what was announced, so it can be passed by what is
-    // already promised); each ring is also capped by receive_buffer / send_buffer.
+    // already promised); each ring is also capped by tcp.receive_buffer / tcp.send_buffer.
     size_t max_buffer_memory = 64 * 1024 * 1024;
-    // Retransmissions of one segment before the connection is reset and the app told: Linux's
-    // tcp_retries2, 15, while the application holds the connection (at 20 % loss each way, 8 reset
-    // a 20 MB download now and then: 9 lost tries in a row, 0.36^9, over hundreds of timeouts);
-    // Linux's tcp_orphan_retries, 8, once it has closed it (nobody waits for the answer).
-    uint32_t max_retransmissions = 15;
-    uint32_t max_orphan_retransmissions = 8;
-    // SYN,ACK retransmissions before a half-open connection is dropped (silently: Linux's
-    // tcp_synack_retries, 5: the last one 31 s after the SYN, given up at 63 s). A peer that
-    // does not answer ARP ends it sooner, when ARP gives up (3 s).
-    uint32_t max_synack_retransmissions = 5;
     Duration arp_timeout = std::chrono::seconds{60};
-    // Put the FIN on the segment that carries the last data when the application closes right
-    // after writing (one frame: no race with a client that closes as soon as it has the data;
-    // see README). false: the FIN always goes in a segment of its own, as Apache's did.
-    bool fin_with_last_data = true;
 
-    // TCP extensions, offered in our SYNs and used when the peer agrees (README, "TCP").
-    bool window_scaling = true;  // RFC 7323 §2
-    bool timestamps = true;      // RFC 7323 §3-5: RTT samples and PAWS
-    bool sack = true;            // RFC 2018, with RFC 6675 loss recovery
-    CongestionControl congestion_control = CongestionControl::NewReno;  // stack/tcp/congestion.hh
-    bool nagle = true;           // per connection: set_nodelay()
-    Duration delayed_ack = std::chrono::milliseconds{40};  // 0: acknowledge every segment at once
-    Duration user_timeout{0};    // 0: give up after max_retransmissions timeouts
-    KeepaliveSettings keepalive;  // off unless enabled here or per connection
+    // Every connection's settings (stack/tcp/tcp_settings.hh, where each is documented). The
+    // Stack sets tcp.mss and tcp.offload_payload from the device; TIME-WAIT is 2*MSL:
+    // tcp.set_msl().
+    TcpSettings tcp;
 };
 
 class Stack {
@@ -93,7 +71,7 @@ public:
     void close(SocketId);                 // FIN after queued data; the id becomes stale
     void abort(SocketId);                 // RST now; the id becomes stale
     void set_nodelay(SocketId, bool on);  // Nagle's algorithm off (TCP_NODELAY)
-    void set_keepalive(SocketId, bool on);  // keep-alive probes per StackConfig::keepalive
+    void set_keepalive(SocketId, bool on);  // keep-alive probes per StackConfig::tcp.keepalive
     std::optional<SocketInfo> info(SocketId) const;
     size_t connection_count() const;
 

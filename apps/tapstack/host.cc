@@ -137,7 +137,7 @@ StackConfig stack_config(const Options& o, uint64_t isn_secret) {
     config.ip = o.ip;
     config.gateway = o.gateway;
     config.isn_secret = isn_secret;
-    config.msl = std::chrono::seconds{o.msl_seconds};
+    config.tcp.set_msl(std::chrono::seconds{o.msl_seconds});
     return config;
 }
 

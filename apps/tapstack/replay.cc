@@ -246,7 +246,7 @@ int replay(const ReplaySetup& setup, std::FILE* out) {
     config.fixed_iss = isn_from(setup.seed, 2);
     ServerScript script = server_script(c);
     // If the recorded server put its FIN on its last new data, ours does too; else alone.
-    config.fin_with_last_data = script.fin_with_last_data;
+    config.tcp.fin_with_last_data = script.fin_with_last_data;
     ReplayDev dev;
     Stack stack(config, dev);
     ScriptedApp app(stack, std::move(script));

@@ -56,14 +56,6 @@ public:
     virtual void on_closed(SocketId, CloseReason) {}
 };
 
-// RFC 1122 §4.2.3.6 keep-alives: off unless a connection turns them on (Stack::set_keepalive).
-struct KeepaliveSettings {
-    bool enabled = false;  // for every new connection
-    Duration idle = std::chrono::hours{2};
-    Duration interval = std::chrono::seconds{75};
-    uint32_t probes = 9;  // unanswered probes before the connection is dropped
-};
-
 enum class ListenError : uint8_t { PortInUse, InvalidPort };
 enum class ConnectError : uint8_t { NoRoute, NoFreePort, TooManyConnections };
 

@@ -22,6 +22,7 @@
 #include "stack/tcp/reassembler.hh"
 #include "stack/tcp/rtt_estimator.hh"
 #include "stack/tcp/socket.hh"
+#include "stack/tcp/tcp_settings.hh"
 #include "stack/tcp/tcp_state.hh"
 #include "stack/wire/tcp.hh"
 
@@ -62,45 +63,6 @@ public:
     // A segment was discarded, or its text was (RFC 9293 §3.10.7.4's "drop the segment"), for
     // `reason` (one of the tcp_* reasons after TcpBadSegment in stats.hh).
     virtual void segment_dropped(TcpConnection&, DropReason reason) { (void)reason; }
-};
-
-struct TcpSettings {
-    uint32_t receive_buffer = 64 * 1024;
-    uint32_t send_buffer = 256 * 1024;
-    uint16_t mss = 1460;  // what we announce: MTU 1500 - 40
-    // TCP segmentation offload (--offload): the largest payload of one segment that the device
-    // cuts into MSS-sized pieces; 0: every segment fits the MSS.
-    uint32_t offload_payload = 0;
-    Duration time_wait = std::chrono::seconds{60};
-    // How long FIN-WAIT-2 waits for the peer's FIN. The application has always closed by then
-    // (close() is a full close), so nobody else would end it: Linux's tcp_fin_timeout, 60 s.
-    Duration fin_wait_2_timeout = std::chrono::seconds{60};
-    uint32_t max_retransmissions = 15;       // Linux's tcp_retries2
-    uint32_t max_orphan_retransmissions = 8;  // after the application closed: tcp_orphan_retries
-    // A passive open whose SYN,ACK is never acknowledged gives up after this many
-    // retransmissions of it (Linux's tcp_synack_retries: 5, so 1+2+4+8+16+32 = 63 s).
-    uint32_t max_synack_retransmissions = 5;
-    bool fin_with_last_data = true;
-    // Offered in our SYN or SYN,ACK; used only when the peer offers them too.
-    bool window_scaling = true;  // RFC 7323 §2
-    bool timestamps = true;      // RFC 7323 §3 (RTTM) and §5 (PAWS)
-    bool sack = true;            // RFC 2018
-    CongestionControl congestion_control = CongestionControl::NewReno;  // congestion.hh
-    bool nagle = true;           // RFC 896 / RFC 1122 §4.2.3.4; per connection: set_nodelay()
-    // Delayed ACKs (RFC 1122 §4.2.3.2, RFC 5681 §4.2): in-order data is acknowledged at least
-    // every second full-sized segment or after this delay (0: every segment at once). The first
-    // `quickack_segments` data segments of a connection are acknowledged at once, as Linux does,
-    // so a request gets its own ACK before the response (the article's No10).
-    Duration delayed_ack = std::chrono::milliseconds{40};
-    uint32_t quickack_segments = 16;
-    // RFC 9293 §3.10.1 USER TIMEOUT: give up when data stays unacknowledged this long (0: give up
-    // after max_retransmissions timeouts instead).
-    // Zero-window probes (persist timer) go on for as long as the peer answers them (RFC 1122
-    // §4.2.2.17); they give up after max_retransmissions unanswered ones, after user_timeout of
-    // probing if one is set, and, once the application has closed, after
-    // max_orphan_retransmissions probes backed off to rto_max, answered or not (as Linux).
-    Duration user_timeout{0};
-    KeepaliveSettings keepalive;
 };
 
 // RFC 5961 §7: challenge ACKs per connection per second, at most.

@@ -242,16 +242,16 @@ StackConfig config_for(uint8_t last_octet, uint8_t options) {
     c.mac = MacAddress{{0x02, 0, 0, 0, 0, last_octet}};
     c.ip = Ipv4Cidr{Ipv4Address::from_octets(10, 0, 0, last_octet), 24};
     c.fixed_iss = last_octet == 1 ? 0xfffff000u : 0x7ffffff0u;  // one of them wraps early
-    c.sack = options & 1;
-    c.timestamps = options & 2;
-    c.window_scaling = options & 4;
-    c.nagle = options & 8;
-    c.delayed_ack = options & 16 ? Duration{std::chrono::milliseconds{40}} : Duration{0};
-    c.fin_with_last_data = options & 32;
+    c.tcp.sack = options & 1;
+    c.tcp.timestamps = options & 2;
+    c.tcp.window_scaling = options & 4;
+    c.tcp.nagle = options & 8;
+    c.tcp.delayed_ack = options & 16 ? Duration{std::chrono::milliseconds{40}} : Duration{0};
+    c.tcp.fin_with_last_data = options & 32;
     static constexpr uint32_t buffers[] = {2048, 4096, 16384, 65536};
-    c.receive_buffer = buffers[options >> 6];
-    c.send_buffer = 2 * c.receive_buffer;
-    c.msl = std::chrono::seconds{1};  // TIME-WAIT 2 s: the run's end comes sooner
+    c.tcp.receive_buffer = buffers[options >> 6];
+    c.tcp.send_buffer = 2 * c.tcp.receive_buffer;
+    c.tcp.set_msl(std::chrono::seconds{1});  // TIME-WAIT 2 s: the run's end comes sooner
     return c;
 }
 

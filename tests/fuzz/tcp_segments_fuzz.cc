@@ -44,8 +44,8 @@ private:
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     StackConfig config;
-    config.receive_buffer = 4096;  // small buffers reach the window edge cases quickly
-    config.send_buffer = 8192;
+    config.tcp.receive_buffer = 4096;  // small buffers reach the window edge cases quickly
+    config.tcp.send_buffer = 8192;
     TcpScript t(/*our_iss=*/0xffffff00u, /*peer_iss=*/0xfffffff0u, config);
     App app(t.stack);
     if (!t.stack.listen(8080, app)) std::abort();  // a fresh stack always has the port free

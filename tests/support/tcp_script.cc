@@ -278,7 +278,7 @@ SocketId TcpScript::in_flight(uint32_t bytes, uint16_t peer_window) {
 }
 
 void TcpScript::peer_fills(uint32_t bytes) {
-    uint32_t window = stack.config().receive_buffer;
+    uint32_t window = stack.config().tcp.receive_buffer;
     for (uint32_t at = 0; at < bytes;) {
         uint32_t n = std::min<uint32_t>(2048, bytes - at);
         char fill = static_cast<char>('a' + (at / 2048) % 26);  // 'a', 'b', ... a segment each

@@ -104,7 +104,7 @@ StackConfig config(uint8_t last_octet) {
     // At 20 % loss each way a segment and its ACK both get through 64 % of the time, so nine
     // failures in a row (the default limit) happen once in 10^4 tries: over a run's ~1,500
     // timeouts that would abort one run in seven. Sixteen in a row: once in 10^7.
-    c.max_retransmissions = 16;
+    c.tcp.max_retransmissions = 16;
     return c;
 }
 

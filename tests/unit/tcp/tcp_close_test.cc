@@ -8,7 +8,7 @@ namespace tapstack::test {
 
 TEST(TcpClose, ServerFirstCloseFollowsTheArticle) {
     StackConfig config;
-    config.msl = std::chrono::seconds{1};
+    config.tcp.set_msl(std::chrono::seconds{1});
     TcpScript t(0, 1000, config);
     SocketId id = t.establish();
     t.peer_sends(seg().ack_(1).seq_(1).psh().data(std::string(322, 'q')));
@@ -51,7 +51,7 @@ TEST(TcpClose, ClientFirstCloseGoesThroughCloseWaitAndLastAck) {
 
 TEST(TcpClose, SimultaneousCloseGoesThroughClosing) {
     StackConfig config;
-    config.msl = std::chrono::seconds{1};
+    config.tcp.set_msl(std::chrono::seconds{1});
     TcpScript t(0, 1000, config);
     t.fin_wait_1();
     t.peer_sends(seg().fin().ack_(1).seq_(1));  // crossed: does not acknowledge our FIN
@@ -364,7 +364,7 @@ TEST(TcpClose, FinWait2EndsSilentlyWhenThePeerNeverSendsItsFin) {
     // would ever move the connection on (the stack's debug check caught it), so it waits as long
     // as TIME-WAIT would (Linux's tcp_fin_timeout, 60 s with the default MSL) and goes.
     StackConfig config;
-    config.msl = std::chrono::seconds{5};
+    config.tcp.set_msl(std::chrono::seconds{5});
     TcpScript t(0, 1000, config);
     t.fin_wait_2();
     EXPECT_EQ(t.state_log.back(), "FIN-WAIT-1->FIN-WAIT-2");
@@ -379,7 +379,7 @@ TEST(TcpClose, FinWait2EndsSilentlyWhenThePeerNeverSendsItsFin) {
 
 TEST(TcpClose, AFinInFinWait2StillLeadsToTimeWaitAfterTheTimerWasArmed) {
     StackConfig config;
-    config.msl = std::chrono::seconds{5};
+    config.tcp.set_msl(std::chrono::seconds{5});
     TcpScript t(0, 1000, config);
     t.fin_wait_2();
     t.advance(9s);

@@ -65,7 +65,7 @@ TEST(TcpEstablished, OverlappingAndDuplicateSegmentsAreTrimmed) {
 
 TEST(TcpEstablished, FullReceiveBufferClosesTheWindowAndReadReopensIt) {
     StackConfig config;
-    config.receive_buffer = 4096;
+    config.tcp.receive_buffer = 4096;
     TcpScript t(0, 1000, config);
     t.app.auto_read = false;
     SocketId id = t.establish();

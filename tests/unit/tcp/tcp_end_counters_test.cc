@@ -44,7 +44,7 @@ TEST(TcpEndCounters, AnOpenConnectionIsCountedAsOpen) {
 
 TEST(TcpEndCounters, ServerFirstCloseIsInTimeWaitThenClosed) {
     StackConfig config;
-    config.msl = std::chrono::seconds{1};
+    config.tcp.set_msl(std::chrono::seconds{1});
     TcpScript t(0, 1000, config);
     SocketId id = t.establish();
     close_into_time_wait(t, id, TcpScript::peer_port);
@@ -124,7 +124,7 @@ TEST(TcpEndCounters, CloseWithDataUnreadCountsAsAborted) {
 
 TEST(TcpEndCounters, GivingUpAfterRetransmissionsCountsAsAborted) {
     StackConfig config;
-    config.max_retransmissions = 2;
+    config.tcp.max_retransmissions = 2;
     TcpScript t(0, 1000, config);
     SocketId id = t.establish();
     t.stack.write(id, as_bytes("nobody listens"));
@@ -136,7 +136,7 @@ TEST(TcpEndCounters, GivingUpAfterRetransmissionsCountsAsAborted) {
 
 TEST(TcpEndCounters, EachConnectionIsCountedOnceInExactlyOneCategory) {
     StackConfig config;
-    config.msl = std::chrono::seconds{1};
+    config.tcp.set_msl(std::chrono::seconds{1});
     TcpScript t(0, 1000, config);
     t.app.auto_read = false;
     SocketId done = open_from(t, 40001);

@@ -121,7 +121,7 @@ TEST(TcpFinAck, InLastAckARetransmittedFinIsAcknowledgedAgain) {
 
 TEST(TcpFinAck, InTimeWaitARetransmittedFinIsAcknowledgedAndRestartsTheTimer) {
     StackConfig config;
-    config.msl = std::chrono::seconds{1};
+    config.tcp.set_msl(std::chrono::seconds{1});
     TcpScript t(0, 1000, config);
     answer_and_close(t);
     t.peer_sends(seg().fin().ack_(169).seq_(73));
@@ -166,7 +166,7 @@ TEST(TcpFinAck, ABareFinInAZeroWindowIsAcceptedAndAcknowledged) {
     // room, so it is accepted at RCV.NXT as Linux does (tcp_data_queue), instead of answered
     // with an ACK that does not cover it until the application reads.
     StackConfig config;
-    config.receive_buffer = 4096;
+    config.tcp.receive_buffer = 4096;
     TcpScript t(0, 1000, config);
     t.app.auto_read = false;
     SocketId id = t.establish();
@@ -180,7 +180,7 @@ TEST(TcpFinAck, ABareFinInAZeroWindowIsAcceptedAndAcknowledged) {
 
 TEST(TcpFinAck, DataInAZeroWindowIsStillRefusedWithAnAck) {
     StackConfig config;
-    config.receive_buffer = 4096;
+    config.tcp.receive_buffer = 4096;
     TcpScript t(0, 1000, config);
     t.app.auto_read = false;
     SocketId id = t.establish();

@@ -77,7 +77,7 @@ TEST(TcpRetransmit, PartialAckAfterTimeoutResendsTheRest) {
 
 TEST(TcpRetransmit, GivesUpAfterTooManyTimeoutsAndTellsTheApplication) {
     StackConfig config;
-    config.max_retransmissions = 3;
+    config.tcp.max_retransmissions = 3;
     TcpScript t(0, 1000, config);
     SocketId id = t.establish();
     t.stack.write(id, as_bytes("nobody listens"));

@@ -70,7 +70,7 @@ TEST(TcpDelayedAck, ReplyDataCarriesTheAck) {
 
 TEST(TcpDelayedAck, ZeroDelayAcknowledgesEverySegment) {
     StackConfig config;
-    config.delayed_ack = Duration{0};
+    config.tcp.delayed_ack = Duration{0};
     TcpScript t(0, 1000, config);
     t.establish();
     use_up_quick_acks(t, 20);
@@ -103,7 +103,7 @@ TEST(TcpNagle, NodelaySendsSmallWritesAtOnce) {
 
 TEST(TcpNagle, ConfigSwitchTurnsItOffForEveryConnection) {
     StackConfig config;
-    config.nagle = false;
+    config.tcp.nagle = false;
     TcpScript t(0, 1000, config);
     SocketId id = t.establish();
     t.stack.write(id, as_bytes("a"));
@@ -116,7 +116,7 @@ TEST(TcpNagle, ConfigSwitchTurnsItOffForEveryConnection) {
 
 StackConfig keepalive_config() {
     StackConfig config;
-    config.keepalive = KeepaliveSettings{true, 10s, 1s, 3};
+    config.tcp.keepalive = KeepaliveSettings{true, 10s, 1s, 3};
     return config;
 }
 
@@ -158,7 +158,7 @@ TEST(TcpKeepalive, UnansweredProbesDropTheConnection) {
 
 TEST(TcpKeepalive, PerConnectionSwitch) {
     StackConfig config = keepalive_config();
-    config.keepalive.enabled = false;  // (an idle time shorter than the ARP entry's life)
+    config.tcp.keepalive.enabled = false;  // (an idle time shorter than the ARP entry's life)
     TcpScript t(0, 1000, config);
     SocketId id = t.establish();
     t.stack.set_keepalive(id, true);
@@ -168,8 +168,8 @@ TEST(TcpKeepalive, PerConnectionSwitch) {
 
 TEST(TcpUserTimeout, GivesUpWhenDataStaysUnacknowledgedThatLong) {
     StackConfig config;
-    config.user_timeout = 2500ms;
-    config.max_retransmissions = 100;  // the time limit decides, not the count
+    config.tcp.user_timeout = 2500ms;
+    config.tcp.max_retransmissions = 100;  // the time limit decides, not the count
     TcpScript t(0, 1000, config);
     SocketId id = t.establish();
     t.stack.write(id, as_bytes("void"));
@@ -250,7 +250,7 @@ TEST(TcpPersist, UnansweredProbesGiveUpAfterMaxRetransmissions) {
 
 TEST(TcpPersist, AUserTimeoutEndsProbingThatLong) {
     StackConfig config = long_arp_config();
-    config.user_timeout = 30s;
+    config.tcp.user_timeout = 30s;
     TcpScript t(0, 1000, config);
     shut_window_with_data_queued(t);
     ProbeRun run = probe_shut_window(t, /*answer=*/true, 2h);
