@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "stack/tcp/tcp_constants.hh"
+
 namespace tapstack {
 
 std::string_view to_string(CongestionControl c) {
@@ -25,7 +27,7 @@ AnyController::AnyController(CongestionControl kind) {
 
 void NewReno::on_connected(uint32_t smss) {
     // RFC 5681 §3.1: IW = min(4*MSS, max(2*MSS, 4380)); RFC 6928's 10 segments is Linux's choice.
-    cwnd_ = 10 * smss;
+    cwnd_ = initial_window_segments * smss;
 }
 
 void NewReno::on_ack(uint32_t data_acked, uint32_t smss) {

@@ -12,6 +12,7 @@
 #include "stack/base/time.hh"
 #include "stack/tcp/four_tuple.hh"
 #include "stack/tcp/tcp_connection.hh"  // SynCookieOptions
+#include "stack/tcp/tcp_constants.hh"
 #include "stack/wire/seq_num.hh"
 
 namespace tapstack::syn_cookie {
@@ -28,7 +29,7 @@ namespace tapstack::syn_cookie {
 // are inside the hash too, so a forged or altered TSecr fails like a forged ISN. Our own window
 // scale comes from the receive buffer and needs no bits. A SYN without timestamps leaves nowhere
 // to put the options: its cookie offers the MSS alone.
-inline constexpr std::array<uint16_t, 8> mss_table = {536, 1024, 1220, 1360, 1400, 1440, 1452, 1460};
+inline constexpr std::array<uint16_t, 8> mss_table = {default_mss, 1024, 1220, 1360, 1400, 1440, 1452, 1460};
 inline constexpr uint32_t ts_mask = 0x3f;             // the TSval bits that carry options
 inline constexpr uint8_t no_window_scale = 0xf;       // in the low 4 bits
 inline constexpr uint8_t sack_permitted = 0x10;

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "stack/tcp/syn_cookies.hh"
+#include "stack/tcp/tcp_constants.hh"
 #include "stack/tcp/tcp_table.hh"
 
 namespace tapstack {
@@ -38,7 +39,7 @@ void TcpTable::receive_without_connection(const FourTuple& tuple, const TcpSegme
 // ISN and TSval encode everything we need (syn_cookies.hh) and no TCB: the client's final ACK
 // proves it received our ISN, and the connection is made then.
 void TcpTable::send_syn_cookie(const FourTuple& tuple, const TcpSegment& syn, Instant now) {
-    uint16_t peer_mss = syn.options.mss.value_or(536);
+    uint16_t peer_mss = syn.options.mss.value_or(default_mss);
     uint8_t index = syn_cookie::mss_index(std::min<uint16_t>(peer_mss, settings_.mss));
     // What a normal SYN,ACK would answer (RFC 7323 §2.2, §3.2; RFC 2018 §2), if we can carry it.
     bool timestamps = settings_.timestamps && syn.options.timestamps;
@@ -51,7 +52,7 @@ void TcpTable::send_syn_cookie(const FourTuple& tuple, const TcpSegment& syn, In
     synack.seq = SeqNum{syn_cookie::encode(config_.isn_secret, tuple, syn.seq, syn_cookie::counter(now), index, options)};
     synack.ack = syn.seq + 1;
     synack.flags = tcp_flag::syn | tcp_flag::ack;
-    synack.window = static_cast<uint16_t>(std::min<uint32_t>(settings_.receive_buffer, 0xffff));
+    synack.window = static_cast<uint16_t>(std::min(settings_.receive_buffer, max_unscaled_window));
     synack.options.mss = settings_.mss;
     if (window_scale) synack.options.window_scale = window_shift_for(settings_.receive_buffer);
     synack.options.sack_permitted = sack;
