@@ -124,6 +124,8 @@ struct Stack::Impl {
         at = earliest(at, ipv4.poll_at());
         return earliest(at, tcp.poll_at(now));
     }
+
+    Result<TcpConnection*, IoError> open_connection(SocketId id) const;
 };
 
 // -------------------------------------------------------------------- Stack
@@ -151,17 +153,35 @@ Result<SocketId, ConnectError> Stack::connect(Ipv4Address dst, uint16_t port, So
     return impl_->tcp.connect(dst, port, handler, impl_->now);
 }
 
-size_t Stack::read(SocketId id, MutBytes out) {
-    TcpConnection* c = impl_->tcp.get(id);
-    if (!c || c->app_closed()) return 0;
+std::string_view to_string(IoError e) {
+    switch (e) {
+    case IoError::StaleSocket: return "stale socket";
+    case IoError::NotConnected: return "not connected";
+    }
+    return "?";
+}
+
+// The connection behind an id the application may still use, or why there is none.
+Result<TcpConnection*, IoError> Stack::Impl::open_connection(SocketId id) const {
+    if (id.index >= listener_index_base && id.index != UINT32_MAX) return Err{IoError::NotConnected};
+    TcpConnection* c = tcp.get(id);
+    if (!c || c->app_closed()) return Err{IoError::StaleSocket};
+    return c;
+}
+
+Result<size_t, IoError> Stack::read(SocketId id, MutBytes out) {
+    auto found = impl_->open_connection(id);
+    if (!found) return Err{found.error()};
+    TcpConnection* c = *found;
     size_t n = c->read(out, impl_->now);
     if (n > 0) impl_->tcp.mark(*c);  // may owe the peer a window update
     return n;
 }
 
-size_t Stack::write(SocketId id, Bytes data) {
-    TcpConnection* c = impl_->tcp.get(id);
-    if (!c || c->app_closed()) return 0;
+Result<size_t, IoError> Stack::write(SocketId id, Bytes data) {
+    auto found = impl_->open_connection(id);
+    if (!found) return Err{found.error()};
+    TcpConnection* c = *found;
     size_t n = c->write(data);
     if (n > 0) impl_->tcp.mark(*c);
     return n;

@@ -63,8 +63,11 @@ public:
     // Active open. Its timers start at the time of the last poll(): poll once before the first
     // connect of a program.
     Result<SocketId, ConnectError> connect(Ipv4Address dst, uint16_t port, SocketHandler& handler);
-    size_t read(SocketId, MutBytes);      // bytes copied; 0 when nothing is buffered
-    size_t write(SocketId, Bytes);        // bytes accepted into the send buffer
+    // Bytes copied out of the receive buffer (0: nothing buffered, or the peer closed and all is
+    // read: see peer_closed()); an IoError for an id that names no connection.
+    Result<size_t, IoError> read(SocketId, MutBytes);
+    // Bytes accepted into the send buffer (0: it is full); an IoError as for read().
+    Result<size_t, IoError> write(SocketId, Bytes);
     size_t readable_bytes(SocketId) const;
     size_t send_space(SocketId) const;
     bool peer_closed(SocketId) const;     // FIN received and all data before it read

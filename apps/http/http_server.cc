@@ -89,7 +89,7 @@ void HttpServer::service(SocketId id) {
         // Input: only as much as the session takes now. The rest waits in the stack's receive
         // buffer, whose shrinking window slows down a client that pipelines too far ahead.
         while (size_t space = c.session.input_space()) {
-            size_t n = stack_.read(id, buffer.first(std::min(space, buffer.size())));
+            size_t n = stack_.read(id, buffer.first(std::min(space, buffer.size()))).value_or(0);
             if (n == 0) break;
             size_t taken = c.session.on_data(buffer.first(n));
             assert(taken == n);
@@ -106,7 +106,7 @@ void HttpServer::service(SocketId id) {
         while (size_t space = stack_.send_space(id)) {
             size_t n = c.session.produce(buffer.first(std::min(space, buffer.size())));
             if (n == 0) break;
-            size_t written = stack_.write(id, buffer.first(n));
+            size_t written = stack_.write(id, buffer.first(n)).value_or(0);
             c.wrote |= written > 0;
             moved = true;
             if (written < n) {
@@ -125,7 +125,7 @@ void HttpServer::service(SocketId id) {
 // Writes what an earlier write() did not take. True when nothing is left over.
 bool HttpServer::flush_unsent(SocketId id, Connection& c) {
     if (c.unsent.empty()) return true;
-    size_t written = stack_.write(id, Bytes{c.unsent}.subspan(c.unsent_pos));
+    size_t written = stack_.write(id, Bytes{c.unsent}.subspan(c.unsent_pos)).value_or(0);
     c.wrote |= written > 0;
     c.unsent_pos += written;
     if (c.unsent_pos < c.unsent.size()) return false;
@@ -140,7 +140,7 @@ void HttpServer::close_connection(SocketId id, Connection& c, bool reset) {
         stack_.abort(id);
     } else {
         MutBytes buffer{buffer_};
-        while (stack_.read(id, buffer) > 0) {
+        while (stack_.read(id, buffer).value_or(0) > 0) {
         }
         stack_.close(id);
     }

@@ -207,7 +207,7 @@ public:
     void on_writable(SocketId) override { send(); }
     void on_readable(SocketId id) override {
         uint8_t buf[16384];
-        while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf})) reader_.feed(Bytes{buf, n});
+        while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0)) reader_.feed(Bytes{buf, n});
         if (stack_.peer_closed(id)) reader_.peer_closed();
         if ((reader_.complete() || reader_.failed()) && !closed_) {
             closed_ = true;
@@ -234,7 +234,7 @@ public:
 private:
     void send() {
         while (sent_ < request_.size()) {
-            size_t n = stack_.write(id_, as_bytes(std::string_view{request_}.substr(sent_)));
+            size_t n = stack_.write(id_, as_bytes(std::string_view{request_}.substr(sent_))).value_or(0);
             if (n == 0) return;
             sent_ += n;
         }

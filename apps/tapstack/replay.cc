@@ -118,7 +118,7 @@ public:
     void on_accept(SocketId id) override { id_ = id; act(); }
     void on_readable(SocketId id) override {
         uint8_t buf[4096];
-        while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf})) read_ += n;
+        while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0)) read_ += n;
         if (stack_.peer_closed(id)) peer_fin_ = true;
         act();
     }
@@ -128,7 +128,7 @@ private:
     void act() {
         while (next_ < writes_.size() && writes_[next_].after_reading <= read_) {
             const std::string& d = writes_[next_].data;
-            written_ += stack_.write(id_, as_bytes(std::string_view{d}.substr(written_)));
+            written_ += stack_.write(id_, as_bytes(std::string_view{d}.substr(written_))).value_or(0);
             if (written_ < d.size()) return;  // the rest when there is room
             written_ = 0;
             ++next_;

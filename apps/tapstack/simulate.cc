@@ -54,10 +54,11 @@ public:
     Browser(Stack& s, const Instant& now, std::string request, bool close_after_response)
         : stack_(s), now_(now), request_(std::move(request)), close_after_response_(close_after_response) {}
 
-    void on_connected(SocketId id) override { stack_.write(id, as_bytes(request_)); }
+    // The request fits the send buffer, and the id is the one just connected.
+    void on_connected(SocketId id) override { (void)stack_.write(id, as_bytes(request_)); }
     void on_readable(SocketId id) override {
         uint8_t buf[4096];
-        while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf})) response.append(reinterpret_cast<char*>(buf), n);
+        while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0)) response.append(reinterpret_cast<char*>(buf), n);
         // Like the article's browser: the server's FIN is acknowledged at once (by TCP), and the
         // browser gets round to closing a little later.
         if ((stack_.peer_closed(id) || (close_after_response_ && complete())) && !close_at_) close_at_ = now_ + browser_think_time;

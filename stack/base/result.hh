@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Result<T, E>: a value, or the reason there is none (an error enum). Returned by everything that
 // can fail on untrusted input or a user's call: the wire parsers (EthernetView::parse, ...) and
-// the socket calls (listen, connect). g++ 12 in C++20 mode has no std::expected; this is the small
-// subset we use, shaped like it, so it can be swapped for std::expected later.
+// the socket calls (listen, connect, read, write). g++ 12 in C++20 mode has no std::expected;
+// this is the small subset we use, shaped like it, so it can be swapped for std::expected later.
 //
 //     auto ip = Ipv4View::parse(bytes);                 // Result<Ipv4View, Ipv4Error>
 //     if (!ip) return stats_.drop(drop_reason(ip.error()));
@@ -52,6 +52,8 @@ public:
         if (!has_value()) return std::nullopt;
         return std::get<0>(v_);
     }
+    // The value, or `fallback` on an error (std::expected::value_or).
+    T value_or(T fallback) const { return has_value() ? std::get<0>(v_) : fallback; }
 
 private:
     std::variant<T, E> v_;

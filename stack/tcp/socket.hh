@@ -57,6 +57,14 @@ public:
 };
 
 enum class ListenError : uint8_t { PortInUse, InvalidPort };
+// Why read() or write() could not even try. "Nothing to read" and "no room to write" are not
+// errors (0 bytes); these are for an id that names no connection, which a POSIX socket layer
+// reports as EBADF and ENOTCONN.
+enum class IoError : uint8_t {
+    StaleSocket,   // no connection has this id (any more): it ended, or close()/abort() let it go
+    NotConnected,  // a listener's id: a listening socket carries no data
+};
+std::string_view to_string(IoError);
 enum class ConnectError : uint8_t { NoRoute, NoFreePort, TooManyConnections };
 
 struct SocketInfo {

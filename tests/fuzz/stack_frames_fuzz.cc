@@ -19,7 +19,7 @@ public:
     void on_accept(SocketId) override {}
     void on_readable(SocketId id) override {
         uint8_t buf[512];
-        while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf})) stack_.write(id, Bytes{buf, n});
+        while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0)) (void)stack_.write(id, Bytes{buf, n});
         if (stack_.peer_closed(id)) stack_.close(id);
     }
 private:

@@ -149,7 +149,7 @@ private:
         while (pending > 0) {
             size_t n = std::min(pending, sizeof chunk);
             for (size_t k = 0; k < n; ++k) chunk[k] = pattern(side_, sent + k);
-            size_t taken = stack_.write(id_, Bytes{chunk, n});
+            size_t taken = stack_.write(id_, Bytes{chunk, n}).value_or(0);
             if (taken > n) fail("write() took more than it was given", name_);
             sent += taken;
             pending -= taken;
@@ -161,7 +161,7 @@ private:
     void drain() {
         if (!usable()) return;
         uint8_t buf[2048];
-        while (size_t n = stack_.read(id_, MutBytes{buf, sizeof buf})) {
+        while (size_t n = stack_.read(id_, MutBytes{buf, sizeof buf}).value_or(0)) {
             if (n > sizeof buf) fail("read() returned more than the buffer", name_);
             for (size_t k = 0; k < n; ++k) {
                 if (received + k >= peer_->sent) fail("read a byte the peer never wrote", name_);

@@ -30,7 +30,7 @@ std::optional<size_t> QueueDev::receive(MutBytes buffer, Instant) {
 void RecordingApp::on_readable(SocketId id) {
     if (!auto_read) return;
     uint8_t buf[4096];
-    while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf})) received.append(reinterpret_cast<char*>(buf), n);
+    while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0)) received.append(reinterpret_cast<char*>(buf), n);
     if (stack_.peer_closed(id)) saw_eof = true;
 }
 
@@ -199,6 +199,12 @@ void TcpScript::expect_nothing(const char* file, int line) {
     EXPECT_FALSE(got.has_value()) << "unexpected: " << (got ? describe(*got, our_iss_, peer_iss_) : "");
 }
 
+size_t TcpScript::write(SocketId id, Bytes data, const char* file, int line) {
+    auto written = stack.write(id, data);
+    EXPECT_TRUE(written.has_value()) << "write at " << file << ":" << line << ": " << to_string(written.error());
+    return written.value_or(0);
+}
+
 SocketId TcpScript::establish(uint16_t peer_window) {
     peer_sends(seg().syn().seq_(0).mss_(1460).win(peer_window));
     expect_sent(seg().syn().ack_(1).seq_(0));
@@ -265,7 +271,7 @@ SocketId TcpScript::time_wait() {
 SocketId TcpScript::in_flight(uint32_t bytes, uint16_t peer_window) {
     SocketId id = establish(peer_window);
     std::string data(bytes, 'd');
-    EXPECT_EQ(stack.write(id, as_bytes(data)), bytes);
+    EXPECT_EQ(stack.write(id, as_bytes(data)).value(), bytes);
     poll();
     for (uint32_t sent = 0; sent < bytes;) {
         auto s = next_sent();

@@ -105,6 +105,9 @@ public:
     // Takes the next TCP segment the stack sent and compares it with `expected`.
     void expect_sent(const Seg& expected, const char* file = __builtin_FILE(), int line = __builtin_LINE());
     void expect_nothing(const char* file = __builtin_FILE(), int line = __builtin_LINE());
+    // The application writes `data` on `id`, which must name an open connection (Stack::write
+    // fails only for a stale id); returns the bytes the send buffer took.
+    size_t write(SocketId id, Bytes data, const char* file = __builtin_FILE(), int line = __builtin_LINE());
     // The next sent segment (relative numbers), parsed; nullopt if none.
     std::optional<TcpSegment> next_sent();
     size_t sent_count() const { return dev.sent.size(); }

@@ -57,7 +57,7 @@ public:
     void on_readable(SocketId s) override {
         if (!reading_) return;
         uint8_t buf[8192];
-        while (size_t n = stack_.read(s, MutBytes{buf, sizeof buf})) received.append(reinterpret_cast<char*>(buf), n);
+        while (size_t n = stack_.read(s, MutBytes{buf, sizeof buf}).value_or(0)) received.append(reinterpret_cast<char*>(buf), n);
         if (!eof && stack_.peer_closed(s)) {
             eof = true;
             eof_at = now_;
@@ -74,7 +74,7 @@ public:
 
 private:
     void pump() {
-        size_t n = stack_.write(id, as_bytes(pending_));
+        size_t n = stack_.write(id, as_bytes(pending_)).value_or(0);
         pending_.erase(0, n);
     }
     Stack& stack_;

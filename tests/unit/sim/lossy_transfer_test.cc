@@ -48,7 +48,7 @@ public:
     void on_writable(SocketId) override { pump(); }
     void on_readable(SocketId id) override {
         uint8_t buf[1024];
-        while (stack_.read(id, MutBytes{buf, sizeof buf}) > 0) {
+        while (stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0) > 0) {
         }
     }
     std::optional<SocketInfo> negotiated;  // the options, as the connection started
@@ -57,7 +57,7 @@ private:
     void pump() {
         const std::string& b = body();
         while (offset_ < b.size()) {
-            size_t n = stack_.write(id_, as_bytes(std::string_view{b}.substr(offset_)));
+            size_t n = stack_.write(id_, as_bytes(std::string_view{b}.substr(offset_))).value_or(0);
             if (n == 0) return;
             offset_ += n;
         }
@@ -76,11 +76,11 @@ public:
     // that completes a SYN cookie's handshake, and is resent until it arrives. (A client that
     // waits for the server to speak first hangs when its bare ACK to a cookie is lost.)
     void on_connected(SocketId id) override {
-        if (!request_.empty()) stack_.write(id, as_bytes(request_));
+        if (!request_.empty()) (void)stack_.write(id, as_bytes(request_));
     }
     void on_readable(SocketId id) override {
         uint8_t buf[16384];
-        while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf})) data.append(reinterpret_cast<char*>(buf), n);
+        while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0)) data.append(reinterpret_cast<char*>(buf), n);
         if (stack_.peer_closed(id) && !done) {
             done = true;
             stack_.close(id);

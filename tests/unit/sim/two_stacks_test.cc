@@ -28,7 +28,7 @@ public:
     void on_writable(SocketId) override { pump(); }
     void on_readable(SocketId id) override {
         uint8_t buf[2048];
-        while (stack_.read(id, MutBytes{buf, sizeof buf}) > 0) {
+        while (stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0) > 0) {
         }
     }
     bool closed = false;
@@ -36,7 +36,7 @@ public:
 private:
     void pump() {
         while (offset_ < body_.size()) {
-            size_t n = stack_.write(id_, as_bytes(std::string_view{body_}.substr(offset_)));
+            size_t n = stack_.write(id_, as_bytes(std::string_view{body_}.substr(offset_))).value_or(0);
             if (n == 0) return;
             offset_ += n;
         }
@@ -51,10 +51,10 @@ private:
 class Receiver : public SocketHandler {
 public:
     explicit Receiver(Stack& s) : stack_(s) {}
-    void on_connected(SocketId id) override { stack_.write(id, as_bytes("GET / HTTP/1.1\r\n\r\n")); }
+    void on_connected(SocketId id) override { (void)stack_.write(id, as_bytes("GET / HTTP/1.1\r\n\r\n")); }
     void on_readable(SocketId id) override {
         uint8_t buf[8192];
-        while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf})) data.append(reinterpret_cast<char*>(buf), n);
+        while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0)) data.append(reinterpret_cast<char*>(buf), n);
         if (stack_.peer_closed(id) && !done) {
             done = true;
             stack_.close(id);

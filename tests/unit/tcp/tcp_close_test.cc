@@ -13,7 +13,7 @@ TEST(TcpClose, ServerFirstCloseFollowsTheArticle) {
     SocketId id = t.establish();
     t.peer_sends(seg().ack_(1).seq_(1).psh().data(std::string(322, 'q')));
     t.expect_sent(seg().ack_(323).seq_(1));                 // No10
-    t.stack.write(id, as_bytes(std::string(279, 'r')));
+    t.write(id, as_bytes(std::string(279, 'r')));
     t.stack.close(id);
     t.poll();
     // No11 and No12 in one segment: the FIN rides on the end of the response.
@@ -66,7 +66,7 @@ TEST(TcpClose, SimultaneousCloseGoesThroughClosing) {
 TEST(TcpClose, FinAfterAllDataWasSentGoesAlone) {
     TcpScript t;
     SocketId id = t.establish();
-    t.stack.write(id, as_bytes("data"));
+    t.write(id, as_bytes("data"));
     t.poll();
     t.expect_sent(seg().psh().ack_(1).seq_(1).data("data"));
     t.stack.close(id);
@@ -77,7 +77,7 @@ TEST(TcpClose, FinAfterAllDataWasSentGoesAlone) {
 TEST(TcpClose, LostDataWithFinIsRetransmittedTogether) {
     TcpScript t;
     SocketId id = t.establish();
-    t.stack.write(id, as_bytes("bye"));
+    t.write(id, as_bytes("bye"));
     t.stack.close(id);
     t.poll();
     t.expect_sent(seg().fin().psh().ack_(1).seq_(1).data("bye"));
@@ -310,7 +310,7 @@ TEST(TcpChallengeAck, AnAckOlderThanTheLargestWindowIsChallenged) {
     TcpScript t;
     SocketId id = t.establish(/*peer_window=*/1000);
     std::string data(3000, 'w');
-    t.stack.write(id, as_bytes(data));
+    t.write(id, as_bytes(data));
     t.poll();
     while (t.next_sent()) {
     }

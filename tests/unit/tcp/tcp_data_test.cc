@@ -17,7 +17,7 @@ TEST(TcpEstablished, RequestIsAcknowledgedAtOnceAndDelivered) {
 TEST(TcpEstablished, WriteIsSentWithPshAtSequenceOne) {
     TcpScript t;
     SocketId id = t.establish();
-    t.stack.write(id, as_bytes("HTTP/1.1 200 OK\r\n\r\n"));
+    t.write(id, as_bytes("HTTP/1.1 200 OK\r\n\r\n"));
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(1).psh().data("HTTP/1.1 200 OK\r\n\r\n"));
 }
@@ -26,7 +26,7 @@ TEST(TcpEstablished, SendingStopsAtThePeerWindowAndResumesOnAck) {
     TcpScript t;
     SocketId id = t.establish(/*peer_window=*/3000);
     std::string data(5000, 'd');
-    EXPECT_EQ(t.stack.write(id, as_bytes(data)), 5000u);
+    EXPECT_EQ(t.stack.write(id, as_bytes(data)).value(), 5000u);
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(1).data(std::string(1460, 'd')));
     t.expect_sent(seg().ack_(1).seq_(1461).data(std::string(1460, 'd')));
@@ -76,7 +76,7 @@ TEST(TcpEstablished, FullReceiveBufferClosesTheWindowAndReadReopensIt) {
     t.peer_sends(seg().ack_(1).seq_(2921).data(std::string(1176, 'c')));
     t.expect_sent(seg().ack_(4097).seq_(1).win(0));
     uint8_t buf[4096];
-    EXPECT_EQ(t.stack.read(id, MutBytes{buf, 3000}), 3000u);
+    EXPECT_EQ(t.stack.read(id, MutBytes{buf, 3000}).value(), 3000u);
     t.poll();
     t.expect_sent(seg().ack_(4097).seq_(1).win(3000));  // the window update
 }
@@ -85,7 +85,7 @@ TEST(TcpEstablished, ZeroWindowIsProbedAndSendingResumesWhenItOpens) {
     TcpScript t;
     SocketId id = t.establish();
     t.peer_sends(seg().ack_(1).seq_(1).win(0));
-    t.stack.write(id, as_bytes("waiting"));
+    t.write(id, as_bytes("waiting"));
     t.poll();
     t.expect_nothing();
     t.advance(1s);
@@ -97,7 +97,7 @@ TEST(TcpEstablished, ZeroWindowIsProbedAndSendingResumesWhenItOpens) {
 TEST(TcpEstablished, AckForDataNeverSentIsAnsweredAndIgnored) {
     TcpScript t;
     SocketId id = t.establish();
-    t.stack.write(id, as_bytes("abc"));
+    t.write(id, as_bytes("abc"));
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(1).psh().data("abc"));
     t.peer_sends(seg().ack_(500).seq_(1));

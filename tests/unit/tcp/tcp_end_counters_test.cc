@@ -127,7 +127,7 @@ TEST(TcpEndCounters, GivingUpAfterRetransmissionsCountsAsAborted) {
     config.tcp.max_retransmissions = 2;
     TcpScript t(0, 1000, config);
     SocketId id = t.establish();
-    t.stack.write(id, as_bytes("nobody listens"));
+    t.write(id, as_bytes("nobody listens"));
     t.poll();
     t.advance(std::chrono::seconds{60});
     ASSERT_EQ(t.app.closed.size(), 1u);

@@ -15,7 +15,7 @@ SocketId answer_and_close(TcpScript& t) {
     SocketId id = t.establish();
     t.peer_sends(seg().ack_(1).seq_(1).psh().data(std::string(72, 'q')));
     t.expect_sent(seg().ack_(73).seq_(1));
-    t.stack.write(id, as_bytes(std::string(167, 'r')));
+    t.write(id, as_bytes(std::string(167, 'r')));
     t.stack.close(id);
     t.poll();
     t.expect_sent(seg().fin().psh().ack_(73).seq_(1).data(std::string(167, 'r')));

@@ -89,7 +89,7 @@ TEST(TcpListen, PeerMssLimitsOurSegments) {
     t.peer_sends(seg().ack_(1).seq_(1));
     std::string data(250, 'x');
     t.stack.set_nodelay(t.app.last, true);  // the short tail goes at once
-    t.stack.write(t.app.last, as_bytes(data));
+    t.write(t.app.last, as_bytes(data));
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(1).data(std::string(100, 'x')));
     t.expect_sent(seg().ack_(1).seq_(101).data(std::string(100, 'x')));
@@ -103,7 +103,7 @@ TEST(TcpSequence, HandshakeAndDataAcrossTheWrapOfSequenceNumbers) {
     t.expect_sent(seg().ack_(17).seq_(1));
     EXPECT_EQ(t.app.received, "0123456789abcdef");
     std::string out(40, 'y');
-    t.stack.write(id, as_bytes(out));
+    t.write(id, as_bytes(out));
     t.poll();
     t.expect_sent(seg().ack_(17).seq_(1).psh().data(out));
     t.peer_sends(seg().ack_(41).seq_(17));

@@ -56,7 +56,7 @@ TEST(TcpOptions, PeerWindowIsScaledByItsShift) {
     t.expect_sent(seg().syn().ack_(1).seq_(0));
     t.peer_sends(seg().ack_(1).seq_(1).win(10).ts(5001, 0));  // 10 << 7 = 1280 bytes
     std::string data(3000, 'w');
-    t.stack.write(t.app.last, as_bytes(data));
+    t.write(t.app.last, as_bytes(data));
     t.poll();
     // Timestamps take 12 bytes of each segment: 1448 would fit the MSS, the window allows 1280.
     t.expect_sent(seg().ack_(1).seq_(1).data(std::string(1280, 'w')));
@@ -69,7 +69,7 @@ TEST(TcpOptions, TimestampsShrinkTheDataInEachSegment) {
     t.expect_sent(seg().syn().ack_(1).seq_(0));
     t.peer_sends(seg().ack_(1).seq_(1).win(1000).ts(5001, 0));
     std::string data(3000, 'w');
-    t.stack.write(t.app.last, as_bytes(data));
+    t.write(t.app.last, as_bytes(data));
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(1).data(std::string(1448, 'w')).ts(0, 5001));
     t.expect_sent(seg().ack_(1).seq_(1449).data(std::string(1448, 'w')).ts(0, 5001));

@@ -26,7 +26,7 @@ TEST(TcpCongestion, SlowStartAddsOneSegmentPerAckThenAvoidanceOnePerWindow) {
     SocketId id = t.establish();
     EXPECT_EQ(t.stack.info(id)->cwnd, 10u * 1460);  // RFC 6928 initial window
     std::string data(4 * 1460, 'c');
-    t.stack.write(id, as_bytes(data));
+    t.write(id, as_bytes(data));
     t.poll();
     t.peer_sends(seg().ack_(1461).seq_(1));
     EXPECT_EQ(t.stack.info(id)->cwnd, 11u * 1460);
@@ -38,7 +38,7 @@ TEST(TcpCongestion, TimeoutHalvesSsthreshAndRestartsFromOneSegment) {
     TcpScript t;
     SocketId id = t.establish();
     std::string data(4 * 1460, 'c');
-    t.stack.write(id, as_bytes(data));
+    t.write(id, as_bytes(data));
     t.poll();
     t.advance(1s);
     auto i = t.stack.info(id);
@@ -50,7 +50,7 @@ TEST(TcpCongestion, TimeoutHalvesSsthreshAndRestartsFromOneSegment) {
 TEST(TcpCongestion, KarnIgnoresTheAckOfARetransmittedSegment) {
     TcpScript t;
     SocketId id = t.establish();
-    t.stack.write(id, as_bytes("k"));
+    t.write(id, as_bytes("k"));
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(1).psh().data("k"));
     t.advance(1s);
@@ -65,7 +65,7 @@ TEST(TcpCongestion, NewRenoLeavesRecoveryOnTheAckOfEverythingSentBefore) {
     TcpScript t;
     SocketId id = t.establish();
     std::string data(6 * 1460, 'n');
-    t.stack.write(id, as_bytes(data));
+    t.write(id, as_bytes(data));
     t.poll();
     for (int i = 0; i < 3; ++i) t.peer_sends(seg().ack_(1).seq_(1));
     EXPECT_TRUE(t.stack.info(id)->in_recovery);
@@ -77,7 +77,7 @@ TEST(TcpCongestion, NewRenoLeavesRecoveryOnTheAckOfEverythingSentBefore) {
     EXPECT_FALSE(t.stack.info(id)->in_recovery);
     EXPECT_LE(t.stack.info(id)->cwnd, ssthresh);
     // A later loss can start a new recovery (the old recovery point was passed).
-    t.stack.write(id, as_bytes(data));
+    t.write(id, as_bytes(data));
     t.poll();
     for (int i = 0; i < 3; ++i) t.peer_sends(seg().ack_(1 + 6 * 1460).seq_(1));
     EXPECT_TRUE(t.stack.info(id)->in_recovery);
@@ -87,7 +87,7 @@ TEST(TcpLossDetection, LimitedTransmitSendsANewSegmentForEachOfTheFirstTwoDuplic
     TcpScript t;
     SocketId id = t.establish();
     std::string data(12 * 1460, 'l');
-    t.stack.write(id, as_bytes(data));
+    t.write(id, as_bytes(data));
     t.poll();
     for (uint32_t n = 0; n < 10; ++n) t.expect_sent(seg().ack_(1).seq_(1 + n * 1460));  // cwnd: 10
     t.expect_nothing();
@@ -103,7 +103,7 @@ TEST(TcpLossDetection, EarlyRetransmitWithFewSegmentsOutstanding) {
     TcpScript t;
     SocketId id = t.establish();
     std::string data(3 * 1460, 'e');
-    t.stack.write(id, as_bytes(data));
+    t.write(id, as_bytes(data));
     t.poll();
     for (int n = 0; n < 3; ++n) t.next_sent();
     t.peer_sends(seg().ack_(1).seq_(1));
@@ -116,13 +116,13 @@ TEST(TcpLossDetection, EarlyRetransmitWithFewSegmentsOutstanding) {
 TEST(TcpLossDetection, TailLossProbeResendsTheLastSegmentBeforeTheTimeout) {
     TcpScript t;
     SocketId id = t.establish();
-    t.stack.write(id, as_bytes("a"));
+    t.write(id, as_bytes("a"));
     t.poll();
     t.next_sent();
     t.advance(10ms);
     t.peer_sends(seg().ack_(2).seq_(1));  // SRTT 10 ms
     std::string data(2 * 1460, 't');
-    t.stack.write(id, as_bytes(data));
+    t.write(id, as_bytes(data));
     t.poll();
     t.next_sent();
     t.next_sent();
@@ -141,13 +141,13 @@ TEST(TcpLossDetection, TailLossProbeResendsTheLastSegmentBeforeTheTimeout) {
 TEST(TcpLossDetection, TailLossProbeWaitsForTheRttVariance) {
     TcpScript t;
     SocketId id = t.establish();
-    t.stack.write(id, as_bytes("a"));
+    t.write(id, as_bytes("a"));
     t.poll();
     t.next_sent();
     t.advance(1ms);
     t.peer_sends(seg().ack_(2).seq_(1));  // first sample 1 ms: SRTT 1 ms, RTTVAR 0.5 ms
     std::string data(2 * 1460, 't');
-    t.stack.write(id, as_bytes(data));
+    t.write(id, as_bytes(data));
     t.poll();
     t.next_sent();
     t.next_sent();
@@ -160,13 +160,13 @@ TEST(TcpLossDetection, TailLossProbeWaitsForTheRttVariance) {
 TEST(TcpLossDetection, AProbeAnsweredWithSackStartsRecovery) {
     TcpScript t;
     SocketId id = establish_with_sack(t);
-    t.stack.write(id, as_bytes("a"));
+    t.write(id, as_bytes("a"));
     t.poll();
     t.next_sent();
     t.advance(10ms);
     t.peer_sends(seg().ack_(2).seq_(1).win(2000).ts(5002, 0));  // SRTT 10 ms
     std::string data(3 * seg_len, 'p');
-    t.stack.write(id, as_bytes(data));
+    t.write(id, as_bytes(data));
     t.poll();
     for (int n = 0; n < 3; ++n) t.next_sent();
     t.advance(30ms);  // PTO: SRTT + 4 RTTVAR after one sample
@@ -184,7 +184,7 @@ TEST(TcpSackRecovery, OnlyTheHolesAreResent) {
     TcpScript t;
     SocketId id = establish_with_sack(t);
     std::string data(8 * seg_len, 's');
-    t.stack.write(id, as_bytes(data));
+    t.write(id, as_bytes(data));
     t.poll();
     for (uint32_t n = 0; n < 7; ++n) t.expect_sent(seg().ack_(1).seq_(at(n)));
     t.expect_sent(seg().ack_(1).seq_(at(7)).psh());
@@ -211,7 +211,7 @@ TEST(TcpSackRecovery, AfterATimeoutSackedDataIsNotSentAgain) {
     TcpScript t;
     SocketId id = establish_with_sack(t);
     std::string data(4 * seg_len, 'r');
-    t.stack.write(id, as_bytes(data));
+    t.write(id, as_bytes(data));
     t.poll();
     for (uint32_t n = 0; n < 4; ++n) t.next_sent();
     // Segment 0 lost; only segment 3 was SACKed (too little for fast retransmit).
@@ -231,12 +231,12 @@ TEST(TcpSackRecovery, ALostRetransmissionIsSentAgainOnceLaterDataIsSacked) {
     TcpScript t;
     SocketId id = establish_with_sack(t);
     std::string data(4 * seg_len, 'L');
-    t.stack.write(id, as_bytes(data));
+    t.write(id, as_bytes(data));
     t.poll();
     for (uint32_t n = 0; n < 4; ++n) t.next_sent();
     t.peer_sends(seg().ack_(1).seq_(1).win(2000).sacks({{at(1), at(4)}}).ts(5002, 0));
     t.expect_sent(seg().ack_(1).seq_(at(0)));  // fast retransmit
-    t.stack.write(id, as_bytes(std::string(seg_len, 'M')));
+    t.write(id, as_bytes(std::string(seg_len, 'M')));
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(at(4)).psh());  // new data, sent after the retransmission
     t.expect_nothing();
@@ -251,7 +251,7 @@ TEST(TcpSackRecovery, ALostRetransmissionIsSentAgainOnceLaterDataIsSacked) {
 TEST(TcpSackRecovery, BlocksForDataNeverSentAreIgnored) {
     TcpScript t;
     SocketId id = establish_with_sack(t);
-    t.stack.write(id, as_bytes("abc"));
+    t.write(id, as_bytes("abc"));
     t.poll();
     t.next_sent();
     for (int i = 0; i < 3; ++i)
@@ -266,7 +266,7 @@ TEST(TcpTimestamps, RttIsMeasuredFromTheEchoAcrossRetransmissions) {
         auto s = t.next_sent();
         return s && s->options.timestamps ? s->options.timestamps->value : 0;
     };
-    t.stack.write(id, as_bytes("x"));
+    t.write(id, as_bytes("x"));
     t.poll();
     (void)our_tsval();
     t.advance(1s);

@@ -8,7 +8,7 @@ namespace tapstack::test {
 TEST(TcpRetransmit, LostSegmentIsResentAfterTheTimeoutThenBackedOff) {
     TcpScript t;
     SocketId id = t.establish();
-    t.stack.write(id, as_bytes("lost"));
+    t.write(id, as_bytes("lost"));
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(1).psh().data("lost"));
     t.advance(999ms);
@@ -26,13 +26,13 @@ TEST(TcpRetransmit, LostSegmentIsResentAfterTheTimeoutThenBackedOff) {
 TEST(TcpRetransmit, RttSampleShortensTheTimeout) {
     TcpScript t;
     SocketId id = t.establish();
-    t.stack.write(id, as_bytes("a"));
+    t.write(id, as_bytes("a"));
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(1).psh().data("a"));
     t.advance(10ms);
     t.peer_sends(seg().ack_(2).seq_(1));
     // SRTT = 10 ms, RTTVAR = 5 ms: RTO = 30 ms, raised to the 200 ms minimum.
-    t.stack.write(id, as_bytes("b"));
+    t.write(id, as_bytes("b"));
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(2).psh().data("b"));
     t.advance(199ms);
@@ -45,7 +45,7 @@ TEST(TcpRetransmit, ThreeDuplicateAcksTriggerFastRetransmit) {
     TcpScript t;
     SocketId id = t.establish();
     std::string data(5 * 1460, 'z');
-    t.stack.write(id, as_bytes(data));
+    t.write(id, as_bytes(data));
     t.poll();
     for (uint32_t i = 0; i < 4; ++i) t.expect_sent(seg().ack_(1).seq_(1 + 1460 * i));
     t.expect_sent(seg().ack_(1).seq_(1 + 1460 * 4).psh());
@@ -64,7 +64,7 @@ TEST(TcpRetransmit, PartialAckAfterTimeoutResendsTheRest) {
     TcpScript t;
     SocketId id = t.establish();
     std::string data(3 * 1460, 'p');
-    t.stack.write(id, as_bytes(data));
+    t.write(id, as_bytes(data));
     t.poll();
     for (int i = 0; i < 3; ++i) t.next_sent();
     t.advance(1s);
@@ -80,7 +80,7 @@ TEST(TcpRetransmit, GivesUpAfterTooManyTimeoutsAndTellsTheApplication) {
     config.tcp.max_retransmissions = 3;
     TcpScript t(0, 1000, config);
     SocketId id = t.establish();
-    t.stack.write(id, as_bytes("nobody listens"));
+    t.write(id, as_bytes("nobody listens"));
     t.poll();
     t.advance(60s);
     ASSERT_EQ(t.app.closed.size(), 1u);
@@ -103,7 +103,7 @@ TEST(TcpRetransmit, GivesUpAfterTooManyTimeoutsAndTellsTheApplication) {
 uint64_t retransmissions_until_reset(bool close_first) {
     TcpScript t;
     SocketId id = t.establish();
-    t.stack.write(id, as_bytes(std::string(100, 'd')));
+    t.write(id, as_bytes(std::string(100, 'd')));
     if (close_first) t.stack.close(id);
     t.poll();
     for (int i = 0; i < 30 && t.stack.connection_count() > 0; ++i) t.advance(60s);

@@ -115,7 +115,7 @@ TEST(TcpSynFlood, ACookieConnectionUsesWindowScaleSackAndTimestamps) {
     // cookie, not the script's 0: sequence numbers here are relative to it by hand.)
     const uint32_t iss = synack->seq.raw;
     t.stack.set_nodelay(id, true);
-    t.stack.write(id, as_bytes(std::string(20000, 'c')));
+    t.write(id, as_bytes(std::string(20000, 'c')));
     t.poll();
     for (uint32_t i = 0; i < 8; ++i) {
         auto d = t.next_sent();
@@ -223,7 +223,7 @@ TEST(TcpSynFlood, AnHonestClientCompletesWithItsCookieAndItsDataArrives) {
     // Our segments use the MSS the cookie encoded (1024: the largest in its table <= 1200).
     std::string big(3000, 'b');
     t.stack.set_nodelay(t.app.last, true);
-    t.stack.write(t.app.last, as_bytes(big));
+    t.write(t.app.last, as_bytes(big));
     t.poll();
     std::optional<TcpSegment> s;
     size_t largest = 0;

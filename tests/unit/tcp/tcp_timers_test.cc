@@ -61,7 +61,7 @@ TEST(TcpDelayedAck, ReplyDataCarriesTheAck) {
     SocketId id = t.establish();
     use_up_quick_acks(t, 16);
     t.peer_sends(seg().ack_(1).seq_(17).data("ping"));
-    t.stack.write(id, as_bytes("pong"));
+    t.write(id, as_bytes("pong"));
     t.poll();
     t.expect_sent(seg().ack_(21).seq_(1).psh().data("pong"));
     t.advance(100ms);
@@ -79,10 +79,10 @@ TEST(TcpDelayedAck, ZeroDelayAcknowledgesEverySegment) {
 TEST(TcpNagle, ASmallWriteWaitsWhileDataIsUnacknowledged) {
     TcpScript t;
     SocketId id = t.establish();
-    t.stack.write(id, as_bytes("first"));
+    t.write(id, as_bytes("first"));
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(1).psh().data("first"));  // nothing outstanding: goes
-    t.stack.write(id, as_bytes("second"));
+    t.write(id, as_bytes("second"));
     t.poll();
     t.expect_nothing();  // held until the ACK
     t.peer_sends(seg().ack_(6).seq_(1));
@@ -93,9 +93,9 @@ TEST(TcpNagle, NodelaySendsSmallWritesAtOnce) {
     TcpScript t;
     SocketId id = t.establish();
     t.stack.set_nodelay(id, true);
-    t.stack.write(id, as_bytes("first"));
+    t.write(id, as_bytes("first"));
     t.poll();
-    t.stack.write(id, as_bytes("second"));
+    t.write(id, as_bytes("second"));
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(1).psh().data("first"));
     t.expect_sent(seg().ack_(1).seq_(6).psh().data("second"));
@@ -106,9 +106,9 @@ TEST(TcpNagle, ConfigSwitchTurnsItOffForEveryConnection) {
     config.tcp.nagle = false;
     TcpScript t(0, 1000, config);
     SocketId id = t.establish();
-    t.stack.write(id, as_bytes("a"));
+    t.write(id, as_bytes("a"));
     t.poll();
-    t.stack.write(id, as_bytes("b"));
+    t.write(id, as_bytes("b"));
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(1).psh().data("a"));
     t.expect_sent(seg().ack_(1).seq_(2).psh().data("b"));
@@ -172,7 +172,7 @@ TEST(TcpUserTimeout, GivesUpWhenDataStaysUnacknowledgedThatLong) {
     config.tcp.max_retransmissions = 100;  // the time limit decides, not the count
     TcpScript t(0, 1000, config);
     SocketId id = t.establish();
-    t.stack.write(id, as_bytes("void"));
+    t.write(id, as_bytes("void"));
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(1).psh().data("void"));
     t.advance(1s);
@@ -221,7 +221,7 @@ StackConfig long_arp_config() {
 SocketId shut_window_with_data_queued(TcpScript& t) {
     SocketId id = t.establish();
     t.peer_sends(seg().ack_(1).seq_(1).win(0));
-    t.stack.write(id, as_bytes("waiting"));
+    t.write(id, as_bytes("waiting"));
     t.poll();
     t.expect_nothing();
     return id;
