@@ -138,6 +138,7 @@ StackConfig stack_config(const Options& o, uint64_t isn_secret) {
     config.gateway = o.gateway;
     config.isn_secret = isn_secret;
     config.tcp.set_msl(std::chrono::seconds{o.msl_seconds});
+    config.tcp.congestion_control = o.congestion;
     return config;
 }
 

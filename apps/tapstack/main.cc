@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
     }
     const Options& o = std::get<Options>(parsed);
     if (o.help) {
-        fmt::print("{}", usage_text);
+        fmt::print("{}", usage_text());
         return 0;
     }
     if (o.version) {

@@ -10,6 +10,7 @@
 
 #include "netdev/fault_injector.hh"
 #include "stack/base/log.hh"
+#include "stack/tcp/congestion.hh"
 #include "stack/wire/address.hh"
 
 namespace tapstack {
@@ -32,6 +33,7 @@ struct Options {
     bool trace_json = false;
     log::Level log_level = log::Level::Info;
     uint32_t msl_seconds = 30;
+    CongestionControl congestion = CongestionControl::NewReno;  // --congestion
     uint32_t stats_seconds = 0;  // --stats: print the counters this often (0: only at exit and on SIGUSR1)
     std::optional<uint64_t> seed;
     FaultConfig faults;  // --drop, --duplicate, --reorder, --corrupt, --delay, --faults
@@ -49,6 +51,7 @@ struct ParseError {
 };
 
 std::variant<Options, ParseError> parse_options(int argc, char** argv);
-extern const char* const usage_text;
+// The --help text, from the same table as the parser.
+std::string usage_text();
 
 }  // namespace tapstack

@@ -244,6 +244,7 @@ int replay(const ReplaySetup& setup, std::FILE* out) {
     config.ip = Ipv4Cidr{c.server_ip, 24};
     config.mac = c.server_mac;
     config.fixed_iss = isn_from(setup.seed, 2);
+    config.tcp.congestion_control = setup.congestion;
     ServerScript script = server_script(c);
     // If the recorded server put its FIN on its last new data, ours does too; else alone.
     config.tcp.fin_with_last_data = script.fin_with_last_data;
@@ -350,6 +351,7 @@ int run_replay(const Options& o) {
     setup.path = *o.replay;
     if (o.port_given) setup.server_port = o.port;
     setup.seed = o.seed.value_or(1);
+    setup.congestion = o.congestion;
     log::set_level(o.log_level);
     try {
         return replay(setup, stdout);

@@ -21,6 +21,7 @@ struct ReplaySetup {
     std::string path;
     std::optional<uint16_t> server_port;  // which conversation (default: the first SYN's)
     uint64_t seed = 1;                    // our ISN comes from it
+    CongestionControl congestion = CongestionControl::NewReno;  // --congestion
 };
 
 // Prints the side-by-side and the verdict to `out`; returns 0 when our answers match the

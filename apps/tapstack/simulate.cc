@@ -174,11 +174,13 @@ int run_simulate(const Options& o) {
     server_config.fixed_iss = isn_from(seed, 2);
     server_config.tcp.fin_with_last_data = false;  // no race in here: the FIN goes alone, as Apache's
     server_config.tcp.set_msl(std::chrono::seconds{o.msl_seconds});
+    server_config.tcp.congestion_control = o.congestion;
     StackConfig browser_config;
     browser_config.ip = Ipv4Cidr{Ipv4Address::from_octets(10, 0, 0, 1), 24};
     browser_config.mac = MacAddress{{0x02, 0, 0, 0, 0, 0x01}};
     browser_config.fixed_iss = isn_from(seed, 1);
     browser_config.tcp.set_msl(std::chrono::seconds{o.msl_seconds});
+    browser_config.tcp.congestion_control = o.congestion;
     Stack server_stack(server_config, *server_dev);
     Stack browser_stack(browser_config, browser_port);
 

@@ -15,7 +15,8 @@ namespace tapstack {
 enum class CongestionControl : uint8_t {
     NewReno,  // RFC 5681 slow start and congestion avoidance, RFC 6582 fast recovery
 };
-std::string_view to_string(CongestionControl);
+std::string_view to_string(CongestionControl);  // "newreno": the name --congestion takes
+inline constexpr CongestionControl all_congestion_controls[] = {CongestionControl::NewReno};
 
 // Every controller has these members (AnyController forwards to them); all sizes are bytes,
 // `smss` is RFC 5681's SMSS (the MSS less the options every segment carries).

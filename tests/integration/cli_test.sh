@@ -12,7 +12,7 @@ ns_exec timeout 5 "$TAPSTACK_BIN" --help >"$WORK/help.out" 2>"$WORK/help.stderr"
 status=$?
 ((status == 0)) || fail "--help exited $status"
 for opt in --tap --ip --mac --gateway --http-root --port --pcap --no-pcap --keep-alive --trace --trace-format --log-level \
-  --msl --stats --seed --simulate --replay --drop --duplicate --reorder --corrupt --delay --faults --timeout --help; do
+  --msl --congestion --stats --seed --simulate --replay --drop --duplicate --reorder --corrupt --delay --faults --timeout --help; do
   grep -q -- "$opt" "$WORK/help.out" || fail "--help does not mention $opt"
 done
 
@@ -35,6 +35,7 @@ check_bad --trace-format xml
 check_bad --no-such-option
 check_bad --tap
 check_bad --msl -1
+check_bad --congestion cubic
 check_bad --keep-alive x
 check_bad --drop 101
 check_bad --drop 5%%
@@ -57,4 +58,4 @@ wait "$pid"
 status=$?
 ((status == 0)) || fail "tapstack exited $status after SIGTERM, expected 0"
 grep -q 'frames received' "$WORK/tapstack.err" || fail "no counters on stderr after SIGTERM"
-pass "--help lists every option; 21 kinds of bad argument exit 2 with one line (e.g. '$port0'); SIGTERM exits 0"
+pass "--help lists every option; 22 kinds of bad argument exit 2 with one line (e.g. '$port0'); SIGTERM exits 0"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The command line: the fault flags (the rest is covered by tests/integration/cli_test.sh).
+// The command line: the fault flags, --congestion and --help (the rest is covered by
+// tests/integration/cli_test.sh).
 #include <gtest/gtest.h>
 
 #include <initializer_list>
@@ -55,6 +56,47 @@ TEST(Options, FaultDirection) {
     EXPECT_EQ(std::get<Options>(parse({"--faults", "rx"})).faults.direction, FaultDirection::Rx);
     EXPECT_EQ(std::get<Options>(parse({"--faults", "tx"})).faults.direction, FaultDirection::Tx);
     EXPECT_TRUE(std::holds_alternative<ParseError>(parse({"--faults", "sideways"})));
+}
+
+TEST(Options, CongestionControllerByName) {
+    EXPECT_EQ(std::get<Options>(parse({})).congestion, CongestionControl::NewReno);
+    auto r = parse({"--congestion", "newreno"});
+    ASSERT_TRUE(std::holds_alternative<Options>(r));
+    EXPECT_EQ(std::get<Options>(r).congestion, CongestionControl::NewReno);
+    EXPECT_TRUE(std::holds_alternative<Options>(parse({"--congestion=newreno"})));
+}
+
+TEST(Options, UnknownCongestionControllerListsTheValidOnes) {
+    auto r = parse({"--congestion", "cubic"});
+    ASSERT_TRUE(std::holds_alternative<ParseError>(r));
+    EXPECT_EQ(std::get<ParseError>(r).message, "--congestion: 'cubic' is not a congestion controller (one of: newreno)");
+    auto missing = parse({"--congestion"});
+    ASSERT_TRUE(std::holds_alternative<ParseError>(missing));
+    EXPECT_EQ(std::get<ParseError>(missing).message, "--congestion: needs a value");
+}
+
+TEST(Options, HelpListsEveryOptionTheParserTakes) {
+    std::string help = usage_text();
+    for (const char* line : {"  --tap NAME              TAP device to attach to (created when run as root)     [tap0]\n",
+                             "  --mac XX:XX:XX:XX:XX:XX our MAC address ",
+                             "  --delay MS[±J]          delay every frame MS",
+                             "  --congestion NAME       congestion controller: newreno",
+                             "\n                          also printed at exit and when the process gets SIGUSR1   [0: off]\n",
+                             "  -h, --help              show this help and exit\n"})
+        EXPECT_NE(help.find(line), std::string::npos) << line;
+    EXPECT_TRUE(help.starts_with("Usage: tapstack [OPTIONS]\n"));
+    EXPECT_TRUE(help.ends_with("Bad arguments: exit status 2.\n"));
+}
+
+TEST(Options, GetOnlyOptionsAreUnknownToTheServer) {
+    auto r = parse({"-o", "x"});
+    ASSERT_TRUE(std::holds_alternative<ParseError>(r));
+    EXPECT_EQ(std::get<ParseError>(r).message, "unknown option '-o' (see --help)");
+    EXPECT_TRUE(std::holds_alternative<ParseError>(parse({"--timeout", "5"})));
+    auto get = parse({"get", "http://10.0.0.1/", "--output=page", "--timeout", "5"});
+    ASSERT_TRUE(std::holds_alternative<Options>(get));
+    EXPECT_EQ(std::get<Options>(get).output, "page");
+    EXPECT_EQ(std::get<Options>(get).timeout_seconds, 5u);
 }
 
 }  // namespace
