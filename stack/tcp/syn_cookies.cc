@@ -22,7 +22,7 @@ uint8_t mss_index(uint16_t mss) {
 
 uint8_t options_bits(bool timestamps, std::optional<uint8_t> window_scale, bool sack) {
     if (!timestamps) return without_timestamps;
-    return static_cast<uint8_t>((window_scale ? std::min<uint8_t>(*window_scale, 14) : no_window_scale) |
+    return static_cast<uint8_t>((window_scale ? std::min<uint8_t>(*window_scale, max_window_shift) : no_window_scale) |
                                 (sack ? sack_permitted : 0));
 }
 

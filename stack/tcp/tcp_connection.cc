@@ -85,14 +85,14 @@ void TcpConnection::abandon_handshake(Instant now) {
 void TcpConnection::accept_cookie(const TcpSegment& ack, const SynCookieOptions& cookie, Instant now) {
     irs_ = ack.seq - 1;
     rcv_.nxt = ack.seq;
-    rcv_.advertised_edge = rcv_.nxt + std::min<uint32_t>(settings_.receive_buffer, 0xffff);  // what the SYN,ACK offered
+    rcv_.advertised_edge = rcv_.nxt + std::min<uint32_t>(settings_.receive_buffer, max_unscaled_window);  // what the SYN,ACK offered
     last_ack_sent_ = rcv_.nxt;  // the SYN,ACK's
     snd_.una = snd_.nxt = snd_.max = iss_ + 1;
     snd_.mss = std::min(cookie.mss, settings_.mss);
     // What the cookie's SYN,ACK answered, as negotiate_options() would have from the SYN.
     if (settings_.window_scaling && cookie.window_scale) {
         ws_ok_ = true;
-        snd_.shift = std::min<uint8_t>(*cookie.window_scale, 14);
+        snd_.shift = std::min<uint8_t>(*cookie.window_scale, max_window_shift);
         rcv_.shift = rcv_.offered_shift;
     }
     // RFC 7323 §3.2: TS.Recent from this ACK, the first segment we keep (the SYN's TSval is gone).
@@ -136,7 +136,7 @@ void TcpConnection::negotiate_options(const TcpOptions& peer) {
     // treated as 14 (§2.3).
     if (settings_.window_scaling && peer.window_scale) {
         ws_ok_ = true;
-        snd_.shift = std::min<uint8_t>(*peer.window_scale, 14);
+        snd_.shift = std::min<uint8_t>(*peer.window_scale, max_window_shift);
         rcv_.shift = rcv_.offered_shift;
     }
     // RFC 7323 §3.2: timestamps only if the SYN had them; TS.Recent starts at its TSval.
@@ -297,7 +297,7 @@ uint32_t TcpConnection::rcv_wnd() const {
     size_t held = receive_buffer_.allocated() > receive_buffer_.size() ? receive_buffer_.allocated() - receive_buffer_.size() : 0;
     size_t left = env_.buffer_memory_left();
     if (left < free - held) free = held + left;
-    return static_cast<uint32_t>(std::min<size_t>(free, size_t{0xffff} << rcv_.shift));
+    return static_cast<uint32_t>(std::min<size_t>(free, size_t{max_unscaled_window} << rcv_.shift));
 }
 
 bool TcpConnection::accepts_new_syn_in_time_wait(const TcpSegment& syn) const {

@@ -22,6 +22,7 @@
 #include "stack/tcp/reassembler.hh"
 #include "stack/tcp/rtt_estimator.hh"
 #include "stack/tcp/socket.hh"
+#include "stack/tcp/tcp_constants.hh"
 #include "stack/tcp/tcp_settings.hh"
 #include "stack/tcp/tcp_state.hh"
 #include "stack/wire/tcp.hh"
@@ -71,7 +72,7 @@ inline constexpr uint32_t challenge_acks_per_second = 10;
 // RFC 7323 §2.3: the smallest window scale that lets the 16-bit field cover the whole buffer.
 inline uint8_t window_shift_for(uint32_t receive_buffer) {
     uint8_t shift = 0;
-    while (shift < 14 && (receive_buffer >> shift) > 0xffff) ++shift;
+    while (shift < max_window_shift && (receive_buffer >> shift) > max_unscaled_window) ++shift;
     return shift;
 }
 
@@ -82,7 +83,7 @@ inline uint32_t timestamp_clock(Instant now, SeqNum iss) { return static_cast<ui
 
 // What a returning SYN cookie stands for (stack/tcp/syn_cookies.cc decodes it, stack/tcp/tcp_listen.cc uses it).
 struct SynCookieOptions {
-    uint16_t mss = 536;
+    uint16_t mss = default_mss;
     bool timestamps = false;              // the cookie's SYN,ACK carried timestamps ...
     std::optional<uint8_t> window_scale;  // ... and so could carry the peer's window scale
     bool sack_permitted = false;          // and SACK-permitted, in its TSval's low bits
@@ -228,7 +229,7 @@ private:
     uint32_t option_overhead() const;  // option bytes our next data segment carries
     uint32_t max_payload() const { return snd_.mss - option_overhead(); }
     // RFC 5681's SMSS, for the congestion window: the MSS less the options every segment carries.
-    uint32_t smss() const { return snd_.mss - (ts_ok_ ? 12u : 0u); }
+    uint32_t smss() const { return snd_.mss - (ts_ok_ ? timestamp_option_len : 0u); }
     uint32_t ts_now(Instant now) const { return static_cast<uint32_t>(now.ms()) + ts_offset_; }
     void mark_acked_by_segment();
     void send_rst(Instant now);
@@ -286,7 +287,7 @@ private:
         SeqNum max;       // highest sequence number sent so far (snd.nxt falls back on timeout)
         uint32_t wnd = 0; // the peer's receive window, in bytes
         SeqNum wl1, wl2;  // segment seq / ack used for the last window update
-        uint16_t mss = 536;  // the peer's MSS (RFC 9293 §3.7.1 default 536)
+        uint16_t mss = default_mss;  // the peer's MSS (RFC 9293 §3.7.1 default 536)
         uint8_t shift = 0;   // the peer's window scale (RFC 7323 §2.3): SEG.WND << shift
     } snd_;
     // Receive sequence variables.
@@ -296,7 +297,7 @@ private:
         SeqNum advertised_edge;       // rcv.nxt + that window: never shrunk (RFC 9293 §3.8.6)
         uint8_t shift = 0;            // our window scale, once both sides agreed on scaling
         uint8_t offered_shift = 0;    // what our SYN or SYN,ACK offers
-        uint32_t mss = 536;           // largest segment seen from the peer (for delayed ACKs)
+        uint32_t mss = default_mss;   // largest segment seen from the peer (for delayed ACKs)
         uint32_t unacked_bytes = 0;   // in-order bytes received since our last ACK
         uint32_t quickacks_left = 0;  // data segments still acknowledged at once
         SeqNum last_ooo;              // start of the latest out-of-order segment (SACK order)

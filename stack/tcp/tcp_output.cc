@@ -88,7 +88,7 @@ uint16_t TcpConnection::window_to_advertise(bool syn) {
     uint8_t shift = syn ? 0 : rcv_.shift;
     // Receiver-side silly-window avoidance (RFC 1122 §4.2.3.3): move the right edge only by at
     // least min(MSS, half the buffer); never move it left (RFC 9293 §3.8.6).
-    uint32_t free = std::min<uint32_t>(rcv_wnd(), uint32_t{0xffff} << shift);
+    uint32_t free = std::min<uint32_t>(rcv_wnd(), max_unscaled_window << shift);
     SeqNum edge = rcv_.nxt + free;
     uint32_t step = std::min<uint32_t>(settings_.mss, settings_.receive_buffer / 2);
     if (rcv_.advertised_edge < edge && static_cast<uint32_t>(edge - rcv_.advertised_edge) < step &&
@@ -97,10 +97,10 @@ uint16_t TcpConnection::window_to_advertise(bool syn) {
     } else if (edge < rcv_.advertised_edge) {
         edge = rcv_.advertised_edge;
     }
-    uint32_t wnd = std::min(edge > rcv_.nxt ? static_cast<uint32_t>(edge - rcv_.nxt) : 0, uint32_t{0xffff} << shift);
+    uint32_t wnd = std::min(edge > rcv_.nxt ? static_cast<uint32_t>(edge - rcv_.nxt) : 0, max_unscaled_window << shift);
     // The field holds wnd >> shift; rounding down may pull the edge back by less than 2^shift
     // bytes (RFC 7323 §2.4), so the edge we accept up to stays the larger one.
-    uint32_t field = std::min<uint32_t>(wnd >> shift, 0xffff);
+    uint32_t field = std::min<uint32_t>(wnd >> shift, max_unscaled_window);
     rcv_.advertised_wnd = field << shift;
     rcv_.advertised_edge = seq_max(rcv_.advertised_edge, rcv_.nxt + rcv_.advertised_wnd);
     return static_cast<uint16_t>(field);
