@@ -103,19 +103,11 @@ size_t TcpOptions::encoded_len() const {
     return encoded_len_without_sack(*this) + (blocks ? 4 + 8 * blocks : 0);  // NOP NOP + kind,len + blocks
 }
 
-void TcpSegment::emit(MutBytes out, const PseudoHeader& ph, Checksum checksum) const {
-    const size_t hlen = header_len();
-    store_be16(out, tcp_field::src_port, src_port);
-    store_be16(out, tcp_field::dst_port, dst_port);
-    store_be32(out, tcp_field::seq, seq.raw);
-    store_be32(out, tcp_field::ack, has_ack() ? ack.raw : 0);
-    out[tcp_field::offset] = static_cast<uint8_t>((hlen / 4) << 4);
-    out[tcp_field::flags] = flags;
-    store_be16(out, tcp_field::window, window);
-    store_be16(out, tcp_field::checksum, 0);
-    store_be16(out, tcp_field::urgent, urgent);
+namespace {
 
-    // Options, laid out as Linux lays them out so captures look familiar.
+// The options of a header of hlen bytes, laid out as Linux lays them out so captures look
+// familiar; NOPs fill the space up to hlen.
+void emit_options(const TcpOptions& options, MutBytes out, size_t hlen) {
     size_t i = tcp_field::min_header_len;
     auto put = [&](uint8_t v) { out[i++] = v; };
     if (options.mss) {
@@ -145,6 +137,23 @@ void TcpSegment::emit(MutBytes out, const PseudoHeader& ph, Checksum checksum) c
         }
     }
     while (i < hlen) put(opt::nop);
+}
+
+}  // namespace
+
+void TcpSegment::emit(MutBytes out, const PseudoHeader& ph, Checksum checksum) const {
+    const size_t hlen = header_len();
+    store_be16(out, tcp_field::src_port, src_port);
+    store_be16(out, tcp_field::dst_port, dst_port);
+    store_be32(out, tcp_field::seq, seq.raw);
+    store_be32(out, tcp_field::ack, has_ack() ? ack.raw : 0);
+    out[tcp_field::offset] = static_cast<uint8_t>((hlen / 4) << 4);
+    out[tcp_field::flags] = flags;
+    store_be16(out, tcp_field::window, window);
+    store_be16(out, tcp_field::checksum, 0);
+    store_be16(out, tcp_field::urgent, urgent);
+
+    emit_options(options, out, hlen);
 
     MutBytes body = out.subspan(hlen, payload_len());
     std::copy(payload.begin(), payload.end(), body.begin());
