@@ -16,6 +16,7 @@
 #include "netdev/fault_injector.hh"
 #include "netdev/memory_link.hh"
 #include "stack/stack.hh"
+#include "tests/support/bulk_transfer.hh"
 
 namespace tapstack {
 namespace {
@@ -34,67 +35,6 @@ const std::string& body() {
     }();
     return b;
 }
-
-// Writes the body to the first connection it accepts, then closes (the server closes first).
-// Whatever the client sends (a request) is read and ignored.
-class Source : public SocketHandler {
-public:
-    explicit Source(Stack& s) : stack_(s) {}
-    void on_accept(SocketId id) override {
-        id_ = id;
-        negotiated = stack_.info(id);
-        pump();
-    }
-    void on_writable(SocketId) override { pump(); }
-    void on_readable(SocketId id) override {
-        uint8_t buf[1024];
-        while (stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0) > 0) {
-        }
-    }
-    std::optional<SocketInfo> negotiated;  // the options, as the connection started
-
-private:
-    void pump() {
-        const std::string& b = body();
-        while (offset_ < b.size()) {
-            size_t n = stack_.write(id_, as_bytes(std::string_view{b}.substr(offset_))).value_or(0);
-            if (n == 0) return;
-            offset_ += n;
-        }
-        if (!closed_) stack_.close(id_), closed_ = true;
-    }
-    Stack& stack_;
-    SocketId id_;
-    size_t offset_ = 0;
-    bool closed_ = false;
-};
-
-class Sink : public SocketHandler {
-public:
-    explicit Sink(Stack& s, std::string request = {}) : stack_(s), request_(std::move(request)) { data.reserve(body_size); }
-    // A request first, as an HTTP client's: the segment that carries it also carries the ACK
-    // that completes a SYN cookie's handshake, and is resent until it arrives. (A client that
-    // waits for the server to speak first hangs when its bare ACK to a cookie is lost.)
-    void on_connected(SocketId id) override {
-        if (!request_.empty()) (void)stack_.write(id, as_bytes(request_));
-    }
-    void on_readable(SocketId id) override {
-        uint8_t buf[16384];
-        while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0)) data.append(reinterpret_cast<char*>(buf), n);
-        if (stack_.peer_closed(id) && !done) {
-            done = true;
-            stack_.close(id);
-        }
-    }
-    void on_closed(SocketId, CloseReason r) override { failed = r; }
-    std::string data;
-    bool done = false;
-    std::optional<CloseReason> failed;
-
-private:
-    Stack& stack_;
-    std::string request_;
-};
 
 StackConfig config(uint8_t last_octet) {
     StackConfig c;
@@ -141,8 +81,9 @@ Result transfer(const FaultConfig& faults, ServerDevice device = ServerDevice::P
     // The fault injector acts on single frames and offers no offloads: an offloading server talks
     // to its device directly.
     Stack server(server_config, device == ServerDevice::Plain ? static_cast<NetDev&>(link) : server_end);
-    Source source(server);
-    Sink sink(client, handshake == Handshake::Normal ? std::string{} : std::string{"GET /20MB HTTP/1.1\r\n\r\n"});
+    test::BulkSource source(server, body());
+    test::BulkSink sink(client, handshake == Handshake::Normal ? std::string{} : std::string{"GET /20MB HTTP/1.1\r\n\r\n"},
+                        body_size);
     EXPECT_TRUE(server.listen(80, source).has_value());
     EXPECT_TRUE(client.connect(Ipv4Address::from_octets(10, 0, 0, 2), 80, sink).has_value());
 

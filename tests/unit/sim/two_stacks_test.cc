@@ -8,6 +8,7 @@
 #include <random>
 
 #include "stack/stack.hh"
+#include "tests/support/bulk_transfer.hh"
 #include "tests/support/tcp_script.hh"
 
 namespace tapstack::test {
@@ -21,54 +22,6 @@ std::string make_body(size_t n, uint32_t seed) {
 }
 
 // Sends `body` to each accepted connection, then closes (the article's server-first close).
-class Sender : public SocketHandler {
-public:
-    Sender(Stack& s, std::string body) : stack_(s), body_(std::move(body)) {}
-    void on_accept(SocketId id) override { id_ = id; pump(); }
-    void on_writable(SocketId) override { pump(); }
-    void on_readable(SocketId id) override {
-        uint8_t buf[2048];
-        while (stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0) > 0) {
-        }
-    }
-    bool closed = false;
-
-private:
-    void pump() {
-        while (offset_ < body_.size()) {
-            size_t n = stack_.write(id_, as_bytes(std::string_view{body_}.substr(offset_))).value_or(0);
-            if (n == 0) return;
-            offset_ += n;
-        }
-        if (!closed) stack_.close(id_), closed = true;
-    }
-    Stack& stack_;
-    std::string body_;
-    size_t offset_ = 0;
-    SocketId id_;
-};
-
-class Receiver : public SocketHandler {
-public:
-    explicit Receiver(Stack& s) : stack_(s) {}
-    void on_connected(SocketId id) override { (void)stack_.write(id, as_bytes("GET / HTTP/1.1\r\n\r\n")); }
-    void on_readable(SocketId id) override {
-        uint8_t buf[8192];
-        while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0)) data.append(reinterpret_cast<char*>(buf), n);
-        if (stack_.peer_closed(id) && !done) {
-            done = true;
-            stack_.close(id);
-        }
-    }
-    void on_closed(SocketId, CloseReason r) override { failed = r; }
-    std::string data;
-    bool done = false;
-    std::optional<CloseReason> failed;
-
-private:
-    Stack& stack_;
-};
-
 struct TwoStacks {
     QueueDev client_dev, server_dev;
     Stack client, server;
@@ -121,8 +74,8 @@ struct TwoStacks {
 TEST(TwoStacks, TransferWithoutLossHasNoRetransmissions) {
     TwoStacks t;
     std::string body = make_body(2'000'000, 1);
-    Sender sender(t.server, body);
-    Receiver receiver(t.client);
+    test::BulkSource sender(t.server, body);
+    test::BulkSink receiver(t.client, "GET / HTTP/1.1\r\n\r\n");
     ASSERT_TRUE(t.server.listen(80, sender).has_value());
     ASSERT_TRUE(t.client.connect(Ipv4Address::from_octets(10, 0, 0, 2), 80, receiver).has_value());
     t.run(std::chrono::seconds{60});
@@ -141,8 +94,8 @@ TEST_P(TwoStacksLossy, TransferSurvivesRandomLossByteForByte) {
     std::mt19937 rng(seed);
     t.drop = [&](size_t) { return static_cast<int>(rng() % 100) < loss_percent; };
     std::string body = make_body(1'000'000, seed);
-    Sender sender(t.server, body);
-    Receiver receiver(t.client);
+    test::BulkSource sender(t.server, body);
+    test::BulkSink receiver(t.client, "GET / HTTP/1.1\r\n\r\n");
     ASSERT_TRUE(t.server.listen(80, sender).has_value());
     ASSERT_TRUE(t.client.connect(Ipv4Address::from_octets(10, 0, 0, 2), 80, receiver).has_value());
     t.run(std::chrono::seconds{600});
@@ -160,8 +113,8 @@ TEST(TwoStacks, EveryFifthFrameLostStillDelivers) {
     TwoStacks t;
     t.drop = [](size_t n) { return n % 5 == 4; };
     std::string body = make_body(300'000, 9);
-    Sender sender(t.server, body);
-    Receiver receiver(t.client);
+    test::BulkSource sender(t.server, body);
+    test::BulkSink receiver(t.client, "GET / HTTP/1.1\r\n\r\n");
     ASSERT_TRUE(t.server.listen(80, sender).has_value());
     ASSERT_TRUE(t.client.connect(Ipv4Address::from_octets(10, 0, 0, 2), 80, receiver).has_value());
     t.run(std::chrono::seconds{600});
