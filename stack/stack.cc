@@ -97,7 +97,7 @@ struct Stack::Impl {
         tcp.run_timers(now);
         ipv4.run_timers(now);
         auto unresolved = ethernet.run_timers(now);
-        if (!unresolved.empty()) tcp.end_unreachable_half_open(unresolved, now);
+        if (!unresolved.empty()) tcp.end_unreachable(unresolved, now);
     }
 
     void poll(Instant t) {

@@ -130,7 +130,7 @@ struct StackStats {
     uint64_t tcp_connections_closed = 0;         // both FINs acknowledged: TIME-WAIT over, or LAST-ACK done
     uint64_t tcp_connections_reset_by_peer = 0;  // an RST arrived (connection refused included)
     uint64_t tcp_connections_reset_by_us = 0;    // the application aborted: we sent an RST
-    uint64_t tcp_connections_aborted = 0;        // timed out, closed with data unread, connect cancelled
+    uint64_t tcp_connections_aborted = 0;        // timed out, closed with data unread, connect cancelled or unreachable
     uint64_t tcp_connections_time_wait = 0;      // in TIME-WAIT now (a level, not a count)
     std::array<uint64_t, static_cast<size_t>(DropReason::Count_)> dropped{};
 

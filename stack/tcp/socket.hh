@@ -37,6 +37,7 @@ enum class CloseReason : uint8_t {
     TimedOut,   // retransmissions exhausted (or connect timed out)
     Refused,    // RST in answer to our SYN
     Aborted,    // the stack gave up on it (e.g. shutdown)
+    HostUnreachable,  // a connect whose next hop never answered ARP (Linux: EHOSTUNREACH)
 };
 std::string_view to_string(CloseReason);
 

@@ -69,6 +69,14 @@ void TcpConnection::accept_syn(const TcpSegment& syn, Instant now) {
 }
 
 bool TcpConnection::peer_unreachable(Instant now) {
+    if (state_ == TcpState::SynSent) {
+        // Our SYN never left: nobody answers ARP for the next hop. Linux's failed neighbour
+        // entry reports host unreachable, which is fatal before the handshake (tcp_v4_err):
+        // connect() fails with EHOSTUNREACH after ~3 s, instead of SYN retries for two minutes.
+        TS_LOG(Debug, "{}: the next hop does not answer ARP: the connect fails", tuple_);
+        terminate(CloseReason::HostUnreachable, now);
+        return true;
+    }
     if (!embryonic() || state_ == TcpState::Closed) return false;
     TS_LOG(Debug, "{}: the peer does not answer ARP: the half-open connection ends", tuple_);
     abandon_handshake(now);
@@ -322,6 +330,7 @@ std::string_view to_string(CloseReason r) {
     case CloseReason::TimedOut: return "timed out";
     case CloseReason::Refused: return "connection refused";
     case CloseReason::Aborted: return "aborted";
+    case CloseReason::HostUnreachable: return "host unreachable";
     }
     return "?";
 }

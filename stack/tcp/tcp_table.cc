@@ -166,6 +166,8 @@ void TcpTable::state_changed(TcpConnection& c, TcpState from, TcpState to, std::
     if (observer_) observer_->on_state_change(at, c.tuple(), from, to, why);
     if (to == TcpState::SynReceived) half_open_.push_back(slot_of(c));
     if (from == TcpState::SynReceived) std::erase(half_open_, slot_of(c));
+    if (to == TcpState::SynSent) connecting_.push_back(slot_of(c));
+    if (from == TcpState::SynSent) std::erase(connecting_, slot_of(c));
     if (from == TcpState::TimeWait) --stats_.tcp_connections_time_wait;
     if (to == TcpState::Closed) count_end(c.end());
     if (to == TcpState::TimeWait) entered_time_wait(c);
@@ -235,13 +237,15 @@ void TcpTable::run_timers(Instant now) {
 // keep its slot until its SYN,ACKs run out (a minute), each one queued for an address that
 // does not answer: a SYN flood from spoofed addresses on the link held the whole table so.
 // Connections the application has, established or not, wait for their own timers instead.
-void TcpTable::end_unreachable_half_open(const std::vector<Ipv4Address>& hops, Instant now) {
-    // Backwards: a connection that ends leaves the list (state_changed), and marks itself
+void TcpTable::end_unreachable(const std::vector<Ipv4Address>& hops, Instant now) {
+    // Backwards: a connection that ends leaves its list (state_changed), and marks itself
     // to be freed at the end of poll().
-    for (size_t i = half_open_.size(); i-- > 0;) {
-        TcpConnection& c = *slots_[half_open_[i]].conn;
-        auto hop = ip_.next_hop(c.tuple().remote_ip);
-        if (hop && std::find(hops.begin(), hops.end(), *hop) != hops.end()) c.peer_unreachable(now);
+    for (std::vector<uint32_t>* list : {&half_open_, &connecting_}) {
+        for (size_t i = list->size(); i-- > 0;) {
+            TcpConnection& c = *slots_[(*list)[i]].conn;
+            auto hop = ip_.next_hop(c.tuple().remote_ip);
+            if (hop && std::find(hops.begin(), hops.end(), *hop) != hops.end()) c.peer_unreachable(now);
+        }
     }
 }
 

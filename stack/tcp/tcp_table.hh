@@ -50,8 +50,9 @@ public:
 
     // --- the phases of Stack::poll() ---
     void run_timers(Instant now);  // connections whose deadline has come
-    // ARP gave up on these next hops: half-open connections behind them end.
-    void end_unreachable_half_open(const std::vector<Ipv4Address>& hops, Instant now);
+    // ARP gave up on these next hops: half-open connections behind them end, and so do our
+    // own connects (SYN-SENT), with CloseReason::HostUnreachable.
+    void end_unreachable(const std::vector<Ipv4Address>& hops, Instant now);
     void deliver_events();         // socket events to the applications' handlers
     void flush_dispatch(Instant now);  // send what is due, free the dead
     std::optional<Instant> poll_at(Instant now) const;
@@ -125,6 +126,7 @@ private:
     // Slots of the connections in SYN-RECEIVED (at most max_half_open but for simultaneous
     // opens): their count limits the half-open table, and an ARP failure searches them only.
     std::vector<uint32_t> half_open_;
+    std::vector<uint32_t> connecting_;  // slots in SYN-SENT: an ARP failure searches them too
     uint16_t next_ephemeral_port_ = 49152;
 
     std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;

@@ -140,6 +140,32 @@ TEST(Arp, RequestIsRepeatedThenTheWaitingPacketsAreDropped) {
     EXPECT_GE(h.stack.stats().drops(DropReason::ArpUnresolved), 1u);
 }
 
+// Our own connect to a next hop that never answers ARP fails when ARP gives up (3 s), with
+// "host unreachable", as Linux's connect() fails with EHOSTUNREACH: it does not go on sending
+// SYNs into the ARP queue for two minutes.
+TEST(Arp, ConnectFailsWithHostUnreachableWhenArpGivesUp) {
+    struct Recorder : SocketHandler {
+        std::optional<CloseReason> closed;
+        void on_closed(SocketId, CloseReason r) override { closed = r; }
+    } handler;
+    Harness h;
+    ASSERT_TRUE(h.stack.connect(peer_ip, 80, handler).has_value());
+    h.advance(1s);  // the second ARP request (and the SYN's first retransmission)
+    h.advance(1s);  // the third
+    h.advance(999ms);
+    EXPECT_FALSE(handler.closed);
+    EXPECT_EQ(h.stack.connection_count(), 1u);
+    h.advance(1ms);
+    ASSERT_TRUE(handler.closed);
+    EXPECT_EQ(*handler.closed, CloseReason::HostUnreachable);
+    EXPECT_EQ(to_string(*handler.closed), "host unreachable");
+    EXPECT_EQ(h.stack.connection_count(), 0u);
+    EXPECT_EQ(h.stack.stats().tcp_connections_aborted, 1u);
+    h.dev.sent.clear();
+    h.advance(10s);
+    EXPECT_FALSE(h.take()) << "nothing more is sent for the failed connect";
+}
+
 TEST(Ethernet, FrameForAnotherMacIsDropped) {
     Harness h;
     auto f = icmp_echo_frame(as_bytes("x"));
