@@ -170,7 +170,7 @@ private:
             to.inbox.emplace_back(sent_at + one_way_delay, std::move(frame));
         }
     }
-    // A line in the trace where the lost frame would have arrived.
+    // Says in the trace, at the time it was sent, that the frame above was lost.
     void note_loss(Instant sent_at) const {
         if (trace_json_) {
             fmt::print("{{\"t\":{:.6f},\"note\":\"the link lost the response on its way to the browser\"}}\n",
