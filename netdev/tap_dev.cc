@@ -64,6 +64,61 @@ bool valid_interface_name(const std::string& name) {
     return true;
 }
 
+// Opens the TUN/TAP clone device for the TAP device `name`; each failure says what to do.
+int open_clone_device(const std::string& clone_device, const std::string& name) {
+    int fd = ::open(clone_device.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) return fd;
+    int err = errno;
+    if (err == ENOENT || err == ENODEV || err == ENXIO) {
+        fail(err, "cannot open " + clone_device + ": is the tun module loaded? (try: sudo modprobe tun)");
+    }
+    if (err == EACCES || err == EPERM) {
+        // Debian makes /dev/net/tun mode 0666; some systems and containers keep it 0600, and
+        // then a TAP device owned by the user is not enough.
+        struct stat st{};
+        std::string mode;
+        if (::stat(clone_device.c_str(), &st) == 0) mode = fmt::format(" (mode {:04o})", st.st_mode & 07777);
+        fail(err, "cannot open " + clone_device + mode + ": permission denied; run as root, or let users open it " +
+                      "(sudo chmod 0666 " + clone_device + ", as Debian does) and " + setup_step(name));
+    }
+    fail(err, "cannot open " + clone_device);
+}
+
+// TUNSETIFF on TAP device `name` failed with `err` (`existed`: the device was there before).
+[[noreturn]] void fail_attach(int err, const std::string& name, const std::string& clone_device, bool existed) {
+    switch (err) {
+    case EPERM:
+    case EACCES:
+        if (existed) {
+            fail(err, "not allowed to attach to TAP device " + name + ": it belongs to another user; " +
+                          setup_step(name) + ", or run as root");
+        }
+        fail(err, "TAP device " + name + " does not exist and only root may create it; " + setup_step(name) +
+                      ", or run as root");
+    case EBUSY: fail(err, "device busy: another program has " + name + " open (is tapstack already running?)");
+    case EINVAL:
+        fail(err, "cannot attach to " + name + ": it exists but is not a TAP device, or is a multi-queue one " +
+                      "(`ip -d link show " + name + "` tells what it is)");
+    case ENOTTY: fail(err, clone_device + " is not the TUN/TAP clone device (TUNSETIFF does not apply to it)");
+    default: fail(err, "cannot attach to TAP device " + name);
+    }
+}
+
+// The MTU of the device, asked through an ordinary socket; nullopt when there is no answer.
+std::optional<size_t> interface_mtu(const std::string& name) {
+    int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return std::nullopt;
+    std::optional<size_t> mtu;
+    ifreq mtu_request{};
+    std::memcpy(mtu_request.ifr_name, name.data(), name.size());
+    // RFC 791: every IPv4 link carries at least 68 bytes; anything smaller is not an answer.
+    if (::ioctl(s, SIOCGIFMTU, &mtu_request) == 0 && mtu_request.ifr_mtu >= 68) {
+        mtu = static_cast<size_t>(mtu_request.ifr_mtu);
+    }
+    ::close(s);
+    return mtu;
+}
+
 }  // namespace
 
 TapDev::TapDev(std::string name, TapOffload offload, std::string clone_device) : name_(std::move(name)) {
@@ -71,24 +126,20 @@ TapDev::TapDev(std::string name, TapOffload offload, std::string clone_device) :
         fail(EINVAL, "TAP device name '" + name_ + "' is not a valid interface name: it must be 1 to " +
                          std::to_string(IFNAMSIZ - 1) + " characters, without '/', ':' or spaces");
     }
-    fd_ = ::open(clone_device.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (fd_ < 0) {
-        int err = errno;
-        if (err == ENOENT || err == ENODEV || err == ENXIO) {
-            fail(err, "cannot open " + clone_device + ": is the tun module loaded? (try: sudo modprobe tun)");
-        }
-        if (err == EACCES || err == EPERM) {
-            // Debian makes /dev/net/tun mode 0666; some systems and containers keep it 0600, and
-            // then a TAP device owned by the user is not enough.
-            struct stat st{};
-            std::string mode;
-            if (::stat(clone_device.c_str(), &st) == 0) mode = fmt::format(" (mode {:04o})", st.st_mode & 07777);
-            fail(err, "cannot open " + clone_device + mode + ": permission denied; run as root, or let users open it " +
-                          "(sudo chmod 0666 " + clone_device + ", as Debian does) and " + setup_step(name_));
-        }
-        fail(err, "cannot open " + clone_device);
+    fd_ = open_clone_device(clone_device, name_);
+    attach(offload, clone_device);
+    if (offload == TapOffload::On) {
+        enable_offloads();
+    } else {
+        // A persistent device keeps the offloads its last user asked for; without a vnet header
+        // the kernel would then hand us 64 KB bundles. Plain frames only.
+        (void)::ioctl(fd_, TUNSETOFFLOAD, 0u);
     }
+    if (auto mtu = interface_mtu(name_)) mtu_ = *mtu;  // else keep the Ethernet default
+    oversize_.resize(max_device_frame_len);
+}
 
+void TapDev::attach(TapOffload offload, const std::string& clone_device) {
     // TUNSETIFF attaches to the device when it exists and creates it otherwise; ask first which it
     // will be, only to say so (and to word a permission error right).
     bool existed = name_.find('%') == std::string::npos && ::if_nametoindex(name_.c_str()) != 0;
@@ -99,45 +150,10 @@ TapDev::TapDev(std::string name, TapOffload offload, std::string clone_device) :
         int err = errno;
         ::close(fd_);
         fd_ = -1;
-        switch (err) {
-        case EPERM:
-        case EACCES:
-            if (existed) {
-                fail(err, "not allowed to attach to TAP device " + name_ + ": it belongs to another user; " +
-                              setup_step(name_) + ", or run as root");
-            }
-            fail(err, "TAP device " + name_ + " does not exist and only root may create it; " + setup_step(name_) +
-                          ", or run as root");
-        case EBUSY: fail(err, "device busy: another program has " + name_ + " open (is tapstack already running?)");
-        case EINVAL:
-            fail(err, "cannot attach to " + name_ + ": it exists but is not a TAP device, or is a multi-queue one " +
-                          "(`ip -d link show " + name_ + "` tells what it is)");
-        case ENOTTY: fail(err, clone_device + " is not the TUN/TAP clone device (TUNSETIFF does not apply to it)");
-        default: fail(err, "cannot attach to TAP device " + name_);
-        }
+        fail_attach(err, name_, clone_device, existed);
     }
     name_.assign(ifr.ifr_name, ::strnlen(ifr.ifr_name, IFNAMSIZ));  // the kernel's name when we asked for "tap%d"
     created_ = !existed;
-    if (offload == TapOffload::On) {
-        enable_offloads();
-    } else {
-        // A persistent device keeps the offloads its last user asked for; without a vnet header
-        // the kernel would then hand us 64 KB bundles. Plain frames only.
-        (void)::ioctl(fd_, TUNSETOFFLOAD, 0u);
-    }
-
-    // The MTU of the device, asked through an ordinary socket. Without it, keep the Ethernet default.
-    int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s >= 0) {
-        ifreq mtu_request{};
-        std::memcpy(mtu_request.ifr_name, name_.data(), name_.size());
-        // RFC 791: every IPv4 link carries at least 68 bytes; anything smaller is not an answer.
-        if (::ioctl(s, SIOCGIFMTU, &mtu_request) == 0 && mtu_request.ifr_mtu >= 68) {
-            mtu_ = static_cast<size_t>(mtu_request.ifr_mtu);
-        }
-        ::close(s);
-    }
-    oversize_.resize(max_device_frame_len);
 }
 
 void TapDev::enable_offloads() {

@@ -68,6 +68,8 @@ public:
     const std::string& offload_features() const { return offload_features_; }
 
 private:
+    // TUNSETIFF: attaches fd_ to the device (creating it when it may), sets name_ and created_.
+    void attach(TapOffload offload, const std::string& clone_device);
     void enable_offloads();
     // Completes a received frame's partial checksum (--offload); false: the header is nonsense.
     bool finish_received(MutBytes frame, const VnetHeader& header);

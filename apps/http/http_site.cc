@@ -96,6 +96,53 @@ std::string_view file_name_of(std::string_view path) {
     return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
+// RFC 9112 §3.2.2: a server MUST accept the absolute-form ("http://host/path"); its authority
+// is not ours to check, so only the path is kept. Other forms are returned as they are.
+std::string_view strip_absolute_form(std::string_view t) {
+    for (std::string_view scheme : {std::string_view{"http://"}, std::string_view{"https://"}}) {
+        if (istarts_with(t, scheme)) {
+            t.remove_prefix(scheme.size());
+            size_t slash = t.find('/');
+            return slash == std::string_view::npos ? std::string_view{"/"} : t.substr(slash);
+        }
+    }
+    return t;
+}
+
+// Appends the percent-decoded `raw` to `path`; why it is refused, or nullopt when it is fine.
+std::optional<std::string_view> percent_decode(std::string_view raw, std::string& path) {
+    path.reserve(raw.size());
+    for (size_t i = 0; i < raw.size(); ++i) {
+        char c = raw[i];
+        if (c == '%') {
+            int hi = i + 2 < raw.size() ? hex_value(raw[i + 1]) : -1;
+            int lo = hi >= 0 ? hex_value(raw[i + 2]) : -1;
+            if (lo < 0) return "bad percent-encoding";
+            c = static_cast<char>(hi * 16 + lo);
+            i += 2;
+        }
+        auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) return "control character or NUL in path";
+        // Windows separators mean nothing here, so a client sending one is probing.
+        if (c == '\\') return "backslash in path";
+        path.push_back(c);
+    }
+    return std::nullopt;
+}
+
+// Checked after decoding, so "%2e%2e" and "%2e%2e%2f" are caught too. A ".." segment is refused
+// even when it would stay inside the root: legitimate clients remove dot-segments themselves
+// (RFC 3986 §5.2.4), and refusing is simpler to trust than normalizing.
+bool has_dot_dot_segment(std::string_view rest) {
+    while (!rest.empty()) {
+        size_t slash = rest.find('/');
+        if (rest.substr(0, slash) == "..") return true;
+        if (slash == std::string_view::npos) break;
+        rest.remove_prefix(slash + 1);
+    }
+    return false;
+}
+
 }  // namespace
 
 FileDescriptor& FileDescriptor::operator=(FileDescriptor&& other) noexcept {
@@ -119,16 +166,7 @@ DecodedTarget decode_target(std::string_view target) {
         d.why = why;
         return std::move(d);
     };
-    std::string_view t = target;
-    // RFC 9112 §3.2.2: a server MUST accept the absolute-form; its authority is not ours to check.
-    for (std::string_view scheme : {std::string_view{"http://"}, std::string_view{"https://"}}) {
-        if (istarts_with(t, scheme)) {
-            t.remove_prefix(scheme.size());
-            size_t slash = t.find('/');
-            t = slash == std::string_view::npos ? std::string_view{"/"} : t.substr(slash);
-            break;
-        }
-    }
+    std::string_view t = strip_absolute_form(target);
     if (t.empty() || t.front() != '/') return reject("not an origin-form path");
 
     size_t end = t.find_first_of("?#");
@@ -137,35 +175,8 @@ DecodedTarget decode_target(std::string_view target) {
         d.query = t.substr(end + 1);
         d.query = d.query.substr(0, d.query.find('#'));
     }
-
-    std::string_view raw = d.raw_path;
-    d.path.reserve(raw.size());
-    for (size_t i = 0; i < raw.size(); ++i) {
-        char c = raw[i];
-        if (c == '%') {
-            int hi = i + 2 < raw.size() ? hex_value(raw[i + 1]) : -1;
-            int lo = hi >= 0 ? hex_value(raw[i + 2]) : -1;
-            if (lo < 0) return reject("bad percent-encoding");
-            c = static_cast<char>(hi * 16 + lo);
-            i += 2;
-        }
-        auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7f) return reject("control character or NUL in path");
-        // Windows separators mean nothing here, so a client sending one is probing.
-        if (c == '\\') return reject("backslash in path");
-        d.path.push_back(c);
-    }
-
-    // After decoding, so "%2e%2e" and "%2e%2e%2f" are caught too. A ".." segment is refused
-    // even when it would stay inside the root: legitimate clients remove dot-segments themselves
-    // (RFC 3986 §5.2.4), and refusing is simpler to trust than normalizing.
-    std::string_view rest = d.path;
-    while (!rest.empty()) {
-        size_t slash = rest.find('/');
-        if (rest.substr(0, slash) == "..") return reject("'..' segment in path");
-        if (slash == std::string_view::npos) break;
-        rest.remove_prefix(slash + 1);
-    }
+    if (auto why = percent_decode(d.raw_path, d.path)) return reject(*why);
+    if (has_dot_dot_segment(d.path)) return reject("'..' segment in path");
     return d;
 }
 

@@ -133,12 +133,17 @@ private:
     void sequence(uint32_t& start, uint32_t& end, uint16_t& len);
     std::vector<TcpOption> tcp_option_list(bool& any);
     TcpOption tcp_option();
+    void sack_blocks(TcpOption& o);
+    void timestamp_values(TcpOption& o);
+    void accecn_counters(TcpOption& o);
+    void option_blob(TcpOption& o);
     IcmpPacket icmp_packet();
     UdpPacket udp_packet();
     SyscallEvent syscall();
     std::vector<Expr> expression_list(char close, std::string_view context);
     Expr expression();
     Expr primary();
+    Expr strings(Expr e);
     std::string note();
 
     std::vector<Token> tokens_;
@@ -423,9 +428,6 @@ TcpOption Parser::tcp_option() {
     const Token& at = peek();
     std::string w = expect_word("a TCP option (nop, eol, mss, wscale, sackOK, sack, TS, md5, FO, FOEXP, ECN)");
     TcpOption o;
-    auto blob = [&] {  // an MD5 digest or a Fast Open cookie: hex digits, as written
-        if (peek().kind == Kind::Word || peek().kind == Kind::Integer) o.text = std::string(take().text);
-    };
     if (w == "nop") {
         o.kind = K::Nop;
     } else if (w == "eol") {
@@ -440,37 +442,57 @@ TcpOption Parser::tcp_option() {
         o.kind = K::SackPermitted;
     } else if (w == "sack") {
         o.kind = K::Sack;
-        do {
-            SackBlock b;
-            b.left = unsigned_number("a SACK block's left edge (left:right)", 0xffffffff);
-            expect_punct(':', "in a SACK block (left:right)");
-            b.right = unsigned_number("a SACK block's right edge", 0xffffffff);
-            o.blocks.push_back(b);
-        } while (peek().kind == Kind::Integer);
+        sack_blocks(o);
     } else if (w == "TS") {
         o.kind = K::Timestamp;
-        if (expect_word("'val' after TS (TS val N ecr N)") != "val") fail(tokens_[next_ - 1], "expected 'val' after TS");
-        o.value = unsigned_number("the timestamp value", 0xffffffff);
-        if (expect_word("'ecr' (TS val N ecr N)") != "ecr") fail(tokens_[next_ - 1], "expected 'ecr' after the TS value");
-        o.echo = unsigned_number("the timestamp echo reply", 0xffffffff);
+        timestamp_values(o);
     } else if (w == "md5") {
         o.kind = K::Md5;
-        blob();
+        option_blob(o);
     } else if (w == "FO" || w == "FOEXP") {
         o.kind = w == "FO" ? K::FastOpen : K::FastOpenExp;
-        blob();
+        option_blob(o);
     } else if (w == "ECN") {
         o.kind = K::AccEcn;
-        while (at_word("e0b") || at_word("e1b") || at_word("ceb")) {
-            std::string field(take().text);
-            int64_t v = unsigned_number("an AccECN counter", 0xffffff);
-            o.text += (o.text.empty() ? "" : " ") + field + " " + std::to_string(v);
-        }
-        if (o.text.empty()) fail_expected("an AccECN field (e0b, e1b or ceb)");
+        accecn_counters(o);
     } else {
         fail(at, "unknown TCP option " + describe(at) + " (nop, eol, mss, wscale, sackOK, sack, TS, md5, FO, FOEXP, ECN)");
     }
     return o;
+}
+
+// `sack 1:2 3:4`: one or more left:right blocks.
+void Parser::sack_blocks(TcpOption& o) {
+    do {
+        SackBlock b;
+        b.left = unsigned_number("a SACK block's left edge (left:right)", 0xffffffff);
+        expect_punct(':', "in a SACK block (left:right)");
+        b.right = unsigned_number("a SACK block's right edge", 0xffffffff);
+        o.blocks.push_back(b);
+    } while (peek().kind == Kind::Integer);
+}
+
+// `TS val N ecr N`.
+void Parser::timestamp_values(TcpOption& o) {
+    if (expect_word("'val' after TS (TS val N ecr N)") != "val") fail(tokens_[next_ - 1], "expected 'val' after TS");
+    o.value = unsigned_number("the timestamp value", 0xffffffff);
+    if (expect_word("'ecr' (TS val N ecr N)") != "ecr") fail(tokens_[next_ - 1], "expected 'ecr' after the TS value");
+    o.echo = unsigned_number("the timestamp echo reply", 0xffffffff);
+}
+
+// `ECN e0b N e1b N ceb N`: at least one counter, kept as written.
+void Parser::accecn_counters(TcpOption& o) {
+    while (at_word("e0b") || at_word("e1b") || at_word("ceb")) {
+        std::string field(take().text);
+        int64_t v = unsigned_number("an AccECN counter", 0xffffff);
+        o.text += (o.text.empty() ? "" : " ") + field + " " + std::to_string(v);
+    }
+    if (o.text.empty()) fail_expected("an AccECN field (e0b, e1b or ceb)");
+}
+
+// An MD5 digest or a Fast Open cookie: hex digits, as written (optional).
+void Parser::option_blob(TcpOption& o) {
+    if (peek().kind == Kind::Word || peek().kind == Kind::Integer) o.text = std::string(take().text);
 }
 
 IcmpPacket Parser::icmp_packet() {
@@ -589,22 +611,8 @@ Expr Parser::primary() {
             e.items = expression_list(')', "after the arguments of " + e.text + "()");
         }
         return e;
-    case Kind::String: {
-        std::vector<Expr> parts;
-        while (peek().kind == Kind::String) {
-            const Token& s = take();
-            parts.push_back(make_expr(Expr::Kind::String, s.pos));
-            parts.back().text = std::string(s.text.substr(1, s.text.size() - 2));
-        }
-        if (peek().kind == Kind::Ellipsis) {
-            take();
-            parts.back().string_more = true;
-        }
-        if (parts.size() == 1) return std::move(parts[0]);
-        e.kind = Expr::Kind::Concat;
-        e.items = std::move(parts);
-        return e;
-    }
+    case Kind::String:
+        return strings(std::move(e));
     case Kind::Punct:
         if (t.text[0] == '[' || t.text[0] == '{') {
             bool array = t.text[0] == '[';
@@ -618,6 +626,25 @@ Expr Parser::primary() {
         break;
     }
     fail_expected("a value (a number, a name, a \"string\", '...', [array] or {struct})");
+}
+
+// `"abc"`, or adjacent strings `"ab" "cd"` as one Concat (in `e`, at the first one); a
+// trailing `...` marks the last as a prefix (string_more).
+Expr Parser::strings(Expr e) {
+    std::vector<Expr> parts;
+    while (peek().kind == Kind::String) {
+        const Token& s = take();
+        parts.push_back(make_expr(Expr::Kind::String, s.pos));
+        parts.back().text = std::string(s.text.substr(1, s.text.size() - 2));
+    }
+    if (peek().kind == Kind::Ellipsis) {
+        take();
+        parts.back().string_more = true;
+    }
+    if (parts.size() == 1) return std::move(parts[0]);
+    e.kind = Expr::Kind::Concat;
+    e.items = std::move(parts);
+    return e;
 }
 
 // `(Transport endpoint is not connected)`: the text between the parentheses, as written.

@@ -127,60 +127,74 @@ bool HttpResponseReader::feed(Bytes data) {
     if (state_ == State::Done || state_ == State::Failed) return state_ == State::Done;
     pending_.append(as_chars(data));
     if (state_ == State::Head && (!parse_head() || state_ == State::Head)) return !failed();
-    // The body, from pending_.
+    // The body, from pending_, step by step until a step needs more bytes than there are.
     while (!pending_.empty() && state_ != State::Done && state_ != State::Failed) {
-        std::string line;
-        switch (state_) {
-        case State::Body: {
-            size_t n = static_cast<size_t>(std::min<uint64_t>(pending_.size(), *content_length_ - body_bytes_));
-            deliver(as_bytes(std::string_view{pending_}.substr(0, n)));
-            pending_.erase(0, n);
-            if (body_bytes_ == *content_length_) state_ = State::Done;
-            pending_.clear();  // anything after the body is not ours to read
-            break;
-        }
-        case State::ToClose:
-            deliver(as_bytes(pending_));
-            pending_.clear();
-            break;
-        case State::ChunkSize: {
-            if (!take_line(line)) {
-                if (pending_.size() > 1024) return fail("a chunk-size line over 1 KiB");
-                return true;
-            }
-            std::string_view hex = trim(std::string_view{line}.substr(0, line.find(';')));  // chunk extensions ignored
-            uint64_t size = 0;
-            auto [p, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), size, 16);
-            if (hex.empty() || ec != std::errc{} || p != hex.data() + hex.size()) return fail(fmt::format("a bad chunk size '{}'", line.substr(0, 40)));
-            chunk_left_ = size;
-            state_ = size == 0 ? State::Trailers : State::ChunkData;
-            break;
-        }
-        case State::ChunkData: {
-            size_t n = static_cast<size_t>(std::min<uint64_t>(pending_.size(), chunk_left_));
-            deliver(as_bytes(std::string_view{pending_}.substr(0, n)));
-            pending_.erase(0, n);
-            chunk_left_ -= n;
-            if (chunk_left_ == 0) state_ = State::ChunkDataEnd;
-            break;
-        }
-        case State::ChunkDataEnd:
-            if (pending_.size() < 2) return true;
-            if (pending_.compare(0, 2, "\r\n") != 0) return fail("a chunk not followed by CRLF");
-            pending_.erase(0, 2);
-            state_ = State::ChunkSize;
-            break;
-        case State::Trailers:
-            if (!take_line(line)) return true;
-            if (line.empty()) state_ = State::Done;
-            break;
-        case State::Head:
-        case State::Done:
-        case State::Failed:
-            break;
-        }
+        if (!read_body()) break;
     }
     return !failed();
+}
+
+bool HttpResponseReader::read_body() {
+    switch (state_) {
+    case State::Body:
+        deliver_pending(*content_length_ - body_bytes_);
+        if (body_bytes_ == *content_length_) state_ = State::Done;
+        pending_.clear();  // anything after the body is not ours to read
+        return true;
+    case State::ToClose:
+        deliver(as_bytes(pending_));
+        pending_.clear();
+        return true;
+    case State::ChunkSize: return read_chunk_size();
+    case State::ChunkData:
+        chunk_left_ -= deliver_pending(chunk_left_);
+        if (chunk_left_ == 0) state_ = State::ChunkDataEnd;
+        return true;
+    case State::ChunkDataEnd: return read_chunk_end();
+    case State::Trailers: return read_trailer();
+    case State::Head:
+    case State::Done:
+    case State::Failed:
+        break;
+    }
+    return true;
+}
+
+size_t HttpResponseReader::deliver_pending(uint64_t at_most) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(pending_.size(), at_most));
+    deliver(as_bytes(std::string_view{pending_}.substr(0, n)));
+    pending_.erase(0, n);
+    return n;
+}
+
+bool HttpResponseReader::read_chunk_size() {
+    std::string line;
+    if (!take_line(line)) {
+        if (pending_.size() > 1024) return fail("a chunk-size line over 1 KiB");
+        return false;
+    }
+    std::string_view hex = trim(std::string_view{line}.substr(0, line.find(';')));  // chunk extensions ignored
+    uint64_t size = 0;
+    auto [p, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), size, 16);
+    if (hex.empty() || ec != std::errc{} || p != hex.data() + hex.size()) return fail(fmt::format("a bad chunk size '{}'", line.substr(0, 40)));
+    chunk_left_ = size;
+    state_ = size == 0 ? State::Trailers : State::ChunkData;
+    return true;
+}
+
+bool HttpResponseReader::read_chunk_end() {
+    if (pending_.size() < 2) return false;
+    if (pending_.compare(0, 2, "\r\n") != 0) return fail("a chunk not followed by CRLF");
+    pending_.erase(0, 2);
+    state_ = State::ChunkSize;
+    return true;
+}
+
+bool HttpResponseReader::read_trailer() {
+    std::string line;
+    if (!take_line(line)) return false;
+    if (line.empty()) state_ = State::Done;
+    return true;
 }
 
 void HttpResponseReader::peer_closed() {
@@ -248,6 +262,63 @@ private:
     std::optional<CloseReason> failure_;
 };
 
+using OutputFile = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+
+// Where the body goes: the --output file, or standard output (which is not closed). Null when
+// the file cannot be opened (said on standard error).
+OutputFile open_output(const Options& o) {
+    if (!o.output) return OutputFile{stdout, [](std::FILE*) { return 0; }};
+    OutputFile file{std::fopen(o.output->c_str(), "wb"), &std::fclose};
+    if (!file) fmt::print(stderr, "tapstack get: cannot write {}: {}\n", *o.output, std::strerror(errno));
+    return file;
+}
+
+// --trace: the conversation goes to standard error here, as standard output is the body.
+std::unique_ptr<ConversationTracer> attach_tracer(const Options& o, Stack& stack) {
+    if (!o.trace) return nullptr;
+    auto tracer = std::make_unique<ConversationTracer>([](std::string_view line) { fmt::print(stderr, "{}\n", line); },
+                                                       o.trace_json ? TraceFormat::Json : TraceFormat::Text);
+    stack.set_observer(tracer.get());
+    return tracer;
+}
+
+// We speak first, right after attaching: wait (up to 2 s) until the kernel has the link up, or
+// it drops the answer to our first ARP request and the fetch starts a second late.
+void wait_for_link(DeviceChain& devices, Stack& stack, const StopSignals& signals) {
+    for (Instant until = monotonic_now() + std::chrono::seconds{2}; !devices.tap().running() && monotonic_now() < until;) {
+        stack.poll(monotonic_now());  // (whatever arrives meanwhile is handled, not left to spin on)
+        wait_for(devices.stack_device(), monotonic_now() + std::chrono::milliseconds{10}, signals);
+    }
+}
+
+// The event loop of the fetch: until the client is finished, a stop signal or the deadline
+// (both abort the connection). Returns true when the deadline passed.
+bool fetch(Stack& stack, DeviceChain& devices, const StopSignals& signals, const GetClient& client, SocketId id,
+           Instant deadline) {
+    for (;;) {
+        Instant now = monotonic_now();
+        if (signals.received() || now >= deadline) {
+            bool timed_out = !signals.received();
+            stack.abort(id);
+            stack.poll(now);
+            return timed_out;
+        }
+        stack.poll(now);
+        devices.flush();
+        if (client.finished()) return false;
+        wait_for(devices.stack_device(), earliest(stack.poll_at(), deadline), signals);
+    }
+}
+
+// What went wrong, in a few words; empty when the fetch worked.
+std::string problem(const Options& o, bool timed_out, const StopSignals& signals, const GetClient& client) {
+    if (timed_out) return fmt::format("timed out after {} s{}", o.timeout_seconds, client.connected() ? "" : " (no answer to our SYN)");
+    if (signals.received()) return "interrupted";
+    if (client.failure()) return std::string{to_string(*client.failure())};
+    if (client.reader().failed()) return client.reader().error();
+    return {};
+}
+
 }  // namespace
 
 int run_get(const Options& o) {
@@ -258,37 +329,15 @@ int run_get(const Options& o) {
     }
     const HttpUrl& url = std::get<HttpUrl>(parsed);
     log::set_level(o.log_level);
-
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file{nullptr, &std::fclose};
-    std::FILE* out = stdout;
-    if (o.output) {
-        file.reset(std::fopen(o.output->c_str(), "wb"));
-        if (!file) {
-            fmt::print(stderr, "tapstack get: cannot write {}: {}\n", *o.output, std::strerror(errno));
-            return 1;
-        }
-        out = file.get();
-    }
+    OutputFile out = open_output(o);
+    if (!out) return 1;
 
     StopSignals signals;
     DeviceChain devices(o, o.seed ? *o.seed : random_secret());
     Stack stack(stack_config(o, o.seed ? *o.seed : random_secret()), devices.stack_device());
-    std::unique_ptr<ConversationTracer> tracer;
-    if (o.trace) {
-        // The trace goes to standard error here: standard output is the body.
-        tracer = std::make_unique<ConversationTracer>(
-            [](std::string_view line) { fmt::print(stderr, "{}\n", line); },
-            o.trace_json ? TraceFormat::Json : TraceFormat::Text);
-        stack.set_observer(tracer.get());
-    }
-
-    // We speak first, right after attaching: wait (up to 2 s) until the kernel has the link up, or
-    // it drops the answer to our first ARP request and the fetch starts a second late.
-    for (Instant until = monotonic_now() + std::chrono::seconds{2}; !devices.tap().running() && monotonic_now() < until;) {
-        stack.poll(monotonic_now());  // (whatever arrives meanwhile is handled, not left to spin on)
-        wait_for(devices.stack_device(), monotonic_now() + std::chrono::milliseconds{10}, signals);
-    }
-    GetClient client(stack, url, out);
+    std::unique_ptr<ConversationTracer> tracer = attach_tracer(o, stack);
+    wait_for_link(devices, stack, signals);
+    GetClient client(stack, url, out.get());
     stack.poll(monotonic_now());  // the stack's clock is the time of its last poll: set it first
     auto id = stack.connect(url.host, url.port, client);
     if (!id) {
@@ -297,36 +346,17 @@ int run_get(const Options& o) {
     }
     client.start(*id);
     Instant start = monotonic_now();
-    Instant deadline = start + std::chrono::seconds{o.timeout_seconds};
-    bool timed_out = false;
-    for (;;) {
-        Instant now = monotonic_now();
-        if (signals.received() || now >= deadline) {
-            timed_out = !signals.received();
-            stack.abort(*id);
-            stack.poll(now);
-            break;
-        }
-        stack.poll(now);
-        devices.flush();
-        if (client.finished()) break;
-        wait_for(devices.stack_device(), earliest(stack.poll_at(), deadline), signals);
-    }
+    bool timed_out = fetch(stack, devices, signals, client, *id, start + std::chrono::seconds{o.timeout_seconds});
     devices.flush();
-    std::fflush(out);
+    std::fflush(out.get());
     double secs = static_cast<double>((monotonic_now() - start).count()) / 1e6;
     const HttpResponseReader& r = client.reader();
     if (r.head_complete()) fmt::print(stderr, "tapstack get: {}\n", r.status_line());
     if (log::enabled(log::Level::Debug)) print_stats(stack.stats());
     devices.print_stats();  // only what is worth a line: device drops, faults, offload bundles
 
-    std::string problem;
-    if (timed_out) problem = fmt::format("timed out after {} s{}", o.timeout_seconds, client.connected() ? "" : " (no answer to our SYN)");
-    else if (signals.received()) problem = "interrupted";
-    else if (client.failure()) problem = std::string{to_string(*client.failure())};
-    else if (r.failed()) problem = r.error();
-    if (!problem.empty()) {
-        fmt::print(stderr, "tapstack get: {}: {}\n", *o.url, problem);
+    if (std::string why = problem(o, timed_out, signals, client); !why.empty()) {
+        fmt::print(stderr, "tapstack get: {}: {}\n", *o.url, why);
         return 1;
     }
     fmt::print(stderr, "tapstack get: {} bytes of body in {:.3f} s\n", r.body_bytes(), secs);

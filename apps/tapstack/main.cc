@@ -24,37 +24,33 @@
 namespace tapstack {
 namespace {
 
-int run(const Options& o) {
-    log::set_level(o.log_level);
-    StopSignals signals;
-    DeviceChain devices(o, o.seed ? *o.seed : random_secret());  // (the fault seed is printed)
-    Stack stack(stack_config(o, o.seed ? *o.seed : random_secret()), devices.stack_device());
+// --trace: one line per segment on standard output.
+std::unique_ptr<ConversationTracer> attach_tracer(const Options& o, Stack& stack) {
+    if (!o.trace) return nullptr;
+    auto tracer = std::make_unique<ConversationTracer>(
+        // Buffered, flushed once per loop turn: a write() per line between two frames would
+        // widen the gap between our response and our FIN (see docs/design.md, "Timing").
+        [](std::string_view line) {
+            std::fwrite(line.data(), 1, line.size(), stdout);
+            std::fputc('\n', stdout);
+        },
+        o.trace_json ? TraceFormat::Json : TraceFormat::Text);
+    stack.set_observer(tracer.get());
+    return tracer;
+}
 
-    std::unique_ptr<ConversationTracer> tracer;
-    if (o.trace) {
-        tracer = std::make_unique<ConversationTracer>(
-            // Buffered, flushed once per loop turn: a write() per line between two frames would
-            // widen the gap between our response and our FIN (see docs/design.md, "Timing").
-            [](std::string_view line) {
-                std::fwrite(line.data(), 1, line.size(), stdout);
-                std::fputc('\n', stdout);
-            },
-            o.trace_json ? TraceFormat::Json : TraceFormat::Text);
-        stack.set_observer(tracer.get());
-    }
-
+HttpConfig http_config(const Options& o) {
     HttpConfig http;
     if (o.http_root) http.root = *o.http_root;
     http.keep_alive_seconds = o.keep_alive_seconds;
     http.wall_clock_offset = wall_clock_offset();  // a Date header, as Apache sends
-    HttpServer server(stack, http);
-    if (auto started = server.start(o.port); !started) {
-        fmt::print(stderr, "tapstack: cannot listen on port {}\n", o.port);
-        return 1;
-    }
-    fmt::print(stderr, "tapstack: listening on {}:{} ({}, MAC {}), {}\n", o.ip.address, o.port, o.tap, o.mac,
-               o.pcap ? fmt::format("pcap {}", *o.pcap) : std::string{"no pcap"});
+    return http;
+}
 
+// The event loop: read the clock, print the counters when asked (SIGUSR1, --stats), poll the
+// stack and the server, flush, then sleep until the next deadline, a frame or a signal. A stop
+// signal closes every connection; the loop ends when they are gone, or 1 s later.
+void serve(const Options& o, Stack& stack, HttpServer& server, DeviceChain& devices, StopSignals& signals, bool tracing) {
     std::optional<Instant> shutdown_deadline;
     std::optional<Instant> next_stats;
     if (o.stats_seconds > 0) next_stats = monotonic_now() + std::chrono::seconds{o.stats_seconds};
@@ -73,7 +69,7 @@ int run(const Options& o) {
         stack.poll(now);
         server.poll(now);
         devices.flush();
-        if (tracer) std::fflush(stdout);
+        if (tracing) std::fflush(stdout);
         if (shutdown_deadline && (now >= *shutdown_deadline || stack.connection_count() == 0)) break;
 
         std::optional<Instant> wake = earliest(stack.poll_at(), server.poll_at());
@@ -81,6 +77,24 @@ int run(const Options& o) {
         wake = earliest(wake, next_stats);
         wait_for(devices.stack_device(), wake, signals);
     }
+}
+
+int run(const Options& o) {
+    log::set_level(o.log_level);
+    StopSignals signals;
+    DeviceChain devices(o, o.seed ? *o.seed : random_secret());  // (the fault seed is printed)
+    Stack stack(stack_config(o, o.seed ? *o.seed : random_secret()), devices.stack_device());
+    std::unique_ptr<ConversationTracer> tracer = attach_tracer(o, stack);
+
+    HttpServer server(stack, http_config(o));
+    if (auto started = server.start(o.port); !started) {
+        fmt::print(stderr, "tapstack: cannot listen on port {}\n", o.port);
+        return 1;
+    }
+    fmt::print(stderr, "tapstack: listening on {}:{} ({}, MAC {}), {}\n", o.ip.address, o.port, o.tap, o.mac,
+               o.pcap ? fmt::format("pcap {}", *o.pcap) : std::string{"no pcap"});
+
+    serve(o, stack, server, devices, signals, tracer != nullptr);
     devices.flush();
     print_stats(stack.stats());
     devices.print_stats();

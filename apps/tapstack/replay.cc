@@ -225,107 +225,138 @@ bool same(const Relative& a, const Relative& b) {
            a.len == b.len;
 }
 
-}  // namespace
-
-int replay(const ReplaySetup& setup, std::FILE* out) {
-    std::string why;
-    auto conv = read_conversation(setup, why);
-    if (!conv) {
-        fmt::print(out, "replay: {}: {}\n", setup.path, why);
-        return 2;
-    }
-    const Conversation& c = *conv;
-    size_t recorded_server = static_cast<size_t>(std::count_if(c.segments.begin(), c.segments.end(), [](auto& r) { return !r.from_client; }));
-    fmt::print(out, "replay: {}: {}:{} -> {}:{}, {} segments ({} from the client, fed to us; {} from the server, compared)\n",
-               setup.path, c.client_ip, c.client_port, c.server_ip, c.server_port, c.segments.size(),
-               c.segments.size() - recorded_server, recorded_server);
-
-    StackConfig config;
-    config.ip = Ipv4Cidr{c.server_ip, 24};
-    config.mac = c.server_mac;
-    config.fixed_iss = isn_from(setup.seed, 2);
-    config.tcp.congestion_control = setup.congestion;
-    ServerScript script = server_script(c);
-    // If the recorded server put its FIN on its last new data, ours does too; else alone.
-    config.tcp.fin_with_last_data = script.fin_with_last_data;
-    ReplayDev dev;
-    Stack stack(config, dev);
-    ScriptedApp app(stack, std::move(script));
-    if (!stack.listen(c.server_port, app)) {
-        fmt::print(out, "replay: cannot listen on port {}\n", c.server_port);
-        return 2;
-    }
-    SeqNum our_iss{*config.fixed_iss};
-
-    // The client introduces itself first (captures often start after ARP, or have none).
-    std::vector<uint8_t> arp(ethernet_field::header_len + arp_field::packet_len);
-    emit_ethernet_header(arp, MacAddress::broadcast(), c.client_mac, EtherType::Arp);
-    ArpPacket{ArpOp::Request, c.client_mac, c.client_ip, MacAddress{}, c.server_ip}.emit(MutBytes{arp}.subspan(ethernet_field::header_len));
-    Instant origin = Instant::from_ms(1000);
-    dev.inbox.push_back(std::move(arp));
-    stack.poll(origin);
-    dev.sent.clear();
-
-    std::vector<Relative> ours;
-    uint32_t our_tsval = 0;
-    auto collect = [&] {
-        for (auto& f : dev.sent) {
-            auto eth = EthernetView::parse(f);
-            if (!eth || eth->ethertype() != static_cast<uint16_t>(EtherType::Ipv4)) continue;
-            auto ip = tcp_packet(eth->payload());
-            if (!ip) continue;
-            auto s = TcpSegment::parse_unchecked(ip->payload());
-            if (!s) continue;
-            if (s->options.timestamps) our_tsval = s->options.timestamps->value;
-            ours.push_back({s->flags, static_cast<uint32_t>(s->seq - our_iss), static_cast<uint32_t>(s->ack - c.client_iss), s->payload_len()});
-        }
-        dev.sent.clear();
-    };
-    auto run_until = [&](Instant t) {
-        for (int guard = 0; guard < 100000; ++guard) {
-            auto at = stack.poll_at();
-            if (!at || *at > t) break;
-            stack.poll(*at);
-            collect();
-        }
-        stack.poll(t);
-        collect();
-    };
-
-    Instant first = c.segments.front().at;
-    bool acked_unsent = false;
-    for (const Recorded& r : c.segments) {
-        if (!r.from_client) continue;
-        Instant at = origin + (r.at - first);
-        run_until(at);
-        TcpSegment t = r.seg;  // its payload still points into r.bytes
-        if (t.has_ack()) {
-            uint32_t rel = static_cast<uint32_t>(t.ack - c.server_iss);
-            t.ack = our_iss + rel;
-            if (!ours.empty()) {
-                uint32_t our_end = 0;
-                for (auto& o : ours) our_end = std::max<uint32_t>(our_end, o.seq + static_cast<uint32_t>(o.len) + ((o.flags & (tcp_flag::syn | tcp_flag::fin)) ? 1u : 0u));
-                if (rel > our_end) acked_unsent = true;
-            }
-        }
-        for (size_t i = 0; i < t.options.sack_count; ++i) {
-            t.options.sack[i].left = our_iss + static_cast<uint32_t>(t.options.sack[i].left - c.server_iss);
-            t.options.sack[i].right = our_iss + static_cast<uint32_t>(t.options.sack[i].right - c.server_iss);
-        }
-        if (t.options.timestamps && t.has_ack()) t.options.timestamps->echo_reply = our_tsval;
-        dev.inbox.push_back(ethernet_ipv4_frame(c, t));
-        stack.poll(at);
-        collect();
-    }
-    // The last answers: up to 200 ms past the recording's end (not the timeouts of a peer gone).
-    run_until(origin + (c.segments.back().at - first) + std::chrono::milliseconds{200});
-
+// The recorded server's segments in the article's terms, with their frame numbers.
+std::vector<std::pair<uint64_t, Relative>> recorded_answers(const Conversation& c) {
     std::vector<std::pair<uint64_t, Relative>> recorded;
     for (const Recorded& r : c.segments) {
         if (r.from_client) continue;
         recorded.push_back({r.frame, {r.seg.flags, static_cast<uint32_t>(r.seg.seq - c.server_iss),
                                       static_cast<uint32_t>(r.seg.ack - c.client_iss), r.seg.payload.size()}});
     }
+    return recorded;
+}
+
+StackConfig replay_config(const ReplaySetup& setup, const Conversation& c, const ServerScript& script) {
+    StackConfig config;
+    config.ip = Ipv4Cidr{c.server_ip, 24};
+    config.mac = c.server_mac;
+    config.fixed_iss = isn_from(setup.seed, 2);
+    config.tcp.congestion_control = setup.congestion;
+    // If the recorded server put its FIN on its last new data, ours does too; else alone.
+    config.tcp.fin_with_last_data = script.fin_with_last_data;
+    return config;
+}
+
+// Our stack in the recorded server's place: the recorded client's segments go in at their
+// recorded times (renumbered to our ISN), and what we send back is collected in the article's
+// terms.
+class Replayer {
+public:
+    Replayer(const Conversation& c, const StackConfig& config)
+        : c_(c), stack_(config, dev_), our_iss_{*config.fixed_iss} {}
+
+    Stack& stack() { return stack_; }
+    void introduce_client();
+    void play_client();
+    const std::vector<Relative>& answers() const { return ours_; }
+    // The recorded client acknowledged data we had not sent (our answers diverged before).
+    bool acked_unsent() const { return acked_unsent_; }
+
+private:
+    TcpSegment renumbered(const Recorded& r);
+    uint32_t our_end() const;
+    void collect();
+    void run_until(Instant t);
+
+    const Conversation& c_;
+    ReplayDev dev_;
+    Stack stack_;
+    SeqNum our_iss_;
+    Instant origin_ = Instant::from_ms(1000);
+    std::vector<Relative> ours_;
+    uint32_t our_tsval_ = 0;
+    bool acked_unsent_ = false;
+};
+
+// The client introduces itself first (captures often start after ARP, or have none).
+void Replayer::introduce_client() {
+    std::vector<uint8_t> arp(ethernet_field::header_len + arp_field::packet_len);
+    emit_ethernet_header(arp, MacAddress::broadcast(), c_.client_mac, EtherType::Arp);
+    ArpPacket{ArpOp::Request, c_.client_mac, c_.client_ip, MacAddress{}, c_.server_ip}.emit(MutBytes{arp}.subspan(ethernet_field::header_len));
+    dev_.inbox.push_back(std::move(arp));
+    stack_.poll(origin_);
+    dev_.sent.clear();
+}
+
+// Each of the client's segments at its recorded time (from origin_ on), then the last answers:
+// up to 200 ms past the recording's end (not the timeouts of a peer gone).
+void Replayer::play_client() {
+    Instant first = c_.segments.front().at;
+    for (const Recorded& r : c_.segments) {
+        if (!r.from_client) continue;
+        Instant at = origin_ + (r.at - first);
+        run_until(at);
+        TcpSegment t = renumbered(r);  // its payload still points into r.bytes
+        dev_.inbox.push_back(ethernet_ipv4_frame(c_, t));
+        stack_.poll(at);
+        collect();
+    }
+    run_until(origin_ + (c_.segments.back().at - first) + std::chrono::milliseconds{200});
+}
+
+// The recorded client's segment as it would have been sent to us: its ack and SACK blocks
+// moved from the recorded server's ISN to ours, its timestamp echoing ours.
+TcpSegment Replayer::renumbered(const Recorded& r) {
+    TcpSegment t = r.seg;
+    if (t.has_ack()) {
+        uint32_t rel = static_cast<uint32_t>(t.ack - c_.server_iss);
+        t.ack = our_iss_ + rel;
+        if (!ours_.empty() && rel > our_end()) acked_unsent_ = true;
+    }
+    for (size_t i = 0; i < t.options.sack_count; ++i) {
+        t.options.sack[i].left = our_iss_ + static_cast<uint32_t>(t.options.sack[i].left - c_.server_iss);
+        t.options.sack[i].right = our_iss_ + static_cast<uint32_t>(t.options.sack[i].right - c_.server_iss);
+    }
+    if (t.options.timestamps && t.has_ack()) t.options.timestamps->echo_reply = our_tsval_;
+    return t;
+}
+
+// One past the highest relative sequence number we have sent (SYN and FIN count one).
+uint32_t Replayer::our_end() const {
+    uint32_t end = 0;
+    for (auto& o : ours_) end = std::max<uint32_t>(end, o.seq + static_cast<uint32_t>(o.len) + ((o.flags & (tcp_flag::syn | tcp_flag::fin)) ? 1u : 0u));
+    return end;
+}
+
+void Replayer::collect() {
+    for (auto& f : dev_.sent) {
+        auto eth = EthernetView::parse(f);
+        if (!eth || eth->ethertype() != static_cast<uint16_t>(EtherType::Ipv4)) continue;
+        auto ip = tcp_packet(eth->payload());
+        if (!ip) continue;
+        auto s = TcpSegment::parse_unchecked(ip->payload());
+        if (!s) continue;
+        if (s->options.timestamps) our_tsval_ = s->options.timestamps->value;
+        ours_.push_back({s->flags, static_cast<uint32_t>(s->seq - our_iss_), static_cast<uint32_t>(s->ack - c_.client_iss), s->payload_len()});
+    }
+    dev_.sent.clear();
+}
+
+// Runs the stack's timers up to `t`, collecting what it sends.
+void Replayer::run_until(Instant t) {
+    for (int guard = 0; guard < 100000; ++guard) {
+        auto at = stack_.poll_at();
+        if (!at || *at > t) break;
+        stack_.poll(*at);
+        collect();
+    }
+    stack_.poll(t);
+    collect();
+}
+
+// The two sides by side, one line per segment; the exit status: 0 all the same, 1 not.
+int print_comparison(const std::vector<std::pair<uint64_t, Relative>>& recorded, const std::vector<Relative>& ours,
+                     bool acked_unsent, std::FILE* out) {
     size_t n = std::max(recorded.size(), ours.size()), differences = 0;
     fmt::print(out, "  {:>5}  {:<42}  {:<42}\n", "frame", "the recorded server sent", "we sent");
     for (size_t i = 0; i < n; ++i) {
@@ -344,6 +375,33 @@ int replay(const ReplaySetup& setup, std::FILE* out) {
     }
     fmt::print(out, "replay: DIFFERS: {} of {} segments\n", differences, n);
     return 1;
+}
+
+}  // namespace
+
+int replay(const ReplaySetup& setup, std::FILE* out) {
+    std::string why;
+    auto conv = read_conversation(setup, why);
+    if (!conv) {
+        fmt::print(out, "replay: {}: {}\n", setup.path, why);
+        return 2;
+    }
+    const Conversation& c = *conv;
+    size_t recorded_server = static_cast<size_t>(std::count_if(c.segments.begin(), c.segments.end(), [](auto& r) { return !r.from_client; }));
+    fmt::print(out, "replay: {}: {}:{} -> {}:{}, {} segments ({} from the client, fed to us; {} from the server, compared)\n",
+               setup.path, c.client_ip, c.client_port, c.server_ip, c.server_port, c.segments.size(),
+               c.segments.size() - recorded_server, recorded_server);
+
+    ServerScript script = server_script(c);
+    Replayer replayer(c, replay_config(setup, c, script));
+    ScriptedApp app(replayer.stack(), std::move(script));
+    if (!replayer.stack().listen(c.server_port, app)) {
+        fmt::print(out, "replay: cannot listen on port {}\n", c.server_port);
+        return 2;
+    }
+    replayer.introduce_client();
+    replayer.play_client();
+    return print_comparison(recorded_answers(c), replayer.answers(), replayer.acked_unsent(), out);
 }
 
 int run_replay(const Options& o) {

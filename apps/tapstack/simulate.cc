@@ -137,6 +137,99 @@ bool is_response_segment(const std::vector<uint8_t>& frame) {
     return frame.size() > at + 9 && std::string_view(reinterpret_cast<const char*>(frame.data() + at), 9) == "HTTP/1.1 ";
 }
 
+// The wire between the two stacks: it carries each frame to the other end after one_way_delay,
+// and in the lost-segment scenario loses the first response segment once.
+class Wire {
+public:
+    Wire(bool lose_response, bool trace_json) : lose_response_(lose_response), trace_json_(trace_json) {}
+
+    void carry() {
+        carry(server_end, browser_end, true);
+        carry(browser_end, server_end, false);
+    }
+    // When the next frame on the wire arrives (nullopt: none in flight).
+    std::optional<Instant> next_arrival() const {
+        std::optional<Instant> next;
+        if (!server_end.inbox.empty()) next = earliest(next, server_end.inbox.front().first);
+        if (!browser_end.inbox.empty()) next = earliest(next, browser_end.inbox.front().first);
+        return next;
+    }
+
+    SimPort server_end, browser_end;
+
+private:
+    void carry(SimPort& from, SimPort& to, bool from_server) {
+        while (!from.outbox.empty()) {
+            auto [sent_at, frame] = std::move(from.outbox.front());
+            from.outbox.pop_front();
+            if (from_server && lose_response_ && !lost_once_ && is_response_segment(frame)) {
+                lost_once_ = true;
+                note_loss(sent_at);
+                continue;
+            }
+            to.inbox.emplace_back(sent_at + one_way_delay, std::move(frame));
+        }
+    }
+    // Says in the trace, at the time it was sent, that the frame above was lost.
+    void note_loss(Instant sent_at) const {
+        if (trace_json_) {
+            fmt::print("{{\"t\":{:.6f},\"note\":\"the link lost the response on its way to the browser\"}}\n",
+                       static_cast<double>(sent_at.us()) / 1e6);
+        } else {
+            fmt::print("      {:10.6f}  (the link lost the response above on its way to the browser)\n",
+                       static_cast<double>(sent_at.us()) / 1e6);
+        }
+    }
+
+    bool lose_response_, trace_json_;
+    bool lost_once_ = false;
+};
+
+// The side the article captured: 10.0.0.2, its FIN in a segment of its own.
+StackConfig server_stack_config(const Options& o, uint64_t seed) {
+    StackConfig config;
+    config.ip = Ipv4Cidr{Ipv4Address::from_octets(10, 0, 0, 2), 24};
+    config.mac = MacAddress{{0x02, 0, 0, 0, 0, 0x02}};
+    config.fixed_iss = isn_from(seed, 2);
+    config.tcp.fin_with_last_data = false;  // no race in here: the FIN goes alone, as Apache's
+    config.tcp.set_msl(std::chrono::seconds{o.msl_seconds});
+    config.tcp.congestion_control = o.congestion;
+    return config;
+}
+
+StackConfig browser_stack_config(const Options& o, uint64_t seed) {
+    StackConfig config;
+    config.ip = Ipv4Cidr{Ipv4Address::from_octets(10, 0, 0, 1), 24};
+    config.mac = MacAddress{{0x02, 0, 0, 0, 0, 0x01}};
+    config.fixed_iss = isn_from(seed, 1);
+    config.tcp.set_msl(std::chrono::seconds{o.msl_seconds});
+    config.tcp.congestion_control = o.congestion;
+    return config;
+}
+
+void print_line(std::string_view line) {
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fputc('\n', stdout);
+}
+
+// Virtual time: jump from one event (a frame due, a timer) to the next. Stops when both
+// sides are idle with nothing in flight, or after 5 virtual minutes (TIME-WAIT included).
+void run_to_idle(Instant& now, Wire& wire, Stack& server_stack, HttpServer& server, Stack& browser_stack, Browser& browser) {
+    for (int steps = 0; steps < 100000 && now < Instant::from_ms(300'000); ++steps) {
+        server_stack.poll(now);
+        server.poll(now);
+        browser_stack.poll(now);
+        browser.poll();
+        wire.carry();
+        std::optional<Instant> next = earliest(server_stack.poll_at(), browser_stack.poll_at());
+        next = earliest(next, server.poll_at());
+        next = earliest(next, browser.poll_at());
+        next = earliest(next, wire.next_arrival());
+        if (!next) break;
+        now = std::max(*next, now + std::chrono::microseconds{1});
+    }
+}
+
 }  // namespace
 
 uint32_t isn_from(uint64_t seed, uint64_t which) {
@@ -159,37 +252,18 @@ int run_simulate(const Options& o) {
     log::set_level(o.log_level);
 
     Instant now = Instant::from_ms(0);
-    SimPort server_port, browser_port;
+    Wire wire(lose_response, o.trace_json);
     std::unique_ptr<PcapTee> pcap;
-    NetDev* server_dev = &server_port;
+    NetDev* server_dev = &wire.server_end;
     if (o.pcap) {
         // A fixed wall-clock origin (the article's era) keeps the file identical from run to run.
-        pcap = std::make_unique<PcapTee>(server_port, *o.pcap, std::chrono::seconds{1'230'768'000});
+        pcap = std::make_unique<PcapTee>(wire.server_end, *o.pcap, std::chrono::seconds{1'230'768'000});
         server_dev = pcap.get();
     }
-
-    StackConfig server_config;
-    server_config.ip = Ipv4Cidr{Ipv4Address::from_octets(10, 0, 0, 2), 24};
-    server_config.mac = MacAddress{{0x02, 0, 0, 0, 0, 0x02}};
-    server_config.fixed_iss = isn_from(seed, 2);
-    server_config.tcp.fin_with_last_data = false;  // no race in here: the FIN goes alone, as Apache's
-    server_config.tcp.set_msl(std::chrono::seconds{o.msl_seconds});
-    server_config.tcp.congestion_control = o.congestion;
-    StackConfig browser_config;
-    browser_config.ip = Ipv4Cidr{Ipv4Address::from_octets(10, 0, 0, 1), 24};
-    browser_config.mac = MacAddress{{0x02, 0, 0, 0, 0, 0x01}};
-    browser_config.fixed_iss = isn_from(seed, 1);
-    browser_config.tcp.set_msl(std::chrono::seconds{o.msl_seconds});
-    browser_config.tcp.congestion_control = o.congestion;
+    StackConfig server_config = server_stack_config(o, seed);
     Stack server_stack(server_config, *server_dev);
-    Stack browser_stack(browser_config, browser_port);
-
-    ConversationTracer tracer(
-        [](std::string_view line) {
-            std::fwrite(line.data(), 1, line.size(), stdout);
-            std::fputc('\n', stdout);
-        },
-        o.trace_json ? TraceFormat::Json : TraceFormat::Text);
+    Stack browser_stack(browser_stack_config(o, seed), wire.browser_end);
+    ConversationTracer tracer(print_line, o.trace_json ? TraceFormat::Json : TraceFormat::Text);
     server_stack.set_observer(&tracer);
 
     HttpConfig http;
@@ -201,42 +275,7 @@ int run_simulate(const Options& o) {
     Browser browser(browser_stack, now, request, client_first);
     if (!browser_stack.connect(server_config.ip.address, o.port, browser)) return 1;
 
-    bool lost_once = false;
-    auto carry = [&](SimPort& from, SimPort& to, bool from_server) {
-        while (!from.outbox.empty()) {
-            auto [sent_at, frame] = std::move(from.outbox.front());
-            from.outbox.pop_front();
-            if (from_server && lose_response && !lost_once && is_response_segment(frame)) {
-                lost_once = true;
-                if (o.trace_json) {
-                    fmt::print("{{\"t\":{:.6f},\"note\":\"the link lost the response on its way to the browser\"}}\n",
-                               static_cast<double>(sent_at.us()) / 1e6);
-                } else {
-                    fmt::print("      {:10.6f}  (the link lost the response above on its way to the browser)\n",
-                               static_cast<double>(sent_at.us()) / 1e6);
-                }
-                continue;
-            }
-            to.inbox.emplace_back(sent_at + one_way_delay, std::move(frame));
-        }
-    };
-    // Virtual time: jump from one event (a frame due, a timer) to the next. Stops when both
-    // sides are idle with nothing in flight, or after 5 virtual minutes (TIME-WAIT included).
-    for (int steps = 0; steps < 100000 && now < Instant::from_ms(300'000); ++steps) {
-        server_stack.poll(now);
-        server.poll(now);
-        browser_stack.poll(now);
-        browser.poll();
-        carry(server_port, browser_port, true);
-        carry(browser_port, server_port, false);
-        std::optional<Instant> next = earliest(server_stack.poll_at(), browser_stack.poll_at());
-        next = earliest(next, server.poll_at());
-        next = earliest(next, browser.poll_at());
-        if (!server_port.inbox.empty()) next = earliest(next, server_port.inbox.front().first);
-        if (!browser_port.inbox.empty()) next = earliest(next, browser_port.inbox.front().first);
-        if (!next) break;
-        now = std::max(*next, now + std::chrono::microseconds{1});
-    }
+    run_to_idle(now, wire, server_stack, server, browser_stack, browser);
     if (pcap) pcap->flush();
 
     bool ok = browser.closed && !browser.failure && browser.complete() && server_stack.connection_count() == 0;
