@@ -3,6 +3,9 @@
 // (RFC 2018). Each is used only when both SYNs carry it; one behaviour per test.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "tests/support/tcp_script.hh"
 
 namespace tapstack::test {
@@ -114,6 +117,26 @@ TEST(TcpOptions, FinWithAnAckForDataNeverSentDoesNotUpdateTsRecent) {
     t.peer_sends(seg().ack_(1).seq_(1).psh().data("req").ts(6001, 0));
     t.expect_sent(seg().ack_(4).seq_(1).ts(0, 6001));
     EXPECT_EQ(t.app.received, "req");
+}
+
+TEST(TcpOptions, AnOldButAcceptableAckDoesNotUpdateTsRecent) {
+    // Linux (tcp_ack: an ACK below SND.UNA goes to old_ack, past tcp_replace_ts_recent) keeps
+    // TS.Recent when the ACK field is older than one already taken, even if the segment's
+    // data is accepted: a reordered segment's TSval is not echoed.
+    TcpScript t;
+    t.peer_sends(full_syn());
+    t.expect_sent(seg().syn().ack_(1).seq_(0));
+    t.peer_sends(seg().ack_(1).seq_(1).ts(6000, 0));
+    std::string data = "abcd";
+    t.write(t.app.last, as_bytes(data));
+    t.poll();
+    t.expect_sent(seg().ack_(1).seq_(1).psh().data("abcd").ts(0, 6000));
+    t.peer_sends(seg().ack_(5).seq_(1).ts(6001, 0));
+    t.expect_nothing();
+    // In window, at RCV.NXT, newer TSval, but its ACK (3) is below SND.UNA (5).
+    t.peer_sends(seg().ack_(3).seq_(1).psh().data("xy").ts(7000, 0));
+    t.expect_sent(seg().ack_(3).seq_(5).ts(0, 6001));
+    EXPECT_EQ(t.app.received, "xy");
 }
 
 TEST(TcpOptions, ForgedInWindowSegmentWithAHugeTsvalCannotStopHonestTraffic) {
