@@ -223,6 +223,7 @@ private:
 
     // tcp_output.cc
     void send_segment(uint8_t flags, SeqNum seq, Bytes payload, Instant now, bool with_options = false);
+    TcpSegment make_segment(uint8_t flags, SeqNum seq, Bytes payload, bool with_options);
     void send_ack(Instant now) { send_segment(tcp_flag::ack, snd_.nxt, {}, now); }
     void add_options(TcpSegment&, Instant now);
     void add_syn_options(TcpOptions&) const;

@@ -11,6 +11,14 @@
 namespace tapstack {
 
 void TcpConnection::send_segment(uint8_t flags, SeqNum seq, Bytes payload, Instant now, bool with_options) {
+    TcpSegment seg = make_segment(flags, seq, payload, with_options);
+    // An RST sent here answers a segment: no options, as Linux's tcp_v4_send_reset. The RSTs a
+    // connection sends on its own account go through send_rst().
+    if (!(flags & tcp_flag::rst)) add_options(seg, now);
+    env_.transmit(*this, seg, now);
+}
+
+TcpSegment TcpConnection::make_segment(uint8_t flags, SeqNum seq, Bytes payload, bool with_options) {
     TcpSegment seg;
     seg.src_port = tuple_.local_port;
     seg.dst_port = tuple_.remote_port;
@@ -26,13 +34,16 @@ void TcpConnection::send_segment(uint8_t flags, SeqNum seq, Bytes payload, Insta
         seg.window = window_to_advertise(syn);  // a SYN: our window, RCV.NXT not yet known
     }
     if (with_options) add_syn_options(seg.options);
-    if (!(flags & tcp_flag::rst)) add_options(seg, now);
-    env_.transmit(*this, seg, now);
+    return seg;
 }
 
 void TcpConnection::send_rst(Instant now) {
-    // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>.
-    send_segment(tcp_flag::rst, snd_.nxt, {}, now);
+    // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>, for an abort, a close with data unread or a
+    // timeout. Like Linux's tcp_send_active_reset, it carries the timestamps the connection
+    // negotiated (TSecr zero: the ACK bit is off, RFC 7323 §3.2).
+    TcpSegment seg = make_segment(tcp_flag::rst, snd_.nxt, {}, false);
+    add_options(seg, now);
+    env_.transmit(*this, seg, now);
 }
 
 void TcpConnection::mark_acked_by_segment() {
@@ -53,8 +64,9 @@ void TcpConnection::add_syn_options(TcpOptions& o) const {
 }
 
 void TcpConnection::add_options(TcpSegment& seg, Instant now) {
-    // RFC 7323 §3.2: once agreed, every segment but a RST carries timestamps; TSecr is TS.Recent
-    // (zero in our first SYN, where the ACK bit is off).
+    // RFC 7323 §3.2: once agreed, every segment carries timestamps (an RST only when the
+    // connection sends it on its own, send_rst); TSecr is TS.Recent, zero where the ACK bit is
+    // off (our first SYN, an RST).
     bool offering = state_ == TcpState::SynSent && seg.syn() && settings_.timestamps;
     if (ts_ok_ || offering)
         seg.options.timestamps = TcpOptions::Timestamps{ts_now(now), seg.has_ack() ? ts_recent_ : 0};

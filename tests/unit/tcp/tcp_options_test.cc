@@ -158,6 +158,26 @@ TEST(TcpOptions, ForgedInWindowSegmentWithAHugeTsvalCannotStopHonestTraffic) {
     EXPECT_EQ(t.state(), TcpState::Established);
 }
 
+// Linux's tcp_send_active_reset: an RST that a connection sends on its own (abort, close with
+// unread data, a timeout) carries the timestamps it negotiated; TSecr is zero, as RFC 7323 §3.2
+// asks of a segment without ACK.
+TEST(TcpOptions, AnAbortedConnectionSendsItsRstWithTimestamps) {
+    TcpScript t;
+    t.peer_sends(full_syn());
+    t.expect_sent(seg().syn().ack_(1).seq_(0));
+    t.peer_sends(seg().ack_(1).seq_(1).ts(6000, 0));
+    t.stack.abort(t.app.last);
+    t.poll();
+    t.expect_sent(seg().rst().seq_(1).ts(0, 0));
+}
+
+// Linux's tcp_v4_send_reset: an RST that answers a segment nobody takes has no options.
+TEST(TcpOptions, AnRstForASegmentWithNoConnectionHasNoTimestamps) {
+    TcpScript t;
+    t.peer_sends(seg().ack_(1).seq_(1).ts(6000, 0));
+    t.expect_sent(seg().rst().seq_(1).no_ts());
+}
+
 // A passive open times its SYN,ACK by the timestamp the ACK echoes (RFC 7323 §4), whatever the
 // connection's TSval offset (RFC 7323 §5.4, a hash of the ISS). The check that skips echoes from
 // before our last retransmission compared with 0 when nothing had been retransmitted, so for
