@@ -22,7 +22,7 @@ TcpConnection::TcpConnection(TcpEnvironment& env, const TcpSettings& settings, c
       congestion_(settings.congestion_control),
       recovery_(iss) {
     snd_.una = snd_.nxt = snd_.max = iss;
-    send_base_ = iss + 1;
+    send_base_ = pushed_seq_ = iss + 1;
     rcv_.offered_shift = window_shift_for(settings_.receive_buffer);
     ts_offset_ = timestamp_offset(iss);
     rcv_.quickacks_left = settings_.quickack_segments;

@@ -239,6 +239,7 @@ private:
     bool holds_back(uint32_t len, uint32_t wanted, uint32_t unsent) const;  // SWS avoidance, Nagle
     void transmit_data(uint32_t len, uint32_t unsent, Instant now);
     void send_data_segment(SeqNum seq, uint32_t len, Instant now);
+    bool takes_push(SeqNum end);  // PSH on a data segment that ends at `end`
     SeqNum retransmit_first_unacked(Instant now);  // returns the end of what it resent
     bool retransmit_next_hole(Instant now);  // SACK recovery: recovery_ names the hole
     void send_fin_alone(Instant now);        // no data left to carry our FIN
@@ -309,6 +310,8 @@ private:
     ByteRing send_buffer_;     // from send_base_ on: unacked, then unsent bytes
     ByteRing receive_buffer_;  // readable bytes, then out-of-order bytes ahead of them
     Reassembler reassembler_;
+
+    SeqNum pushed_seq_;        // end of the last data segment sent with PSH (takes_push)
 
     bool fin_queued_ = false;    // the app closed: send FIN after the data
     bool fin_sent_ = false;

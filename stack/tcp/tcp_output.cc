@@ -145,9 +145,8 @@ void TcpConnection::send_data_segment(SeqNum seq, uint32_t len, Instant now) {
     seg.dst_port = tuple_.remote_port;
     seg.seq = seq;
     seg.ack = rcv_.nxt;
-    // PSH on the segment that empties what the application wrote, as Linux and Apache do.
     bool last = seq + len == data_end();
-    seg.flags = static_cast<uint8_t>(tcp_flag::ack | (last ? tcp_flag::psh : 0) |
+    seg.flags = static_cast<uint8_t>(tcp_flag::ack | (takes_push(seq + len) ? tcp_flag::psh : 0) |
                                      (last && fin_sent_ && fin_seq_ == data_end() ? tcp_flag::fin : 0));
     seg.window = window_to_advertise(false);
     seg.payload = head;
@@ -156,6 +155,18 @@ void TcpConnection::send_data_segment(SeqNum seq, uint32_t len, Instant now) {
     mark_acked_by_segment();
     add_options(seg, now);
     env_.transmit(*this, seg, now);
+}
+
+bool TcpConnection::takes_push(SeqNum end) {
+    // PSH as Linux sets it: on the segment that empties what the application wrote (tcp_push
+    // after each write; Apache's responses look the same), and within a long write once more
+    // than half the peer's largest window has gone since the last PSH (tcp_sendmsg's
+    // forced_push, tcp_mark_push), so a receiver that waits for PSH is not kept waiting.
+    uint32_t half_window = std::max(max_snd_wnd_, snd_.wnd) / 2;
+    bool forced = pushed_seq_ < end && half_window > 0 && static_cast<uint32_t>(end - pushed_seq_) > half_window;
+    bool push = end == data_end() || forced;
+    if (push && pushed_seq_ < end) pushed_seq_ = end;
+    return push;
 }
 
 uint32_t TcpConnection::unsent_bytes() const {

@@ -29,7 +29,8 @@ TEST(TcpEstablished, SendingStopsAtThePeerWindowAndResumesOnAck) {
     EXPECT_EQ(t.stack.write(id, as_bytes(data)).value(), 5000u);
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(1).data(std::string(1460, 'd')));
-    t.expect_sent(seg().ack_(1).seq_(1461).data(std::string(1460, 'd')));
+    // PSH: 2,920 bytes are more than half the peer's window since the last push (forced push).
+    t.expect_sent(seg().ack_(1).seq_(1461).psh().data(std::string(1460, 'd')));
     t.expect_nothing();  // 80 bytes of window left: no silly small segment
     t.peer_sends(seg().ack_(2921).seq_(1).win(3000));
     t.expect_sent(seg().ack_(1).seq_(2921).data(std::string(1460, 'd')));

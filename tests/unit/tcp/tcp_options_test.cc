@@ -62,7 +62,8 @@ TEST(TcpOptions, PeerWindowIsScaledByItsShift) {
     t.write(t.app.last, as_bytes(data));
     t.poll();
     // Timestamps take 12 bytes of each segment: 1448 would fit the MSS, the window allows 1280.
-    t.expect_sent(seg().ack_(1).seq_(1).data(std::string(1280, 'w')));
+    // (With PSH: the segment is more than half the peer's window, Linux's forced push.)
+    t.expect_sent(seg().ack_(1).seq_(1).psh().data(std::string(1280, 'w')));
     t.expect_nothing();
 }
 
@@ -176,6 +177,21 @@ TEST(TcpOptions, AnRstForASegmentWithNoConnectionHasNoTimestamps) {
     TcpScript t;
     t.peer_sends(seg().ack_(1).seq_(1).ts(6000, 0));
     t.expect_sent(seg().rst().seq_(1).no_ts());
+}
+
+// Linux (tcp_sendmsg's forced_push, tcp_mark_push) sets PSH once more than half the peer's
+// largest window has gone since the last PSH, so a long write is pushed as it goes, not only at
+// its end.
+TEST(TcpOptions, PshMarksEachHalfOfThePeersWindowInALongWrite) {
+    TcpScript t;
+    SocketId id = t.establish(10000);
+    std::string data(20000, 'w');
+    t.write(id, as_bytes(data));
+    t.poll();
+    std::vector<bool> psh;
+    while (auto s = t.next_sent()) psh.push_back((s->flags & tcp_flag::psh) != 0);
+    // 1460-byte segments: the fourth ends 5,840 bytes after the last push (more than 5,000).
+    EXPECT_EQ(psh, (std::vector<bool>{false, false, false, true, false, false}));
 }
 
 // A passive open times its SYN,ACK by the timestamp the ACK echoes (RFC 7323 §4), whatever the
