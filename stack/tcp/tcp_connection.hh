@@ -249,6 +249,7 @@ private:
     bool retransmission_pending() const { return snd_.nxt < snd_.max; }  // going back after a timeout
     uint32_t unsent_bytes() const;
     uint16_t window_to_advertise(bool syn);
+    bool window_update_due() const;  // after a read: is the larger window worth an ACK now?
 
     // tcp_timers.cc
     void on_retransmit_timeout(Instant now);

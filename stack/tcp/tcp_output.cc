@@ -118,6 +118,25 @@ uint16_t TcpConnection::window_to_advertise(bool syn) {
     return static_cast<uint16_t>(field);
 }
 
+bool TcpConnection::window_update_due() const {
+    // After the application reads: announce the larger window at once only when what is left of
+    // the one announced is at most half the most we could announce, and the window we would
+    // announce now is at least twice that, as Linux's tcp_cleanup_rbuf does. A small read waits
+    // for the next ACK to carry the window; a read that reopens a closed or nearly full window
+    // is announced (a peer that waits on it would otherwise fall back to probing). Not once the
+    // peer's FIN is in: nothing more will come.
+    if (fin_received_) return false;
+    uint32_t most = std::min<uint32_t>(settings_.receive_buffer, max_unscaled_window << rcv_.shift);
+    uint32_t left = rcv_.advertised_edge > rcv_.nxt ? static_cast<uint32_t>(rcv_.advertised_edge - rcv_.nxt) : 0;
+    if (uint64_t{left} * 2 > most) return false;
+    // What window_to_advertise() would announce: the free space, if it moves the right edge by
+    // at least its silly-window step.
+    uint32_t free = std::min<uint32_t>(rcv_wnd(), max_unscaled_window << rcv_.shift);
+    uint32_t step = std::min<uint32_t>(settings_.mss, settings_.receive_buffer / 2);
+    uint32_t next = free >= left + step ? free : left;
+    return next > 0 && next >= uint64_t{left} * 2;
+}
+
 bool TcpConnection::can_send_data() const {
     switch (state_) {
     case TcpState::Established:
