@@ -20,7 +20,7 @@ bool TcpConnection::process_ack(const TcpSegment& seg, Instant now) {
         challenge_ack(now);
         return false;
     }
-    update_ts_recent(seg);
+    if (!(seg.ack < snd_.una)) update_ts_recent(seg);  // an old ACK leaves TS.Recent alone
     take_ack(seg, now);
     // RFC 9293: update the send window if the segment is newer than the last update.
     if (snd_.wl1 < seg.seq || (snd_.wl1 == seg.seq && snd_.wl2 <= seg.ack)) update_send_window(seg);
@@ -52,6 +52,9 @@ void TcpConnection::update_ts_recent(const TcpSegment& seg) {
     // SEG.TSval in TS.Recent." The RFC does this right after the sequence check; we do it only
     // once the ACK is acceptable too (process_ack), as Linux does: otherwise one forged in-window
     // segment with a huge TSval and any ACK would make PAWS drop all honest traffic after it.
+    // Nor from an ACK below SND.UNA (process_ack): such a segment was sent before one we already
+    // took, and Linux's tcp_ack leaves TS.Recent alone for it too (its old_ack path), so the
+    // ACK of its data echoes the same TSval that Linux would.
     if (!ts_ok_ || !seg.options.timestamps) return;
     if (static_cast<int32_t>(seg.options.timestamps->value - ts_recent_) >= 0 && !(last_ack_sent_ < seg.seq))
         ts_recent_ = seg.options.timestamps->value;

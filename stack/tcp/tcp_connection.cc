@@ -22,7 +22,7 @@ TcpConnection::TcpConnection(TcpEnvironment& env, const TcpSettings& settings, c
       congestion_(settings.congestion_control),
       recovery_(iss) {
     snd_.una = snd_.nxt = snd_.max = iss;
-    send_base_ = iss + 1;
+    send_base_ = pushed_seq_ = iss + 1;
     rcv_.offered_shift = window_shift_for(settings_.receive_buffer);
     ts_offset_ = timestamp_offset(iss);
     rcv_.quickacks_left = settings_.quickack_segments;
@@ -192,17 +192,10 @@ size_t TcpConnection::write(Bytes data) {
 size_t TcpConnection::read(MutBytes out, Instant now) {
     size_t n = std::min(out.size(), receive_buffer_.size());
     if (n == 0) return 0;
-    uint32_t window_before = rcv_wnd();
     receive_buffer_.peek(0, out.first(n));
     receive_buffer_.pop(n);
-    // Window update after the application reads (RFC 1122 §4.2.3.3 receiver-side SWS avoidance):
-    // announce the larger window once it has grown by at least one MSS or half the buffer.
-    uint32_t window_after = rcv_wnd();
-    uint32_t threshold = std::min<uint32_t>(settings_.mss, settings_.receive_buffer / 2);
-    if (window_after - rcv_.advertised_wnd >= threshold && window_before < window_after) {
-        ack_pending_ = true;
-        (void)now;
-    }
+    if (window_update_due()) ack_pending_ = true;  // tcp_output.cc
+    (void)now;
     return n;
 }
 

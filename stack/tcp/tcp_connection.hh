@@ -223,6 +223,7 @@ private:
 
     // tcp_output.cc
     void send_segment(uint8_t flags, SeqNum seq, Bytes payload, Instant now, bool with_options = false);
+    TcpSegment make_segment(uint8_t flags, SeqNum seq, Bytes payload, bool with_options);
     void send_ack(Instant now) { send_segment(tcp_flag::ack, snd_.nxt, {}, now); }
     void add_options(TcpSegment&, Instant now);
     void add_syn_options(TcpOptions&) const;
@@ -238,6 +239,7 @@ private:
     bool holds_back(uint32_t len, uint32_t wanted, uint32_t unsent) const;  // SWS avoidance, Nagle
     void transmit_data(uint32_t len, uint32_t unsent, Instant now);
     void send_data_segment(SeqNum seq, uint32_t len, Instant now);
+    bool takes_push(SeqNum end);  // PSH on a data segment that ends at `end`
     SeqNum retransmit_first_unacked(Instant now);  // returns the end of what it resent
     bool retransmit_next_hole(Instant now);  // SACK recovery: recovery_ names the hole
     void send_fin_alone(Instant now);        // no data left to carry our FIN
@@ -247,6 +249,7 @@ private:
     bool retransmission_pending() const { return snd_.nxt < snd_.max; }  // going back after a timeout
     uint32_t unsent_bytes() const;
     uint16_t window_to_advertise(bool syn);
+    bool window_update_due() const;  // after a read: is the larger window worth an ACK now?
 
     // tcp_timers.cc
     void on_retransmit_timeout(Instant now);
@@ -308,6 +311,8 @@ private:
     ByteRing send_buffer_;     // from send_base_ on: unacked, then unsent bytes
     ByteRing receive_buffer_;  // readable bytes, then out-of-order bytes ahead of them
     Reassembler reassembler_;
+
+    SeqNum pushed_seq_;        // end of the last data segment sent with PSH (takes_push)
 
     bool fin_queued_ = false;    // the app closed: send FIN after the data
     bool fin_sent_ = false;

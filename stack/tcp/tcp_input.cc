@@ -226,7 +226,8 @@ void TcpConnection::process_text(const TcpSegment& seg, Instant now) {
     // so that the peer learns it was lost, as Linux does. Kept, it would fill the receive buffer,
     // and the peer would probe our zero window for ever, its own close stuck behind the data.
     if (app_closed_ && seg.seq + static_cast<uint32_t>(seg.payload.size()) > rcv_.nxt) {
-        send_rst(now);
+        // The RST answers this segment: no timestamps, as from Linux's tcp_v4_send_reset.
+        send_segment(tcp_flag::rst, snd_.nxt, {}, now);
         terminate(CloseReason::Aborted, now);
         return;
     }

@@ -11,6 +11,14 @@
 namespace tapstack {
 
 void TcpConnection::send_segment(uint8_t flags, SeqNum seq, Bytes payload, Instant now, bool with_options) {
+    TcpSegment seg = make_segment(flags, seq, payload, with_options);
+    // An RST sent here answers a segment: no options, as Linux's tcp_v4_send_reset. The RSTs a
+    // connection sends on its own account go through send_rst().
+    if (!(flags & tcp_flag::rst)) add_options(seg, now);
+    env_.transmit(*this, seg, now);
+}
+
+TcpSegment TcpConnection::make_segment(uint8_t flags, SeqNum seq, Bytes payload, bool with_options) {
     TcpSegment seg;
     seg.src_port = tuple_.local_port;
     seg.dst_port = tuple_.remote_port;
@@ -26,13 +34,16 @@ void TcpConnection::send_segment(uint8_t flags, SeqNum seq, Bytes payload, Insta
         seg.window = window_to_advertise(syn);  // a SYN: our window, RCV.NXT not yet known
     }
     if (with_options) add_syn_options(seg.options);
-    if (!(flags & tcp_flag::rst)) add_options(seg, now);
-    env_.transmit(*this, seg, now);
+    return seg;
 }
 
 void TcpConnection::send_rst(Instant now) {
-    // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>.
-    send_segment(tcp_flag::rst, snd_.nxt, {}, now);
+    // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>, for an abort, a close with data unread or a
+    // timeout. Like Linux's tcp_send_active_reset, it carries the timestamps the connection
+    // negotiated (TSecr zero: the ACK bit is off, RFC 7323 §3.2).
+    TcpSegment seg = make_segment(tcp_flag::rst, snd_.nxt, {}, false);
+    add_options(seg, now);
+    env_.transmit(*this, seg, now);
 }
 
 void TcpConnection::mark_acked_by_segment() {
@@ -53,8 +64,9 @@ void TcpConnection::add_syn_options(TcpOptions& o) const {
 }
 
 void TcpConnection::add_options(TcpSegment& seg, Instant now) {
-    // RFC 7323 §3.2: once agreed, every segment but a RST carries timestamps; TSecr is TS.Recent
-    // (zero in our first SYN, where the ACK bit is off).
+    // RFC 7323 §3.2: once agreed, every segment carries timestamps (an RST only when the
+    // connection sends it on its own, send_rst); TSecr is TS.Recent, zero where the ACK bit is
+    // off (our first SYN, an RST).
     bool offering = state_ == TcpState::SynSent && seg.syn() && settings_.timestamps;
     if (ts_ok_ || offering)
         seg.options.timestamps = TcpOptions::Timestamps{ts_now(now), seg.has_ack() ? ts_recent_ : 0};
@@ -106,6 +118,25 @@ uint16_t TcpConnection::window_to_advertise(bool syn) {
     return static_cast<uint16_t>(field);
 }
 
+bool TcpConnection::window_update_due() const {
+    // After the application reads: announce the larger window at once only when what is left of
+    // the one announced is at most half the most we could announce, and the window we would
+    // announce now is at least twice that, as Linux's tcp_cleanup_rbuf does. A small read waits
+    // for the next ACK to carry the window; a read that reopens a closed or nearly full window
+    // is announced (a peer that waits on it would otherwise fall back to probing). Not once the
+    // peer's FIN is in: nothing more will come.
+    if (fin_received_) return false;
+    uint32_t most = std::min<uint32_t>(settings_.receive_buffer, max_unscaled_window << rcv_.shift);
+    uint32_t left = rcv_.advertised_edge > rcv_.nxt ? static_cast<uint32_t>(rcv_.advertised_edge - rcv_.nxt) : 0;
+    if (uint64_t{left} * 2 > most) return false;
+    // What window_to_advertise() would announce: the free space, if it moves the right edge by
+    // at least its silly-window step.
+    uint32_t free = std::min<uint32_t>(rcv_wnd(), max_unscaled_window << rcv_.shift);
+    uint32_t step = std::min<uint32_t>(settings_.mss, settings_.receive_buffer / 2);
+    uint32_t next = free >= left + step ? free : left;
+    return next > 0 && next >= uint64_t{left} * 2;
+}
+
 bool TcpConnection::can_send_data() const {
     switch (state_) {
     case TcpState::Established:
@@ -133,9 +164,8 @@ void TcpConnection::send_data_segment(SeqNum seq, uint32_t len, Instant now) {
     seg.dst_port = tuple_.remote_port;
     seg.seq = seq;
     seg.ack = rcv_.nxt;
-    // PSH on the segment that empties what the application wrote, as Linux and Apache do.
     bool last = seq + len == data_end();
-    seg.flags = static_cast<uint8_t>(tcp_flag::ack | (last ? tcp_flag::psh : 0) |
+    seg.flags = static_cast<uint8_t>(tcp_flag::ack | (takes_push(seq + len) ? tcp_flag::psh : 0) |
                                      (last && fin_sent_ && fin_seq_ == data_end() ? tcp_flag::fin : 0));
     seg.window = window_to_advertise(false);
     seg.payload = head;
@@ -144,6 +174,18 @@ void TcpConnection::send_data_segment(SeqNum seq, uint32_t len, Instant now) {
     mark_acked_by_segment();
     add_options(seg, now);
     env_.transmit(*this, seg, now);
+}
+
+bool TcpConnection::takes_push(SeqNum end) {
+    // PSH as Linux sets it: on the segment that empties what the application wrote (tcp_push
+    // after each write; Apache's responses look the same), and within a long write once more
+    // than half the peer's largest window has gone since the last PSH (tcp_sendmsg's
+    // forced_push, tcp_mark_push), so a receiver that waits for PSH is not kept waiting.
+    uint32_t half_window = std::max(max_snd_wnd_, snd_.wnd) / 2;
+    bool forced = pushed_seq_ < end && half_window > 0 && static_cast<uint32_t>(end - pushed_seq_) > half_window;
+    bool push = end == data_end() || forced;
+    if (push && pushed_seq_ < end) pushed_seq_ = end;
+    return push;
 }
 
 uint32_t TcpConnection::unsent_bytes() const {

@@ -29,7 +29,8 @@ TEST(TcpEstablished, SendingStopsAtThePeerWindowAndResumesOnAck) {
     EXPECT_EQ(t.stack.write(id, as_bytes(data)).value(), 5000u);
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(1).data(std::string(1460, 'd')));
-    t.expect_sent(seg().ack_(1).seq_(1461).data(std::string(1460, 'd')));
+    // PSH: 2,920 bytes are more than half the peer's window since the last push (forced push).
+    t.expect_sent(seg().ack_(1).seq_(1461).psh().data(std::string(1460, 'd')));
     t.expect_nothing();  // 80 bytes of window left: no silly small segment
     t.peer_sends(seg().ack_(2921).seq_(1).win(3000));
     t.expect_sent(seg().ack_(1).seq_(2921).data(std::string(1460, 'd')));
@@ -79,6 +80,35 @@ TEST(TcpEstablished, FullReceiveBufferClosesTheWindowAndReadReopensIt) {
     EXPECT_EQ(t.stack.read(id, MutBytes{buf, 3000}).value(), 3000u);
     t.poll();
     t.expect_sent(seg().ack_(4097).seq_(1).win(3000));  // the window update
+}
+
+// Linux's tcp_cleanup_rbuf: a read is followed by a window update only when the window we could
+// announce now is at least twice what is left of the one announced, and that is at most half the
+// buffer. A small read waits for the next ACK to carry the larger window.
+TEST(TcpEstablished, ASmallReadSendsNoWindowUpdate) {
+    StackConfig config;
+    config.tcp.receive_buffer = 8192;
+    TcpScript t(0, 1000, config);
+    t.app.auto_read = false;
+    SocketId id = t.establish();
+    t.peer_fills(2048);  // 6,144 of 8,192 still announced
+    uint8_t buf[2048];
+    EXPECT_EQ(t.stack.read(id, MutBytes{buf, sizeof buf}).value(), 2048u);
+    t.poll();
+    t.expect_nothing();
+}
+
+TEST(TcpEstablished, AReadThatDoublesASmallWindowSendsAnUpdate) {
+    StackConfig config;
+    config.tcp.receive_buffer = 8192;
+    TcpScript t(0, 1000, config);
+    t.app.auto_read = false;
+    SocketId id = t.establish();
+    t.peer_fills(4096);  // half the buffer left
+    uint8_t buf[4096];
+    EXPECT_EQ(t.stack.read(id, MutBytes{buf, sizeof buf}).value(), 4096u);
+    t.poll();
+    t.expect_sent(seg().ack_(4097).seq_(1).win(8192));
 }
 
 TEST(TcpEstablished, ZeroWindowIsProbedAndSendingResumesWhenItOpens) {

@@ -3,6 +3,9 @@
 // (RFC 2018). Each is used only when both SYNs carry it; one behaviour per test.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "tests/support/tcp_script.hh"
 
 namespace tapstack::test {
@@ -59,7 +62,8 @@ TEST(TcpOptions, PeerWindowIsScaledByItsShift) {
     t.write(t.app.last, as_bytes(data));
     t.poll();
     // Timestamps take 12 bytes of each segment: 1448 would fit the MSS, the window allows 1280.
-    t.expect_sent(seg().ack_(1).seq_(1).data(std::string(1280, 'w')));
+    // (With PSH: the segment is more than half the peer's window, Linux's forced push.)
+    t.expect_sent(seg().ack_(1).seq_(1).psh().data(std::string(1280, 'w')));
     t.expect_nothing();
 }
 
@@ -116,6 +120,26 @@ TEST(TcpOptions, FinWithAnAckForDataNeverSentDoesNotUpdateTsRecent) {
     EXPECT_EQ(t.app.received, "req");
 }
 
+TEST(TcpOptions, AnOldButAcceptableAckDoesNotUpdateTsRecent) {
+    // Linux (tcp_ack: an ACK below SND.UNA goes to old_ack, past tcp_replace_ts_recent) keeps
+    // TS.Recent when the ACK field is older than one already taken, even if the segment's
+    // data is accepted: a reordered segment's TSval is not echoed.
+    TcpScript t;
+    t.peer_sends(full_syn());
+    t.expect_sent(seg().syn().ack_(1).seq_(0));
+    t.peer_sends(seg().ack_(1).seq_(1).ts(6000, 0));
+    std::string data = "abcd";
+    t.write(t.app.last, as_bytes(data));
+    t.poll();
+    t.expect_sent(seg().ack_(1).seq_(1).psh().data("abcd").ts(0, 6000));
+    t.peer_sends(seg().ack_(5).seq_(1).ts(6001, 0));
+    t.expect_nothing();
+    // In window, at RCV.NXT, newer TSval, but its ACK (3) is below SND.UNA (5).
+    t.peer_sends(seg().ack_(3).seq_(1).psh().data("xy").ts(7000, 0));
+    t.expect_sent(seg().ack_(3).seq_(5).ts(0, 6001));
+    EXPECT_EQ(t.app.received, "xy");
+}
+
 TEST(TcpOptions, ForgedInWindowSegmentWithAHugeTsvalCannotStopHonestTraffic) {
     TcpScript t;
     t.peer_sends(full_syn());
@@ -133,6 +157,41 @@ TEST(TcpOptions, ForgedInWindowSegmentWithAHugeTsvalCannotStopHonestTraffic) {
     }
     EXPECT_EQ(t.app.received, "aaaabbbbbbbbbbbb");
     EXPECT_EQ(t.state(), TcpState::Established);
+}
+
+// Linux's tcp_send_active_reset: an RST that a connection sends on its own (abort, close with
+// unread data, a timeout) carries the timestamps it negotiated; TSecr is zero, as RFC 7323 §3.2
+// asks of a segment without ACK.
+TEST(TcpOptions, AnAbortedConnectionSendsItsRstWithTimestamps) {
+    TcpScript t;
+    t.peer_sends(full_syn());
+    t.expect_sent(seg().syn().ack_(1).seq_(0));
+    t.peer_sends(seg().ack_(1).seq_(1).ts(6000, 0));
+    t.stack.abort(t.app.last);
+    t.poll();
+    t.expect_sent(seg().rst().seq_(1).ts(0, 0));
+}
+
+// Linux's tcp_v4_send_reset: an RST that answers a segment nobody takes has no options.
+TEST(TcpOptions, AnRstForASegmentWithNoConnectionHasNoTimestamps) {
+    TcpScript t;
+    t.peer_sends(seg().ack_(1).seq_(1).ts(6000, 0));
+    t.expect_sent(seg().rst().seq_(1).no_ts());
+}
+
+// Linux (tcp_sendmsg's forced_push, tcp_mark_push) sets PSH once more than half the peer's
+// largest window has gone since the last PSH, so a long write is pushed as it goes, not only at
+// its end.
+TEST(TcpOptions, PshMarksEachHalfOfThePeersWindowInALongWrite) {
+    TcpScript t;
+    SocketId id = t.establish(10000);
+    std::string data(20000, 'w');
+    t.write(id, as_bytes(data));
+    t.poll();
+    std::vector<bool> psh;
+    while (auto s = t.next_sent()) psh.push_back((s->flags & tcp_flag::psh) != 0);
+    // 1460-byte segments: the fourth ends 5,840 bytes after the last push (more than 5,000).
+    EXPECT_EQ(psh, (std::vector<bool>{false, false, false, true, false, false}));
 }
 
 // A passive open times its SYN,ACK by the timestamp the ACK echoes (RFC 7323 §4), whatever the
