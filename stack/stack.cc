@@ -153,6 +153,16 @@ Result<SocketId, ConnectError> Stack::connect(Ipv4Address dst, uint16_t port, So
     return impl_->tcp.connect(dst, port, handler, impl_->now);
 }
 
+Result<SocketId, ConnectError> Stack::connect(Ipv4Address dst, uint16_t port, SocketHandler& handler, uint16_t local_port) {
+    if (!impl_->ipv4.next_hop(dst)) return Err{ConnectError::NoRoute};
+    return impl_->tcp.connect(dst, port, handler, impl_->now, local_port);
+}
+
+void Stack::set_accept_room(SocketId listener, std::optional<uint32_t> room) {
+    if (listener.index < listener_index_base || listener.index == UINT32_MAX) return;
+    impl_->tcp.set_accept_room(static_cast<uint16_t>(listener.index & 0xffff), room);
+}
+
 std::string_view to_string(IoError e) {
     switch (e) {
     case IoError::StaleSocket: return "stale socket";
@@ -176,6 +186,12 @@ Result<size_t, IoError> Stack::read(SocketId id, MutBytes out) {
     size_t n = c->read(out, impl_->now);
     if (n > 0) impl_->tcp.mark(*c);  // may owe the peer a window update
     return n;
+}
+
+Result<size_t, IoError> Stack::peek(SocketId id, MutBytes out) {
+    auto found = impl_->open_connection(id);
+    if (!found) return Err{found.error()};
+    return (*found)->peek(out);
 }
 
 Result<size_t, IoError> Stack::write(SocketId id, Bytes data) {
@@ -209,6 +225,13 @@ void Stack::close(SocketId id) {
     if (!c || c->app_closed()) return;
     c->close(impl_->now);
     impl_->tcp.mark(*c);
+}
+
+void Stack::shutdown_write(SocketId id) {
+    auto found = impl_->open_connection(id);
+    if (!found) return;
+    (*found)->shutdown_write(impl_->now);
+    impl_->tcp.mark(**found);  // the FIN may go now
 }
 
 void Stack::abort(SocketId id) {

@@ -63,15 +63,28 @@ public:
     // Active open. Its timers start at the time of the last poll(): poll once before the first
     // connect of a program.
     Result<SocketId, ConnectError> connect(Ipv4Address dst, uint16_t port, SocketHandler& handler);
+    // The same from a chosen local port (bind() before connect()); AddressInUse if the 4-tuple
+    // is taken.
+    Result<SocketId, ConnectError> connect(Ipv4Address dst, uint16_t port, SocketHandler& handler, uint16_t local_port);
+    // A listener's accept queue limit (listen()'s backlog, kept by the socket layer): how many
+    // more handshakes it may complete before the application takes some (nullopt, the default:
+    // no limit). At 0, SYNs and handshake-completing ACKs are dropped, as Linux does when the
+    // accept queue is full; each completed handshake counts one down.
+    void set_accept_room(SocketId listener, std::optional<uint32_t> room);
     // Bytes copied out of the receive buffer (0: nothing buffered, or the peer closed and all is
     // read: see peer_closed()); an IoError for an id that names no connection.
     Result<size_t, IoError> read(SocketId, MutBytes);
     // Bytes accepted into the send buffer (0: it is full); an IoError as for read().
     Result<size_t, IoError> write(SocketId, Bytes);
+    // What read() would copy, left in the receive buffer (MSG_PEEK).
+    Result<size_t, IoError> peek(SocketId, MutBytes);
     size_t readable_bytes(SocketId) const;
     size_t send_space(SocketId) const;
     bool peer_closed(SocketId) const;     // FIN received and all data before it read
     void close(SocketId);                 // FIN after queued data; the id becomes stale
+    // Half-close (shutdown(SHUT_WR)): FIN after queued data; the id stays valid and reading goes
+    // on until the peer's FIN. close() later lets the connection go.
+    void shutdown_write(SocketId);
     void abort(SocketId);                 // RST now; the id becomes stale
     void set_nodelay(SocketId, bool on);  // Nagle's algorithm off (TCP_NODELAY)
     void set_keepalive(SocketId, bool on);  // keep-alive probes per StackConfig::tcp.keepalive

@@ -25,6 +25,7 @@ enum class DropReason : uint8_t {
     Ipv4FragmentTimeout,
     IcmpMalformed, IcmpBadChecksum, IcmpUnhandledType,
     TcpMalformed, TcpBadChecksum, TcpNoListener, TcpUnacceptable, TcpTableFull, TcpBadSegment,
+    TcpAcceptQueueFull,  // Stack::set_accept_room(): a SYN or handshake ACK for a full listener
     // Inside a connection (TcpEnvironment::segment_dropped), in RFC 9293 §3.10.7.4's order:
     TcpPaws,               // RFC 7323 §5.3 R1: its timestamp is older than TS.Recent (ACK sent)
     TcpOutOfWindow,        // the sequence number check failed (ACK sent unless RST)
@@ -49,7 +50,7 @@ constexpr std::string_view to_string(DropReason r) {
         "ipv4_fragment_evicted", "ipv4_fragment_timeout",
         "icmp_malformed", "icmp_bad_checksum", "icmp_unhandled_type",
         "tcp_malformed", "tcp_bad_checksum", "tcp_no_listener", "tcp_unacceptable", "tcp_table_full",
-        "tcp_bad_segment",
+        "tcp_bad_segment", "tcp_accept_queue_full",
         "tcp_paws", "tcp_out_of_window", "tcp_rst_not_exact", "tcp_syn_unexpected", "tcp_no_ack",
         "tcp_ack_unacceptable", "tcp_receive_buffer_full", "tcp_reassembly_full",
         "frame_too_large",

@@ -66,7 +66,10 @@ enum class IoError : uint8_t {
     NotConnected,  // a listener's id: a listening socket carries no data
 };
 std::string_view to_string(IoError);
-enum class ConnectError : uint8_t { NoRoute, NoFreePort, TooManyConnections };
+enum class ConnectError : uint8_t {
+    NoRoute, NoFreePort, TooManyConnections,
+    AddressInUse,  // connect() from a given local port: that 4-tuple is taken
+};
 
 struct SocketInfo {
     Ipv4Address local_ip;

@@ -163,7 +163,9 @@ bool TcpConnection::process_fin_acknowledged(Instant now) {
     case TcpState::FinWait1:
         if (fin_acked) {
             set_state(TcpState::FinWait2, "our FIN was acknowledged", now);
-            fin_wait_2_timer_.arm(now, settings_.fin_wait_2_timeout);  // a peer that never sends its FIN
+            // A peer that never sends its FIN: only an orphaned connection times out, as in
+            // Linux; after a half-close the application may read for as long as it likes.
+            if (app_closed_) fin_wait_2_timer_.arm(now, settings_.fin_wait_2_timeout);
         }
         break;
     case TcpState::Closing:

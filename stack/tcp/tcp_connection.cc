@@ -225,12 +225,41 @@ void TcpConnection::close(Instant now) {
         fin_queued_ = true;
         set_state(TcpState::LastAck, "application closed after the peer's FIN", now);
         break;
+    case TcpState::FinWait2:
+        // After shutdown_write(): the connection is orphaned now, and a peer that never sends
+        // its FIN must not hold it for good (tcp_settings.hh, fin_wait_2_timeout).
+        if (!fin_wait_2_timer_.armed()) fin_wait_2_timer_.arm(now, settings_.fin_wait_2_timeout);
+        break;
+    case TcpState::FinWait1:
+    case TcpState::Closing:
+    case TcpState::LastAck:
+    case TcpState::TimeWait:
+        break;  // "error: connection closing"
+    }
+}
+
+void TcpConnection::shutdown_write(Instant now) {
+    // RFC 9293 §3.10.4 CLOSE as the RFC means it ("I have no more to send"): the receiving side
+    // stays open, and the application is still there to read (app_closed_ stays false).
+    switch (state_) {
+    case TcpState::SynReceived:
+    case TcpState::Established:
+        fin_queued_ = true;
+        set_state(TcpState::FinWait1, "application shut down its sending side", now);
+        break;
+    case TcpState::CloseWait:
+        fin_queued_ = true;
+        set_state(TcpState::LastAck, "application shut down its sending side after the peer's FIN", now);
+        break;
+    case TcpState::Closed:
+    case TcpState::Listen:
+    case TcpState::SynSent:  // the socket layer aborts the open instead, as Linux does
     case TcpState::FinWait1:
     case TcpState::FinWait2:
     case TcpState::Closing:
     case TcpState::LastAck:
     case TcpState::TimeWait:
-        break;  // "error: connection closing"
+        break;
     }
 }
 

@@ -8,6 +8,7 @@
 // never sees frames, ARP or the device.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -132,10 +133,19 @@ public:
     size_t read(MutBytes out, Instant now);
     size_t write(Bytes data);
     void close(Instant now);  // FIN after queued data
+    // Half-close (shutdown(SHUT_WR)): FIN after queued data, as close() sends it, but the
+    // application keeps the connection and goes on reading until the peer's FIN.
+    void shutdown_write(Instant now);
     void abort(Instant now);  // RST
     void set_nodelay(bool on) { nodelay_ = on; }  // Nagle off (TCP_NODELAY)
     void set_keepalive(bool on, Instant now);      // RFC 1122 §4.2.3.6, with settings_.keepalive
     size_t readable_bytes() const { return receive_buffer_.size(); }
+    // Copies what read() would return, and leaves it in the buffer (MSG_PEEK).
+    size_t peek(MutBytes out) const {
+        size_t n = std::min(out.size(), receive_buffer_.size());
+        if (n > 0) receive_buffer_.peek(0, out.first(n));
+        return n;
+    }
     size_t send_space() const;
     bool peer_closed() const { return fin_received_ && receive_buffer_.empty(); }
 
@@ -143,6 +153,7 @@ public:
     TcpState state() const { return state_; }
     const FourTuple& tuple() const { return tuple_; }
     bool app_closed() const { return app_closed_; }
+    bool passive_open() const { return passive_open_; }  // made by a SYN at a listener
     bool finished() const { return state_ == TcpState::Closed; }  // may be freed
     CloseReason close_reason() const { return close_reason_; }
     TcpEnd end() const { return end_; }  // meaningful once CLOSED

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Segments that find no connection (RFC 9293 §3.10.7.1 CLOSED, §3.10.7.2 LISTEN): a SYN to a
 // listener makes a connection, past max_half_open a SYN gets a SYN cookie instead, a returning
-// cookie makes an ESTABLISHED one, and anything else gets the RST the RFC asks for. Part of
+// cookie makes an ESTABLISHED one, and anything else gets the RST the RFC asks for; a listener
+// whose accept queue is full (set_accept_room) takes no new handshake. Part of
 // TcpTable (tcp_table.hh), called from TcpTable::receive; the cookie's arithmetic is in syn_cookies.cc.
 #include <algorithm>
 
@@ -14,8 +15,13 @@ namespace tapstack {
 void TcpTable::receive_without_connection(const FourTuple& tuple, const TcpSegment& seg, Instant now) {
     if (seg.rst()) return;  // "An incoming segment containing a RST is discarded"
     auto listener = listeners_.find(tuple.local_port);
+    // A full accept queue takes no new handshake, cookie or not: Linux drops the SYN (or the
+    // cookie's ACK) and the peer tries again later.
+    if (listener != listeners_.end() && listener->second.full() && seg.has_ack() != seg.syn()) {
+        return stats_.drop(DropReason::TcpAcceptQueueFull);
+    }
     if (listener != listeners_.end() && seg.has_ack() && !seg.syn()) {
-        if (auto cookie = valid_syn_cookie(tuple, seg, now)) return accept_cookie(tuple, seg, *cookie, listener->second, now);
+        if (auto cookie = valid_syn_cookie(tuple, seg, now)) return accept_cookie(tuple, seg, *cookie, listener->second.handler, now);
     }
     // (A table full of live connections drops the SYN instead, below: the client tries again
     // later, where a cookie would leave it connected to nothing.)
@@ -29,7 +35,7 @@ void TcpTable::receive_without_connection(const FourTuple& tuple, const TcpSegme
         send_reset_for(tuple, seg, now);
         return;
     }
-    TcpConnection* c = create_connection(tuple, initial_sequence_number(tuple, now), listener->second, TcpState::Listen);
+    TcpConnection* c = create_connection(tuple, initial_sequence_number(tuple, now), listener->second.handler, TcpState::Listen);
     if (!c) return stats_.drop(DropReason::TcpTableFull);
     c->accept_syn(seg, now);
     reschedule(*c);
@@ -80,6 +86,28 @@ void TcpTable::accept_cookie(const FourTuple& tuple, const TcpSegment& ack, cons
     c->accept_cookie(ack, options, now);
     mark(*c);
     reschedule(*c);
+}
+
+void TcpTable::set_accept_room(uint16_t port, std::optional<uint32_t> room) {
+    if (auto it = listeners_.find(port); it != listeners_.end()) it->second.accept_room = room;
+}
+
+bool TcpTable::accept_queue_full(uint16_t port) const {
+    auto it = listeners_.find(port);
+    return it != listeners_.end() && it->second.full();
+}
+
+void TcpTable::took_accept_room(uint16_t port) {
+    auto it = listeners_.find(port);
+    if (it != listeners_.end() && it->second.accept_room && *it->second.accept_room > 0) --*it->second.accept_room;
+}
+
+// Linux's full accept queue (tcp_check_req): the ACK that would complete a passive open is
+// dropped, the connection stays in SYN-RECEIVED, and its SYN,ACK retransmission makes the peer
+// send the ACK again, by when the application may have accepted.
+bool TcpTable::drops_for_full_accept_queue(const TcpConnection& c, const TcpSegment& seg) const {
+    return c.state() == TcpState::SynReceived && c.passive_open() && seg.has_ack() && !seg.rst() && !seg.syn() &&
+           accept_queue_full(c.tuple().local_port);
 }
 
 void TcpTable::send_reset_for(const FourTuple& tuple, const TcpSegment& seg, Instant now) {

@@ -34,8 +34,9 @@ struct TcpSettings {
     uint32_t offload_payload = 0;
     // TIME-WAIT lasts 2*MSL (RFC 9293 §3.4.2; 60 s, as Linux).
     Duration time_wait = std::chrono::seconds{60};
-    // How long FIN-WAIT-2 waits for the peer's FIN. The application has always closed by then
-    // (close() is a full close), so nobody else would end it: Linux's tcp_fin_timeout, 60 s.
+    // How long an orphaned connection (the application closed it) waits in FIN-WAIT-2 for the
+    // peer's FIN: Linux's tcp_fin_timeout, 60 s. After a half-close (Stack::shutdown_write) the
+    // application still holds it and may read for as long as it likes: the wait starts at close().
     Duration fin_wait_2_timeout = std::chrono::seconds{60};
     // Both of the above from one maximum segment lifetime (--msl; 30 s by default).
     void set_msl(Duration msl) { time_wait = fin_wait_2_timeout = 2 * msl; }

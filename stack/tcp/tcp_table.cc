@@ -32,6 +32,8 @@ void TcpTable::receive(const Ipv4View& ip, Instant now) {
             listeners_.count(tuple.local_port)) {
             TS_LOG(Debug, "{}: new SYN reuses the tuple in TIME-WAIT", tuple);
             free_connection(it->second);
+        } else if (drops_for_full_accept_queue(c, *seg)) {
+            return stats_.drop(DropReason::TcpAcceptQueueFull);
         } else {
             c.process(*seg, now);
             mark(c);  // its ACK goes out after this batch of frames, before the application runs
@@ -121,7 +123,17 @@ SeqNum TcpTable::initial_sequence_number(const FourTuple& t, Instant now) const 
 }
 
 // ---------------------------------------------------------------- for the Stack API
-Result<SocketId, ConnectError> TcpTable::connect(Ipv4Address dst, uint16_t port, SocketHandler& handler, Instant now) {
+Result<SocketId, ConnectError> TcpTable::connect(Ipv4Address dst, uint16_t port, SocketHandler& handler, Instant now,
+                                                 uint16_t local_port) {
+    if (local_port != 0) {
+        FourTuple tuple{ip_.address(), local_port, dst, port};
+        if (by_tuple_.count(tuple)) return Err{ConnectError::AddressInUse};
+        TcpConnection* c = create_connection(tuple, initial_sequence_number(tuple, now), &handler);
+        if (!c) return Err{ConnectError::TooManyConnections};
+        c->connect(now);
+        reschedule(*c);
+        return c->socket_id();
+    }
     // Ephemeral ports 49152-65535 (RFC 6335), the first free one for this destination.
     for (uint32_t tries = 0; tries < 16384; ++tries) {
         uint16_t p = next_ephemeral_port_;
@@ -168,6 +180,9 @@ void TcpTable::state_changed(TcpConnection& c, TcpState from, TcpState to, std::
     if (from == TcpState::SynReceived) std::erase(half_open_, slot_of(c));
     if (to == TcpState::SynSent) connecting_.push_back(slot_of(c));
     if (from == TcpState::SynSent) std::erase(connecting_, slot_of(c));
+    // A passive open is complete (from a SYN, or from LISTEN with a SYN cookie): it waits in
+    // its listener's accept queue.
+    if (to == TcpState::Established && (from == TcpState::Listen || c.passive_open())) took_accept_room(c.tuple().local_port);
     if (from == TcpState::TimeWait) --stats_.tcp_connections_time_wait;
     if (to == TcpState::Closed) count_end(c.end());
     if (to == TcpState::TimeWait) entered_time_wait(c);

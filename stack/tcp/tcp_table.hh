@@ -60,10 +60,16 @@ public:
     void check_no_connection_is_stuck() const;
 
     // --- for the Stack API ---
-    bool listen(uint16_t port, SocketHandler& handler) { return listeners_.emplace(port, &handler).second; }
+    bool listen(uint16_t port, SocketHandler& handler) { return listeners_.emplace(port, Listener{&handler, std::nullopt}).second; }
     void stop_listening(uint16_t port) { listeners_.erase(port); }
-    // Active open from the next free ephemeral port (RFC 6335: 49152-65535).
-    Result<SocketId, ConnectError> connect(Ipv4Address dst, uint16_t port, SocketHandler& handler, Instant now);
+    // How many more handshakes the listener on `port` may complete before its application takes
+    // some (nullopt: no limit). At 0, SYNs and handshake-completing ACKs are dropped (Linux's
+    // full accept queue); each completed handshake counts one down.
+    void set_accept_room(uint16_t port, std::optional<uint32_t> room);
+    // Active open from `local_port`, or (0) from the next free ephemeral port (RFC 6335:
+    // 49152-65535).
+    Result<SocketId, ConnectError> connect(Ipv4Address dst, uint16_t port, SocketHandler& handler, Instant now,
+                                           uint16_t local_port = 0);
     void close_all(Instant now);  // stops listening and closes every connection
     TcpConnection* get(SocketId id) const;
     void mark(TcpConnection& c);        // to dispatch at the end of this poll phase
@@ -86,6 +92,11 @@ private:
         std::unique_ptr<TcpConnection> conn;
         uint32_t generation = 1;
         bool queued_for_dispatch = false;
+    };
+    struct Listener {
+        SocketHandler* handler;
+        std::optional<uint32_t> accept_room;  // set_accept_room()
+        bool full() const { return accept_room && *accept_room == 0; }
     };
     struct TimerEntry {
         Instant at;
@@ -112,6 +123,9 @@ private:
     void accept_cookie(const FourTuple& tuple, const TcpSegment& ack, const SynCookieOptions& options,
                        SocketHandler* handler, Instant now);
     void send_reset_for(const FourTuple& tuple, const TcpSegment& seg, Instant now);
+    bool accept_queue_full(uint16_t port) const;
+    void took_accept_room(uint16_t port);
+    bool drops_for_full_accept_queue(const TcpConnection& c, const TcpSegment& seg) const;
 
     Ipv4Layer& ip_;
     TcpSettings settings_;
@@ -122,7 +136,7 @@ private:
     std::vector<Slot> slots_;
     std::vector<uint32_t> free_slots_;
     std::unordered_map<FourTuple, uint32_t, FourTupleHash> by_tuple_;
-    std::unordered_map<uint16_t, SocketHandler*> listeners_;
+    std::unordered_map<uint16_t, Listener> listeners_;
     // Slots of the connections in SYN-RECEIVED (at most max_half_open but for simultaneous
     // opens): their count limits the half-open table, and an ARP failure searches them only.
     std::vector<uint32_t> half_open_;

@@ -202,10 +202,11 @@ bool TcpConnection::needs_deadline() const {
     case TcpState::Closed:
     case TcpState::Listen:
         return false;
+    case TcpState::FinWait2:
+        return app_closed_;  // after shutdown_write() it waits for its application (close())
     case TcpState::SynSent:
     case TcpState::SynReceived:
     case TcpState::FinWait1:
-    case TcpState::FinWait2:
     case TcpState::Closing:
     case TcpState::LastAck:
     case TcpState::TimeWait:
