@@ -68,7 +68,8 @@ report "no ntohs/htons/ntohl/htonl in stack/" \
 # 5. Dependencies point downwards (docs/design.md, "The tree"): base <- wire <- the protocol
 # layers (link, ip, tcp, trace) <- stack.{hh,cc}; stack/ defines the device interface
 # (stack/device.hh) and includes nothing from netdev/, apps/ or tests/; netdev/ implements the
-# device with stack/base, stack/wire and stack/device.hh only; apps/pkt/ (the script parser) uses
+# device with stack/base, stack/wire and stack/device.hh only; stack/posix/ (the socket layer) sees
+# only the stack's public API; apps/pkt/ (the script parser) uses
 # only itself and stack/base; the rest of apps/ may use anything. Each rule is
 # "files under DIR include only headers matching ALLOWED".
 include_rule() {  # include_rule DESCRIPTION DIR ALLOWED_ERE
@@ -83,6 +84,10 @@ include_rule "the protocol layers (stack/link, ip, tcp, trace) include base, wir
   "stack/link stack/ip stack/tcp stack/trace" 'stack/(base|wire|link|ip|tcp|trace)/[^"]*|stack/(device|stats|observer)\.hh'
 include_rule "stack/ includes nothing from netdev/, apps/ or tests/" stack 'stack/[^"]*'
 include_rule "netdev/ includes only netdev/, stack/base/, stack/wire/ and stack/device.hh" netdev 'netdev/[^"]*|stack/(base|wire)/[^"]*|stack/device\.hh'
+# The socket layer stands on the stack's public API: stack/stack.hh and the headers it exposes
+# (socket.hh, tcp_settings.hh, the address and time types), never wire/ or the TCP internals.
+include_rule "stack/posix/ includes only stack/posix/, stack/stack.hh and the public headers" stack/posix \
+  'stack/posix/[^"]*|stack/stack\.hh|stack/base/[^"]*|stack/tcp/(socket|tcp_state|tcp_settings)\.hh|stack/wire/address\.hh'
 # The packetdrill script parser reads text and knows nothing of the stack it will drive.
 include_rule "apps/pkt/ includes only apps/pkt/ and stack/base/" apps/pkt 'apps/pkt/[^"]*|stack/base/[^"]*'
 

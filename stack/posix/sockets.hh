@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+// Sockets: POSIX-style TCP sockets over one Stack, for programs written against the BSD socket
+// calls (the packetdrill runner `tapstack pkt`, later an LD_PRELOAD shim). It stands on the
+// stack's public API only (stack/stack.hh): no frames, no TCP internals. Descriptors are small
+// ints, lowest free first; results carry the errno value Linux gives (the constants are the
+// host's, <cerrno>, <sys/socket.h>, <poll.h>...). Blocking calls wait through a Driver
+// (driver.hh), never by spinning. sockets.cc holds the calls that make and end connections,
+// socket_io.cc reading, writing and poll, socket_options.cc fcntl and the socket options.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "stack/base/bytes.hh"
+#include "stack/base/result.hh"
+#include "stack/posix/driver.hh"
+#include "stack/stack.hh"
+
+namespace tapstack {
+
+// An errno value (EAGAIN, ECONNREFUSED, ...): the error side of every call's Result.
+struct Errno {
+    int code = 0;
+    friend bool operator==(Errno, Errno) = default;
+};
+template <typename T>
+using SysResult = Result<T, Errno>;
+inline Err<Errno> sys_error(int code) { return Err{Errno{code}}; }
+
+// An IPv4 address and port: what a sockaddr_in holds (the shim and the runner convert).
+struct SocketAddress {
+    Ipv4Address ip;
+    uint16_t port = 0;
+    friend bool operator==(const SocketAddress&, const SocketAddress&) = default;
+};
+
+// One entry of poll(): the descriptor, the events asked for, the events that hold.
+struct PollFd {
+    int fd = -1;
+    short events = 0;
+    short revents = 0;
+};
+
+class Sockets final : private SocketHandler {
+public:
+    // Descriptors start at `first_fd` (3: a process has 0-2 open already, and packetdrill
+    // scripts expect socket() to return 3).
+    Sockets(Stack& stack, Driver& driver, int first_fd = 3);
+    ~Sockets() override;
+    Sockets(const Sockets&) = delete;
+    Sockets& operator=(const Sockets&) = delete;
+
+    // --- sockets.cc: making and ending connections ---
+    SysResult<int> socket(int domain, int type, int protocol);
+    SysResult<int> bind(int fd, SocketAddress local);
+    SysResult<int> listen(int fd, int backlog);
+    SysResult<int> accept(int fd, SocketAddress* peer = nullptr) { return accept4(fd, peer, 0); }
+    SysResult<int> accept4(int fd, SocketAddress* peer, int flags);
+    SysResult<int> connect(int fd, SocketAddress remote);
+    SysResult<int> shutdown(int fd, int how);
+    SysResult<int> close(int fd);
+    SysResult<SocketAddress> getsockname(int fd) const;
+    SysResult<SocketAddress> getpeername(int fd) const;
+
+    // --- socket_io.cc: data and readiness ---
+    SysResult<size_t> read(int fd, MutBytes buffer) { return recv(fd, buffer, 0); }
+    SysResult<size_t> write(int fd, Bytes data) { return send(fd, data, 0); }
+    SysResult<size_t> recv(int fd, MutBytes buffer, int flags);  // MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL
+    SysResult<size_t> send(int fd, Bytes data, int flags);       // MSG_DONTWAIT, MSG_NOSIGNAL
+    // timeout_ms < 0: wait for ever; 0: look and return.
+    SysResult<int> poll(std::span<PollFd> fds, int timeout_ms);
+
+    // --- socket_options.cc ---
+    SysResult<int> fcntl(int fd, int command, int arg = 0);  // F_GETFL, F_SETFL (O_NONBLOCK)
+    SysResult<int> setsockopt(int fd, int level, int name, Bytes value);
+    // The option's value into `value`; returns its length (optlen).
+    SysResult<size_t> getsockopt(int fd, int level, int name, MutBytes value);
+
+    size_t open_count() const { return open_; }
+
+private:
+    enum class State : uint8_t { Unbound, Bound, Listening, Connecting, Connected, Closed };
+    struct Socket {
+        State state = State::Unbound;
+        bool nonblocking = false;
+        int pending_error = 0;     // SO_ERROR: read (and cleared) by getsockopt or a failing call
+        bool reset = false;        // the connection ended without our close (RST, timeout)
+        bool was_connected = false;       // reached Connected once (a Closed socket stays so)
+        bool connect_unreported = false;  // a non-blocking connect completed; connect() says 0 once
+        bool shut_read = false, shut_write = false;
+        bool port_chosen_by_us = false;  // an ephemeral port, given back if a connect fails
+        bool reuse_address = false;
+        // Set by setsockopt; unset, the stack's defaults hold (StackConfig::tcp).
+        std::optional<bool> keepalive, nodelay;
+        std::optional<int> linger_seconds;  // SO_LINGER on
+        SocketAddress local, remote;
+        SocketId id;                    // the stack's connection or listener
+        int backlog = 0;
+        std::deque<SocketId> accept_queue;  // connections the stack completed, not yet accepted
+    };
+
+    // SocketHandler: what the stack tells us at the end of its poll.
+    void on_accept(SocketId accepted) override;
+    void on_connected(SocketId id) override;
+    void on_closed(SocketId id, CloseReason reason) override;
+
+    // sockets.cc
+    Socket* find(int fd);
+    const Socket* find(int fd) const;
+    int allocate(Socket s);
+    bool port_in_use(uint16_t port, const Socket& asking) const;
+    std::optional<uint16_t> ephemeral_port(const Socket& asking);
+    void update_accept_room(Socket& listener);
+    SysResult<int> finish_connect(Socket& s);
+    void apply_options(const Socket& s);
+    int take_error(Socket& s);
+    // socket_io.cc
+    bool wait(Socket& s, const std::function<bool()>& ready);
+    short readiness(const Socket& s) const;
+    bool peer_fin(const Socket& s) const;
+
+    Stack& stack_;
+    Driver& driver_;
+    int first_fd_;
+    std::vector<std::optional<Socket>> table_;  // index fd - first_fd_
+    size_t open_ = 0;
+    std::unordered_map<SocketId, int, SocketIdHash> fd_of_;  // connections and listeners
+    std::unordered_map<uint16_t, int> listener_fd_;          // by port, for on_accept
+    uint16_t next_ephemeral_ = 32768;  // Linux's ip_local_port_range starts here
+};
+
+}  // namespace tapstack
