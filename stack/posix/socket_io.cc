@@ -97,7 +97,12 @@ SysResult<size_t> Sockets::send(int fd, Bytes data, int flags) {
             if (int e = take_error(*s)) return sys_error(e);
             return sys_error(s->state == State::Connecting ? EAGAIN : EPIPE);
         }
-        done += stack_.write(s->id, data.subspan(done)).value_or(0);
+        auto written = stack_.write(s->id, data.subspan(done));
+        if (!written) {  // the stack let the connection go (both sides closed): nothing to send on
+            if (done > 0) break;
+            return sys_error(EPIPE);
+        }
+        done += *written;
         if (done == data.size()) break;
         if (dont_wait) {
             if (done == 0) return sys_error(EAGAIN);
@@ -154,7 +159,7 @@ SysResult<int> Sockets::poll(std::span<PollFd> fds, int timeout_ms) {
         }
         return ready;
     };
-    if (count_ready() > 0 || timeout_ms == 0) return count_ready();
+    if (int ready = count_ready(); ready > 0 || timeout_ms == 0) return ready;
     std::optional<Instant> deadline;
     if (timeout_ms > 0) deadline = driver_.instant() + std::chrono::milliseconds{timeout_ms};
     (void)driver_.run_until([&] { return count_ready() > 0; }, deadline);

@@ -163,7 +163,10 @@ SysResult<int> Sockets::accept4(int fd, SocketAddress* peer, int flags) {
     c.nodelay = s->nodelay;
     c.linger_seconds = s->linger_seconds;
     c.id = id;
-    if (info) c.local = {info->local_ip, info->local_port}, c.remote = {info->remote_ip, info->remote_port};
+    if (info) {
+        c.local = {info->local_ip, info->local_port};
+        c.remote = {info->remote_ip, info->remote_port};
+    }
     if (peer) *peer = c.remote;
     apply_options(c);
     int new_fd = allocate(std::move(c));

@@ -50,6 +50,8 @@ public:
     // Descriptors start at `first_fd` (3: a process has 0-2 open already, and packetdrill
     // scripts expect socket() to return 3).
     Sockets(Stack& stack, Driver& driver, int first_fd = 3);
+    // Closes every descriptor still open. Handshakes a closed listener had under way still name
+    // this object as their handler: destroy it together with its stack, or poll no more.
     ~Sockets() override;
     Sockets(const Sockets&) = delete;
     Sockets& operator=(const Sockets&) = delete;
@@ -119,6 +121,7 @@ private:
     void apply_options(const Socket& s);
     int take_error(Socket& s);
     // socket_io.cc
+    // Blocks until ready() (true) or the driver gives up. Per socket, for SO_RCVTIMEO later.
     bool wait(Socket& s, const std::function<bool()>& ready);
     short readiness(const Socket& s) const;
     bool peer_fin(const Socket& s) const;
@@ -128,7 +131,7 @@ private:
     int first_fd_;
     std::vector<std::optional<Socket>> table_;  // index fd - first_fd_
     size_t open_ = 0;
-    std::unordered_map<SocketId, int, SocketIdHash> fd_of_;  // connections and listeners
+    std::unordered_map<SocketId, int, SocketIdHash> fd_of_;  // connections (not those in accept queues)
     std::unordered_map<uint16_t, int> listener_fd_;          // by port, for on_accept
     uint16_t next_ephemeral_ = 32768;  // Linux's ip_local_port_range starts here
 };
