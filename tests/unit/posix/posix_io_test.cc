@@ -49,6 +49,27 @@ TEST_F(PosixTest, BlockingReadReturnsWhenDataArrives) {
     EXPECT_EQ(driver.instant() - start, milliseconds{700});
 }
 
+TEST_F(PosixTest, MsgWaitallWaitsForTheWholeLength) {
+    int fd = accepted();
+    Instant start = driver.instant();
+    peer_at(milliseconds{100}, seg().seq_(1).ack_(1).data("ab"));
+    peer_at(milliseconds{200}, seg().seq_(3).ack_(1).data("cd"));
+    uint8_t b[4];
+    EXPECT_EQ(*sockets.recv(fd, MutBytes{b, 4}, MSG_WAITALL), 4u);
+    EXPECT_EQ(std::string(reinterpret_cast<char*>(b), 4), "abcd");
+    EXPECT_EQ(driver.instant() - start, milliseconds{200});
+}
+
+TEST_F(PosixTest, NonBlockingWriteToAFullSendBufferIsPartialThenEagain) {
+    int fd = accepted();
+    ASSERT_EQ(errno_of(sockets.fcntl(fd, F_SETFL, O_NONBLOCK)), 0);
+    std::string big(t.stack.config().tcp.send_buffer + 10000, 'x');
+    auto n = sockets.write(fd, text(big));
+    ASSERT_TRUE(n.has_value());
+    EXPECT_LT(*n, big.size());
+    EXPECT_EQ(errno_of(sockets.write(fd, text("y"))), EAGAIN);
+}
+
 TEST_F(PosixTest, ReadAfterThePeersFinIsZero) {
     int fd = accepted();
     peer(seg().fin().seq_(1).ack_(1));
@@ -139,6 +160,23 @@ TEST_F(PosixTest, ShutRdMakesReadReturnZeroWithoutWaiting) {
 TEST_F(PosixTest, ShutdownOfASocketNotConnectedIsEnotconn) {
     int fd = *sockets.socket(AF_INET, SOCK_STREAM, 0);
     EXPECT_EQ(errno_of(sockets.shutdown(fd, SHUT_WR)), ENOTCONN);
+}
+
+TEST_F(PosixTest, ShutdownOfAConnectingSocketAbandonsTheOpenWithoutRst) {
+    int fd = *sockets.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ASSERT_EQ(errno_of(sockets.connect(fd, {peer_address, TcpScript::peer_port})), EINPROGRESS);
+    t.expect_sent(seg().syn().seq_(0));
+    EXPECT_EQ(errno_of(sockets.shutdown(fd, SHUT_RDWR)), 0);
+    t.expect_nothing();
+    EXPECT_EQ(t.stack.connection_count(), 0u);
+    EXPECT_EQ(errno_of(sockets.shutdown(fd, SHUT_RDWR)), ENOTCONN);  // unconnected again
+}
+
+TEST_F(PosixTest, ShutRdOfAListenerStopsListening) {
+    int l = listener();
+    ASSERT_EQ(errno_of(sockets.shutdown(l, SHUT_RD)), 0);
+    peer(seg().syn().seq_(0).mss_(1460));
+    t.expect_sent(seg().rst().ack_(1));  // nobody listens on the port now
 }
 
 TEST_F(PosixTest, ShutdownWithAnUnknownHowIsEinval) {
