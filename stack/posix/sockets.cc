@@ -353,6 +353,7 @@ void Sockets::on_closed(SocketId id, CloseReason reason) {
     case CloseReason::Refused: s->pending_error = ECONNREFUSED; break;
     case CloseReason::TimedOut: s->pending_error = ETIMEDOUT; break;
     case CloseReason::Aborted: s->pending_error = ECONNABORTED; break;
+    case CloseReason::HostUnreachable: s->pending_error = EHOSTUNREACH; break;
     }
     s->state = State::Closed;
     s->reset = true;

@@ -92,7 +92,15 @@ protected:
         return n ? std::string(reinterpret_cast<char*>(buf), *n) : "<errno " + std::to_string(n.error().code) + ">";
     }
 
-    TcpScript t;
+    // The peer's ARP entry outlives a connect's 15 SYN retransmissions (about 18 minutes), so
+    // a peer that never answers a SYN times it out (ETIMEDOUT) rather than ARP (EHOSTUNREACH).
+    static StackConfig config() {
+        StackConfig c;
+        c.arp_timeout = std::chrono::hours{2};
+        return c;
+    }
+
+    TcpScript t{0, 1000, config()};
     VirtualDriver driver{t.now};
     Sockets sockets{t.stack, driver};
 };

@@ -206,6 +206,13 @@ TEST_F(PosixTest, ConnectNobodyAnswersIsEtimedout) {
     EXPECT_EQ(errno_of(sockets.connect(fd, {peer_address, TcpScript::peer_port})), ETIMEDOUT);
 }
 
+TEST_F(PosixTest, ConnectToAHostThatNeverAnswersArpIsEhostunreach) {
+    int fd = *sockets.socket(AF_INET, SOCK_STREAM, 0);
+    Instant start = driver.instant();
+    EXPECT_EQ(errno_of(sockets.connect(fd, {Ipv4Address::from_octets(10, 0, 0, 7), 80})), EHOSTUNREACH);
+    EXPECT_EQ(driver.instant() - start, seconds{3});  // when ARP gives up
+}
+
 TEST_F(PosixTest, ConnectOnAListenerIsEisconn) {
     int l = listener();
     EXPECT_EQ(errno_of(sockets.connect(l, {peer_address, TcpScript::peer_port})), EISCONN);
