@@ -128,11 +128,7 @@ Result<SocketId, ConnectError> TcpTable::connect(Ipv4Address dst, uint16_t port,
     if (local_port != 0) {
         FourTuple tuple{ip_.address(), local_port, dst, port};
         if (by_tuple_.count(tuple)) return Err{ConnectError::AddressInUse};
-        TcpConnection* c = create_connection(tuple, initial_sequence_number(tuple, now), &handler);
-        if (!c) return Err{ConnectError::TooManyConnections};
-        c->connect(now);
-        reschedule(*c);
-        return c->socket_id();
+        return open_active(tuple, handler, now);
     }
     // Ephemeral ports 49152-65535 (RFC 6335), the first free one for this destination.
     for (uint32_t tries = 0; tries < 16384; ++tries) {
@@ -140,13 +136,17 @@ Result<SocketId, ConnectError> TcpTable::connect(Ipv4Address dst, uint16_t port,
         next_ephemeral_port_ = static_cast<uint16_t>(p == 65535 ? 49152 : p + 1);
         FourTuple tuple{ip_.address(), p, dst, port};
         if (by_tuple_.count(tuple) || listeners_.count(p)) continue;
-        TcpConnection* c = create_connection(tuple, initial_sequence_number(tuple, now), &handler);
-        if (!c) return Err{ConnectError::TooManyConnections};
-        c->connect(now);
-        reschedule(*c);
-        return c->socket_id();
+        return open_active(tuple, handler, now);
     }
     return Err{ConnectError::NoFreePort};
+}
+
+Result<SocketId, ConnectError> TcpTable::open_active(const FourTuple& tuple, SocketHandler& handler, Instant now) {
+    TcpConnection* c = create_connection(tuple, initial_sequence_number(tuple, now), &handler);
+    if (!c) return Err{ConnectError::TooManyConnections};
+    c->connect(now);
+    reschedule(*c);
+    return c->socket_id();
 }
 
 void TcpTable::close_all(Instant now) {

@@ -109,6 +109,7 @@ private:
     void send(Ipv4Address dst, const TcpSegment& seg, Instant now);
     TcpConnection* create_connection(const FourTuple& tuple, SeqNum iss, SocketHandler* handler,
                                      TcpState initial = TcpState::Closed);
+    Result<SocketId, ConnectError> open_active(const FourTuple& tuple, SocketHandler& handler, Instant now);
     bool evict_oldest_time_wait();
     void free_connection(uint32_t index);
     void count_end(TcpEnd end);
