@@ -59,6 +59,7 @@ help:
 	@echo "make fuzz           each libFuzzer target for FUZZ_SECONDS (default 60) under ASan+UBSan; fails on a"
 	@echo "                    crash, a missing seed corpus or coverage below tests/fuzz/floors.txt"
 	@echo "make lint           the code's promises, checked by grep, and the layout (.clang-format)"
+	@echo "make format         lay every C++ file out by .clang-format (make lint checks it)"
 	@echo "make golden         rewrite the golden traces of --simulate (tests/data/golden/)"
 	@echo "sudo make bench     tapstack vs Linux vs nginx (scripts/bench.sh; BENCH_ARGS='--quick' etc.)"
 	@echo "make clean          remove build/"
