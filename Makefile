@@ -58,7 +58,8 @@ help:
 	@echo "make debug|asan     build/debug/tapstack or build/asan/tapstack"
 	@echo "make fuzz           each libFuzzer target for FUZZ_SECONDS (default 60) under ASan+UBSan; fails on a"
 	@echo "                    crash, a missing seed corpus or coverage below tests/fuzz/floors.txt"
-	@echo "make lint           the code's promises, checked by grep"
+	@echo "make lint           the code's promises, checked by grep, and the layout (.clang-format)"
+	@echo "make format         lay every C++ file out by .clang-format (make lint checks it)"
 	@echo "make golden         rewrite the golden traces of --simulate (tests/data/golden/)"
 	@echo "sudo make bench     tapstack vs Linux vs nginx (scripts/bench.sh; BENCH_ARGS='--quick' etc.)"
 	@echo "make clean          remove build/"
@@ -73,6 +74,9 @@ DEPS_SETS += --test
 endif
 ifneq ($(filter fuzz,$(MAKECMDGOALS)),)
 DEPS_SETS += --fuzz
+endif
+ifneq ($(filter lint format,$(MAKECMDGOALS)),)
+DEPS_SETS += --lint
 endif
 deps:
 	@scripts/install-deps.sh $(DEPS_SETS)
@@ -177,15 +181,16 @@ fuzz: $(FUZZ_TARGETS)
 golden: build/tapstack
 	scripts/golden.sh update
 
-lint:
+lint: | deps
 	@scripts/lint.sh
 
 # The benchmark: scripts/bench.sh --help lists its options (BENCH_ARGS='--quick --reps 5').
 bench: build/tapstack build/tapstack-kernel-httpd | deps
 	scripts/bench.sh $(BENCH_ARGS)
 
-format:
-	clang-format -i $(LIB_SRCS) $(APP_SRCS) $(TEST_SRCS) $(wildcard stack/*.hh stack/*/*.hh netdev/*.hh apps/*/*.hh tests/*/*.hh)
+# Every C++ file of ours, laid out by .clang-format (make lint checks that nothing strays).
+format: | deps
+	clang-format -i $(shell find stack netdev apps tests -type f \( -name '*.cc' -o -name '*.hh' \) | sort)
 
 compile_commands:
 	$(MAKE) clean && bear -- $(MAKE) all build/asan/unit_tests MODE=asan

@@ -6,6 +6,7 @@
 #   scripts/install-deps.sh --test    what the integration tests and the demo use (with the bench tools)
 #   scripts/install-deps.sh --bench   what scripts/bench.sh uses (wrk, nginx-light, gnuplot-nox, valgrind)
 #   scripts/install-deps.sh --fuzz    clang and its libFuzzer runtime (make fuzz)
+#   scripts/install-deps.sh --lint    clang-format (make lint checks the layout against .clang-format)
 #   scripts/install-deps.sh --fresh-machine   debootstrap (tests/fresh_machine.sh, run by CI)
 #   scripts/install-deps.sh           all of them but --fresh-machine
 # One installer at a time: a parallel make may start several, so each takes a lock
@@ -13,16 +14,17 @@
 # then looks at what is missing. The second one waits and finds nothing left to install.
 set -euo pipefail
 
-want_build=0 want_test=0 want_bench=0 want_fuzz=0 want_fresh=0
-(($#)) || set -- --build --test --bench --fuzz
+want_build=0 want_test=0 want_bench=0 want_fuzz=0 want_lint=0 want_fresh=0
+(($#)) || set -- --build --test --bench --fuzz --lint
 for arg; do
   case "$arg" in
     --build) want_build=1 ;;
     --test) want_test=1; want_bench=1 ;;  # the integration tests run the benchmark's quick form
     --bench) want_bench=1 ;;
     --fuzz) want_fuzz=1 ;;
+    --lint) want_lint=1 ;;
     --fresh-machine) want_fresh=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -75,6 +77,9 @@ find_missing() {
   if ((want_fuzz)); then
     need clang command -v clang++
     need libclang-rt-dev bash -c 'ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a'
+  fi
+  if ((want_lint)); then
+    need clang-format command -v clang-format
   fi
   if ((want_fresh)); then
     need debootstrap bash -c 'command -v debootstrap || test -x /usr/sbin/debootstrap'

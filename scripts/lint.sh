@@ -101,6 +101,18 @@ else
   echo "lint: ok:   $doc_refs"
 fi
 
+# 7. One layout: every C++ file is as clang-format lays it out by .clang-format (make format
+# applies it). The style is the one the code was written in (the file says how), so that a
+# contributor's editor and `make format` agree with the tree instead of rewriting it.
+if ! command -v clang-format >/dev/null 2>&1; then
+  report "the layout follows .clang-format" "clang-format is missing: sudo scripts/install-deps.sh --lint"
+else
+  mapfile -t all_files < <(sources stack netdev apps tests)
+  report "the layout follows .clang-format (make format fixes it)" \
+    "$(clang-format --dry-run "${all_files[@]}" 2>&1 | sed -nE 's/^([^ :]+):[0-9]+:[0-9]+: (warning|error): .*/\1/p' | uniq -c |
+      awk '{ printf "%s: %d place(s) laid out otherwise\n", $2, $1 }')"
+fi
+
 if ((failed)); then
   echo "lint: $failed rule(s) broken"
   exit 1
