@@ -22,7 +22,7 @@ namespace tapstack {
 
 struct FaultRates {
     double drop = 0, duplicate = 0, reorder = 0, corrupt = 0;  // probabilities, 0 to 1
-    Duration delay{0};   // every frame waits this long...
+    Duration delay{0};                                         // every frame waits this long...
     Duration jitter{0};  // ...plus or minus up to this (uniform); frames may overtake each other
     bool any() const { return drop > 0 || duplicate > 0 || reorder > 0 || corrupt > 0 || delay > Duration{0}; }
 };

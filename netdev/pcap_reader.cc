@@ -16,10 +16,12 @@ namespace tapstack {
 namespace {
 
 constexpr uint16_t ethertype_ipv4 = 0x0800;
-constexpr uint16_t ethertype_vlan = 0x8100;     // IEEE 802.1Q
-constexpr uint16_t ethertype_qinq = 0x88a8;     // IEEE 802.1ad
+constexpr uint16_t ethertype_vlan = 0x8100;  // IEEE 802.1Q
+constexpr uint16_t ethertype_qinq = 0x88a8;  // IEEE 802.1ad
 
-[[noreturn]] void fail(int err, const std::string& what) { throw std::system_error(err, std::generic_category(), what); }
+[[noreturn]] void fail(int err, const std::string& what) {
+    throw std::system_error(err, std::generic_category(), what);
+}
 
 }  // namespace
 
@@ -32,7 +34,7 @@ PcapReader::PcapReader(const std::string& path) : path_(path) {
         int err = errno;
         fail(err, "cannot open capture file " + path);
     }
-    struct stat st{};
+    struct stat st {};
     if (::fstat(::fileno(file), &st) == 0) {
         const char* problem = nullptr;
         if (S_ISDIR(st.st_mode)) problem = "is a directory";
@@ -59,8 +61,8 @@ std::optional<PcapReader::Frame> PcapReader::next() {
     int got = pcap_next_ex(pcap_, &header, &data);
     if (got == PCAP_ERROR_BREAK) return std::nullopt;  // -2: the end of the file
     if (got != 1) {
-        fail(EIO, path_ + " is cut short or damaged after frame " + std::to_string(frames_read_) + " (libpcap: " +
-                      pcap_geterr(pcap_) + ")");
+        fail(EIO, path_ + " is cut short or damaged after frame " + std::to_string(frames_read_) +
+                      " (libpcap: " + pcap_geterr(pcap_) + ")");
     }
     ++frames_read_;
     int64_t us = int64_t{header->ts.tv_sec} * 1'000'000 + header->ts.tv_usec;

@@ -19,8 +19,8 @@ namespace tapstack {
 class PcapReader {
 public:
     struct Frame {
-        Instant timestamp;  // microseconds since the Unix epoch
-        Bytes data;         // the captured bytes; valid until the next call to next()
+        Instant timestamp;             // microseconds since the Unix epoch
+        Bytes data;                    // the captured bytes; valid until the next call to next()
         uint32_t original_length = 0;  // length on the wire; more than data.size() if the capture cut it
         uint64_t number = 0;           // 1 for the first frame, as Wireshark numbers them
     };
@@ -36,8 +36,8 @@ public:
     // cut short in the middle of a record or damaged (the frames before it were good).
     std::optional<Frame> next();
 
-    int link_type() const { return link_type_; }       // a DLT_ value
-    std::string link_type_name() const;                // "EN10MB", "LINUX_SLL", ...
+    int link_type() const { return link_type_; }  // a DLT_ value
+    std::string link_type_name() const;           // "EN10MB", "LINUX_SLL", ...
     bool is_ethernet() const { return link_type_ == DLT_EN10MB; }
     // Where the network-layer header starts in each frame (0 for raw IP); nullopt for link types
     // we cannot read. For Ethernet this ignores VLAN tags; ipv4_offset() looks at the frame.

@@ -28,7 +28,8 @@ PcapTee::PcapTee(NetDev& inner, const std::string& path, Duration wall_offset)
         std::string why = pcap_geterr(pcap_);
         std::fclose(file);
         pcap_close(pcap_);
-        throw std::system_error(EIO, std::generic_category(), "cannot write pcap file " + path + " (libpcap: " + why + ")");
+        throw std::system_error(EIO, std::generic_category(),
+                                "cannot write pcap file " + path + " (libpcap: " + why + ")");
     }
 }
 

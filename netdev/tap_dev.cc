@@ -33,7 +33,7 @@ namespace tapstack {
 // `class`): 10 bytes in the host's byte order (legacy virtio on a little-endian host), in front
 // of every frame once IFF_VNET_HDR is on.
 struct VnetHeader {
-    static constexpr uint8_t needs_csum = 1;           // VIRTIO_NET_HDR_F_NEEDS_CSUM
+    static constexpr uint8_t needs_csum = 1;               // VIRTIO_NET_HDR_F_NEEDS_CSUM
     static constexpr uint8_t gso_none = 0, gso_tcpv4 = 1;  // VIRTIO_NET_HDR_GSO_NONE, _TCPV4
     uint8_t flags = 0;
     uint8_t gso_type = gso_none;
@@ -46,13 +46,14 @@ static_assert(sizeof(VnetHeader) == 10, "the kernel's struct virtio_net_hdr is 1
 
 namespace {
 
-
 // What to do next, in every permission error: this message is how a user learns the set-up.
 std::string setup_step(const std::string& name) {
     return "run sudo ./scripts/setup_tap.sh to create " + name + " owned by you";
 }
 
-[[noreturn]] void fail(int err, const std::string& what) { throw std::system_error(err, std::generic_category(), what); }
+[[noreturn]] void fail(int err, const std::string& what) {
+    throw std::system_error(err, std::generic_category(), what);
+}
 
 // The kernel's rule for interface names (dev_valid_name), checked here so a bad name gets a clear
 // message instead of a bare EINVAL from TUNSETIFF.
@@ -75,7 +76,7 @@ int open_clone_device(const std::string& clone_device, const std::string& name) 
     if (err == EACCES || err == EPERM) {
         // Debian makes /dev/net/tun mode 0666; some systems and containers keep it 0600, and
         // then a TAP device owned by the user is not enough.
-        struct stat st{};
+        struct stat st {};
         std::string mode;
         if (::stat(clone_device.c_str(), &st) == 0) mode = fmt::format(" (mode {:04o})", st.st_mode & 07777);
         fail(err, "cannot open " + clone_device + mode + ": permission denied; run as root, or let users open it " +

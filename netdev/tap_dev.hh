@@ -5,8 +5,8 @@
 // IFF_VNET_HDR and tells the kernel (TUNSETOFFLOAD) that we take unchecksummed and TSO/USO
 // bundles: every frame then travels behind a virtio_net_hdr, the stack sends 64 KB TCP
 // segments with partial checksums for the kernel to finish, and receives the kernel's bundles
-// whole (their checksums completed here, so the stack verifies them as usual). Setup failures throw std::system_error with a message that
-// says what to do; the packet path never throws, it counts what it could not do in TapStats.
+// whole (their checksums completed here, so the stack verifies them as usual). Setup failures throw std::system_error
+// with a message that says what to do; the packet path never throws, it counts what it could not do in TapStats.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +31,9 @@ struct TapStats {
     uint64_t bad_vnet_header = 0;    // --offload: a received frame whose virtio_net_hdr made no sense
     int last_errno = 0;              // errno of the latest send or receive error, for diagnostics
 
-    uint64_t total_drops() const { return oversized_dropped + send_dropped + send_errors + receive_errors + bad_vnet_header; }
+    uint64_t total_drops() const {
+        return oversized_dropped + send_dropped + send_errors + receive_errors + bad_vnet_header;
+    }
 };
 
 enum class TapOffload : uint8_t { Off, On };

@@ -30,14 +30,17 @@ constexpr size_t max_frames_per_poll = 4096;
 // segmentation offload, the largest payload of one segment.
 TcpSettings tcp_settings(const StackConfig& c, const NetDev& d, const Offloads& offloads) {
     TcpSettings settings = c.tcp;
-    settings.mss = static_cast<uint16_t>(std::min<size_t>(d.mtu(), 65535) - Ipv4Header::len - tcp_field::min_header_len);
+    settings.mss =
+        static_cast<uint16_t>(std::min<size_t>(d.mtu(), 65535) - Ipv4Header::len - tcp_field::min_header_len);
     settings.offload_payload = 0;
     // Segmentation offload: segments as large as the device takes and an IPv4 datagram holds
     // (with the longest TCP header), the way Linux sends 64 KB bundles to a TSO device.
     if (offloads.max_segmentation_frame > 0) {
         size_t frame = std::min(offloads.max_segmentation_frame, max_device_frame_len);
         size_t headers = ethernet_field::header_len + Ipv4Header::len + tcp_field::max_header_len;
-        if (frame > headers) settings.offload_payload = static_cast<uint32_t>(std::min<size_t>(frame - headers, 65535 - Ipv4Header::len - tcp_field::max_header_len));
+        if (frame > headers)
+            settings.offload_payload = static_cast<uint32_t>(
+                std::min<size_t>(frame - headers, 65535 - Ipv4Header::len - tcp_field::max_header_len));
     }
     return settings;
 }
@@ -153,7 +156,8 @@ Result<SocketId, ConnectError> Stack::connect(Ipv4Address dst, uint16_t port, So
     return impl_->tcp.connect(dst, port, handler, impl_->now);
 }
 
-Result<SocketId, ConnectError> Stack::connect(Ipv4Address dst, uint16_t port, SocketHandler& handler, uint16_t local_port) {
+Result<SocketId, ConnectError> Stack::connect(Ipv4Address dst, uint16_t port, SocketHandler& handler,
+                                              uint16_t local_port) {
     if (!impl_->ipv4.next_hop(dst)) return Err{ConnectError::NoRoute};
     return impl_->tcp.connect(dst, port, handler, impl_->now, local_port);
 }

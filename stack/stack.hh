@@ -9,9 +9,9 @@
 #include <memory>
 #include <optional>
 
-#include "stack/device.hh"
 #include "stack/base/result.hh"
 #include "stack/base/time.hh"
+#include "stack/device.hh"
 #include "stack/stats.hh"
 #include "stack/tcp/socket.hh"
 #include "stack/tcp/tcp_settings.hh"
@@ -80,13 +80,13 @@ public:
     Result<size_t, IoError> peek(SocketId, MutBytes);
     size_t readable_bytes(SocketId) const;
     size_t send_space(SocketId) const;
-    bool peer_closed(SocketId) const;     // FIN received and all data before it read
-    void close(SocketId);                 // FIN after queued data; the id becomes stale
+    bool peer_closed(SocketId) const;  // FIN received and all data before it read
+    void close(SocketId);              // FIN after queued data; the id becomes stale
     // Half-close (shutdown(SHUT_WR)): FIN after queued data; the id stays valid and reading goes
     // on until the peer's FIN. close() later lets the connection go.
     void shutdown_write(SocketId);
-    void abort(SocketId);                 // RST now; the id becomes stale
-    void set_nodelay(SocketId, bool on);  // Nagle's algorithm off (TCP_NODELAY)
+    void abort(SocketId);                   // RST now; the id becomes stale
+    void set_nodelay(SocketId, bool on);    // Nagle's algorithm off (TCP_NODELAY)
     void set_keepalive(SocketId, bool on);  // keep-alive probes per StackConfig::tcp.keepalive
     std::optional<SocketInfo> info(SocketId) const;
     size_t connection_count() const;

@@ -16,6 +16,8 @@
 
 namespace tapstack {
 
+// one line per layer, in the order a frame meets them (kept by hand):
+// clang-format off
 enum class DropReason : uint8_t {
     EthernetTruncated, EthernetNotForUs, EthernetUnknownType,
     ArpMalformed, ArpNotForUs, ArpQueueFull, ArpUnresolved,
@@ -55,6 +57,7 @@ constexpr std::string_view to_string(DropReason r) {
         "tcp_ack_unacceptable", "tcp_receive_buffer_full", "tcp_reassembly_full",
         "frame_too_large",
     };
+    // clang-format on
     static_assert(std::size(names) == static_cast<size_t>(DropReason::Count_));
     return names[static_cast<size_t>(r)];
 }
@@ -119,11 +122,11 @@ struct StackStats {
     uint64_t tcp_segments_received = 0;
     uint64_t tcp_segments_sent = 0;
     uint64_t tcp_retransmissions = 0;
-    uint64_t tcp_timeouts = 0;          // retransmission timer expiries
+    uint64_t tcp_timeouts = 0;                   // retransmission timer expiries
     uint64_t tcp_challenge_acks_suppressed = 0;  // RFC 5961 §7 limit reached
-    uint64_t tcp_syn_cookies_sent = 0;      // SYN,ACKs sent without a TCB (half-open limit reached)
-    uint64_t tcp_syn_cookies_accepted = 0;  // connections made from a returning cookie
-    uint64_t tcp_fast_recoveries = 0;   // losses repaired without a timeout (RFC 5681/6582/6675)
+    uint64_t tcp_syn_cookies_sent = 0;           // SYN,ACKs sent without a TCB (half-open limit reached)
+    uint64_t tcp_syn_cookies_accepted = 0;       // connections made from a returning cookie
+    uint64_t tcp_fast_recoveries = 0;            // losses repaired without a timeout (RFC 5681/6582/6675)
     uint64_t tcp_resets_sent = 0;
     // Connections: every one opened ends in exactly one of the four end counters (TcpEnd), or is
     // still in TIME-WAIT, or still open (docs/design.md, "Counting connections").

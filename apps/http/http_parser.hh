@@ -46,7 +46,7 @@ public:
     // A blank request line, or more, has been seen: a request has begun.
     bool started() const { return stage_ != Stage::RequestLine || leading_bytes_ > 0; }
     const RequestHead& head() const { return head_; }
-    int error_status() const { return error_status_; }         // 400, 414, 431 or 505
+    int error_status() const { return error_status_; }               // 400, 414, 431 or 505
     std::string_view error_reason() const { return error_reason_; }  // for the debug log
     void reset();
 

@@ -59,7 +59,8 @@ void HttpServer::stop() {
 void HttpServer::on_accept(SocketId id) {
     ++stats_.connections_accepted;
     if (log::enabled(log::Level::Debug)) {
-        if (auto info = stack_.info(id)) TS_LOG(Debug, "http: connection from {}:{}", info->remote_ip, info->remote_port);
+        if (auto info = stack_.info(id))
+            TS_LOG(Debug, "http: connection from {}:{}", info->remote_ip, info->remote_port);
     }
     // Responses are written whole: Nagle would only hold back the last short segment of a
     // keep-alive response until the client's delayed ACK (the 40 ms stall nginx avoids with
@@ -253,8 +254,7 @@ void HttpServer::expire(SocketId id, Connection& c) {
         TS_LOG(Debug, "http: send timeout");
         ++stats_.send_timeouts;
         return close_connection(id, c, true);
-    case HttpSession::Status::Finished:
-        return;
+    case HttpSession::Status::Finished: return;
     }
 }
 

@@ -166,8 +166,7 @@ void HttpSession::advance() {
             break;
         }
         case Phase::Respond:
-        case Phase::Done:
-            return;
+        case Phase::Done: return;
         }
     }
 }

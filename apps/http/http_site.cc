@@ -13,8 +13,8 @@
 
 #include <algorithm>
 #include <array>
-#include <climits>
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <ctime>
 #include <system_error>
@@ -230,7 +230,7 @@ HttpSite::HttpSite(HttpConfig config) : config_(std::move(config)) {
     if (config_.root.empty()) return;
     root_ = real_path(config_.root);
     if (root_.empty()) throw std::system_error(errno, std::generic_category(), config_.root);
-    struct stat st{};
+    struct stat st {};
     if (::stat(root_.c_str(), &st) != 0) throw std::system_error(errno, std::generic_category(), root_);
     if (!S_ISDIR(st.st_mode)) throw std::system_error(ENOTDIR, std::generic_category(), config_.root);
     root_fd_ = FileDescriptor{::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)};
@@ -262,7 +262,8 @@ Resource HttpSite::open(std::string_view path) const {
     // A path ending in '/' names a directory's index.html: open that at once.
     int fd = open_beneath(root_fd_.get(), path, asked_for_directory ? "index.html" : "");
     if (fd >= 0) {
-        Resource found = resource_for(FileDescriptor{fd}, asked_for_directory ? "index.html" : file_name_of(path), asked_for_directory);
+        Resource found = resource_for(FileDescriptor{fd}, asked_for_directory ? "index.html" : file_name_of(path),
+                                      asked_for_directory);
         if (found.status != -1) return found;
     } else if (errno != EXDEV && errno != ENOSYS) {
         r.status = status_for_errno(errno);
@@ -289,7 +290,7 @@ Resource file_resource(FileDescriptor file, const struct stat& st, std::string_v
 
 Resource HttpSite::resource_for(FileDescriptor file, std::string_view name, bool is_index) const {
     Resource r;
-    struct stat st{};
+    struct stat st {};
     if (::fstat(file.get(), &st) != 0) {
         r.status = 500;
         return r;
@@ -330,7 +331,7 @@ Resource HttpSite::open_real_path(const std::string& candidate, bool asked_for_d
         return r;
     }
     FileDescriptor file{fd};
-    struct stat st{};
+    struct stat st {};
     if (::fstat(file.get(), &st) != 0) {
         r.status = 500;
         return r;

@@ -29,7 +29,7 @@ struct Token {
         Punct,       // any other single character: < > ( ) [ ] { } , : = | + * ~ . -
     };
     Kind kind = Kind::End;
-    std::string_view text;      // the source it was cut from
+    std::string_view text;  // the source it was cut from
     SourcePos pos;
     bool space_before = false;  // whitespace or a comment separates it from the token before
     std::string message;        // for Error

@@ -103,9 +103,7 @@ private:
         take();
         return true;
     }
-    [[noreturn]] void fail(const Token& at, std::string message) const {
-        throw Failure{at.pos, std::move(message)};
-    }
+    [[noreturn]] void fail(const Token& at, std::string message) const { throw Failure{at.pos, std::move(message)}; }
     [[noreturn]] void fail_expected(std::string_view what) const {
         fail(peek(), std::string("expected ") + std::string(what) + ", found " + describe(peek()));
     }
@@ -216,11 +214,13 @@ Script Parser::script() {
     while (peek().kind != Kind::End) {
         if (peek().kind == Kind::Option) fail(peek(), "options (--name=value) must come before the first event");
         if (peek().kind == Kind::BackQuoted) {
-            if (s.events.empty()) fail(peek(), "only one shell command may come before the first event (give the next one a time)");
+            if (s.events.empty())
+                fail(peek(), "only one shell command may come before the first event (give the next one a time)");
             s.cleanup_command = CommandEvent{std::string(take().text)};
             if (peek().kind != Kind::End) {
-                fail(peek(), "a shell command without a time must be the first or the last thing in the script "
-                             "(give it a time, e.g. '+0 `...`')");
+                fail(peek(),
+                     "a shell command without a time must be the first or the last thing in the script "
+                     "(give it a time, e.g. '+0 `...`')");
             }
             break;
         }
@@ -328,7 +328,8 @@ IpInfo Parser::ip_info() {
         } else if (w == "ect01") {
             ip.ecn = IpInfo::Ecn::Ect01;
         } else {
-            fail(tokens_[next_ - 1], "unknown IP information '" + w + "' (tos, ect0, ect1, ce, noecn, ect01, flowlabel, ttl)");
+            fail(tokens_[next_ - 1],
+                 "unknown IP information '" + w + "' (tos, ect0, ect1, ce, noecn, ect01, flowlabel, ttl)");
         }
     } while (accept_punct(','));
     expect_punct(close, "to end the IP information");
@@ -370,8 +371,8 @@ void Parser::tcp_flags(TcpPacket& p) {
     const char* end = begin;
     do {
         end = take().text.data() + tokens_[next_ - 1].text.size();
-    } while (!peek().space_before &&
-             (peek().kind == Kind::Word || peek().kind == Kind::Float || peek().kind == Kind::Integer || at_punct('.')));
+    } while (!peek().space_before && (peek().kind == Kind::Word || peek().kind == Kind::Float ||
+                                      peek().kind == Kind::Integer || at_punct('.')));
     p.flags_text.assign(begin, end);
     for (char c : p.flags_text) {
         switch (c) {
@@ -456,7 +457,8 @@ TcpOption Parser::tcp_option() {
         o.kind = K::AccEcn;
         accecn_counters(o);
     } else {
-        fail(at, "unknown TCP option " + describe(at) + " (nop, eol, mss, wscale, sackOK, sack, TS, md5, FO, FOEXP, ECN)");
+        fail(at,
+             "unknown TCP option " + describe(at) + " (nop, eol, mss, wscale, sackOK, sack, TS, md5, FO, FOEXP, ECN)");
     }
     return o;
 }
@@ -611,8 +613,7 @@ Expr Parser::primary() {
             e.items = expression_list(')', "after the arguments of " + e.text + "()");
         }
         return e;
-    case Kind::String:
-        return strings(std::move(e));
+    case Kind::String: return strings(std::move(e));
     case Kind::Punct:
         if (t.text[0] == '[' || t.text[0] == '{') {
             bool array = t.text[0] == '[';
@@ -622,8 +623,7 @@ Expr Parser::primary() {
             return e;
         }
         break;
-    default:
-        break;
+    default: break;
     }
     fail_expected("a value (a number, a name, a \"string\", '...', [array] or {struct})");
 }

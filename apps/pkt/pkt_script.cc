@@ -10,9 +10,7 @@
 namespace tapstack::pkt {
 namespace {
 
-std::string seconds(int64_t usecs) {
-    return fmt::format("{}.{:06}", usecs / 1'000'000, usecs % 1'000'000);
-}
+std::string seconds(int64_t usecs) { return fmt::format("{}.{:06}", usecs / 1'000'000, usecs % 1'000'000); }
 
 std::string join(const std::vector<Expr>& items, std::string_view sep) {
     std::string out;
@@ -140,8 +138,6 @@ std::string to_string(const Expr& e) {
     return "?";
 }
 
-std::string to_string(const Event& e) {
-    return to_string(e.time) + " " + std::visit(ActionPrinter{}, e.action);
-}
+std::string to_string(const Event& e) { return to_string(e.time) + " " + std::visit(ActionPrinter{}, e.action); }
 
 }  // namespace tapstack::pkt

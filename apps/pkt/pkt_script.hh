@@ -31,8 +31,8 @@ struct ScriptOption {
 struct EventTime {
     enum class Kind : uint8_t { Absolute, Relative, Any };
     Kind kind = Kind::Absolute;
-    int64_t usecs = 0;                   // the start (0 for Any)
-    std::optional<int64_t> range_end;    // the end of a `~` range, of the same kind as the start
+    int64_t usecs = 0;                 // the start (0 for Any)
+    std::optional<int64_t> range_end;  // the end of a `~` range, of the same kind as the start
 };
 
 enum class Direction : uint8_t { Inbound, Outbound };  // `<` the peer sends, `>` we send
@@ -48,8 +48,8 @@ struct IpInfo {
 
 // TCP flags as letters: F S R P . (ACK) U E W A, and 0-7 for the AccECN ACE field.
 namespace tcp_flag {
-inline constexpr uint16_t fin = 1 << 0, syn = 1 << 1, rst = 1 << 2, psh = 1 << 3, ack = 1 << 4,
-                          urg = 1 << 5, ece = 1 << 6, cwr = 1 << 7, ae = 1 << 8;
+inline constexpr uint16_t fin = 1 << 0, syn = 1 << 1, rst = 1 << 2, psh = 1 << 3, ack = 1 << 4, urg = 1 << 5,
+                          ece = 1 << 6, cwr = 1 << 7, ae = 1 << 8;
 }
 
 struct SackBlock {
@@ -60,13 +60,23 @@ struct SackBlock {
 // One entry of a TCP option list `<mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7,sack 1:2,eol>`.
 struct TcpOption {
     enum class Kind : uint8_t {
-        Nop, Eol, Mss, WindowScale, SackPermitted, Sack, Timestamp, Md5, FastOpen, FastOpenExp, AccEcn
+        Nop,
+        Eol,
+        Mss,
+        WindowScale,
+        SackPermitted,
+        Sack,
+        Timestamp,
+        Md5,
+        FastOpen,
+        FastOpenExp,
+        AccEcn
     };
     Kind kind = Kind::Nop;
-    uint32_t value = 0;                // Mss, WindowScale, Timestamp's val
-    uint32_t echo = 0;                 // Timestamp's ecr
-    std::vector<SackBlock> blocks;     // Sack
-    std::string text;                  // Md5 / FastOpen cookie as written; AccEcn: "e0b 1 ceb 2"
+    uint32_t value = 0;             // Mss, WindowScale, Timestamp's val
+    uint32_t echo = 0;              // Timestamp's ecr
+    std::vector<SackBlock> blocks;  // Sack
+    std::string text;               // Md5 / FastOpen cookie as written; AccEcn: "e0b 1 ceb 2"
 };
 
 struct TcpPacket {
@@ -86,8 +96,8 @@ struct TcpPacket {
 
 // `< icmp unreachable frag_needed mtu 1000 [1:1001(1000)]`
 struct IcmpPacket {
-    std::string type;                  // "unreachable", "packet_too_big", ...
-    std::optional<std::string> code;   // "frag_needed", "host_unreachable", ...
+    std::string type;                 // "unreachable", "packet_too_big", ...
+    std::optional<std::string> code;  // "frag_needed", "host_unreachable", ...
     std::optional<uint32_t> mtu;
     std::optional<uint32_t> echo_id;
     // The packet it quotes: `[start:end(len)]` (TCP), `[udp (len)]` or `[raw (len)]`.

@@ -22,7 +22,8 @@ namespace tapstack {
 namespace {
 
 constexpr const char* usage =
-    "Usage: tapstack annotate FILE.pcap [--format text|json] [--check-article [--expect server-first|client-first|any]] [--port N]\n"
+    "Usage: tapstack annotate FILE.pcap [--format text|json] [--check-article [--expect "
+    "server-first|client-first|any]] [--port N]\n"
     "Prints every frame as the Wireshark article reads it (relative seq/ack, lengths, next seq, HTTP lines).\n"
     "--check-article checks each TCP conversation against the article's shape and numbers; exit 0 when all pass.\n";
 
@@ -55,7 +56,8 @@ std::optional<CloseOrder> parse_expect(std::optional<std::string_view> v) {
 std::optional<uint16_t> parse_port(std::optional<std::string_view> v) {
     unsigned p = 0;
     auto parsed = v ? std::from_chars(v->data(), v->data() + v->size(), p) : std::from_chars_result{};
-    if (!v || parsed.ec != std::errc{} || parsed.ptr != v->data() + v->size() || p == 0 || p > 65535) return std::nullopt;
+    if (!v || parsed.ec != std::errc{} || parsed.ptr != v->data() + v->size() || p == 0 || p > 65535)
+        return std::nullopt;
     return static_cast<uint16_t>(p);
 }
 
@@ -136,13 +138,15 @@ Conversations trace_capture(PcapReader& reader, const AnnotateArgs& args) {
 // --check-article: each conversation's report; 0 when all of them pass.
 int check_conversations(const Conversations& conversations, const AnnotateArgs& args) {
     if (conversations.empty()) {
-        fmt::print("article check: FAIL: no TCP conversation{} in {}\n", args.port ? fmt::format(" on port {}", *args.port) : "", args.path);
+        fmt::print("article check: FAIL: no TCP conversation{} in {}\n",
+                   args.port ? fmt::format(" on port {}", *args.port) : "", args.path);
         return 1;
     }
     bool all = true;
     for (const auto& conv : conversations) {
         const FourTuple& c = conv.front().client;
-        fmt::print("\nconversation {}:{} → {}:{} ({} segments)\n", c.local_ip, c.local_port, c.remote_ip, c.remote_port, conv.size());
+        fmt::print("\nconversation {}:{} → {}:{} ({} segments)\n", c.local_ip, c.local_port, c.remote_ip, c.remote_port,
+                   conv.size());
         ArticleCheck r = check_article(conv, args.expect);
         for (const auto& line : r.report) fmt::print("{}\n", line);
         all = all && r.passed;
@@ -158,7 +162,8 @@ int run_annotate(int argc, char** argv) {
     try {
         PcapReader reader(args.path);
         if (!reader.network_offset()) {
-            fmt::print(stderr, "tapstack annotate: {}: link type {} is not Ethernet, Linux cooked or raw IP\n", args.path, reader.link_type());
+            fmt::print(stderr, "tapstack annotate: {}: link type {} is not Ethernet, Linux cooked or raw IP\n",
+                       args.path, reader.link_type());
             return 1;
         }
         Conversations conversations = trace_capture(reader, args);

@@ -56,8 +56,9 @@ std::variant<HttpUrl, std::string> parse_http_url(std::string_view url) {
 }
 
 std::string make_get_request(const HttpUrl& u) {
-    return fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: tapstack/0.1\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-                       u.path, u.host_header);
+    return fmt::format(
+        "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: tapstack/0.1\r\nAccept: */*\r\nConnection: close\r\n\r\n", u.path,
+        u.host_header);
 }
 
 bool HttpResponseReader::fail(std::string why) {
@@ -94,7 +95,8 @@ bool HttpResponseReader::parse_head() {
     if (status_line_.size() < 12 || !status_line_.starts_with("HTTP/1.") || status_line_[8] != ' ')
         return fail(fmt::format("not an HTTP/1.x status line: '{}'", status_line_.substr(0, 80)));
     auto [p, ec] = std::from_chars(status_line_.data() + 9, status_line_.data() + 12, status_);
-    if (ec != std::errc{} || p != status_line_.data() + 12 || status_ < 100) return fail("no status code in the status line");
+    if (ec != std::errc{} || p != status_line_.data() + 12 || status_ < 100)
+        return fail("no status code in the status line");
     bool chunked = false;
     std::string_view fields = eol == std::string::npos ? std::string_view{} : std::string_view{head}.substr(eol + 2);
     while (!fields.empty()) {
@@ -102,12 +104,14 @@ bool HttpResponseReader::parse_head() {
         std::string_view line = fields.substr(0, next);
         fields = next == std::string_view::npos ? std::string_view{} : fields.substr(next + 2);
         size_t colon = line.find(':');
-        if (colon == std::string_view::npos) return fail(fmt::format("a header line without ':': '{}'", line.substr(0, 80)));
+        if (colon == std::string_view::npos)
+            return fail(fmt::format("a header line without ':': '{}'", line.substr(0, 80)));
         std::string_view name = line.substr(0, colon), value = trim(line.substr(colon + 1));
         if (iequals(name, "Content-Length")) {
             uint64_t n = 0;
             auto [q, e] = std::from_chars(value.data(), value.data() + value.size(), n);
-            if (e != std::errc{} || q != value.data() + value.size()) return fail("a Content-Length that is not a number");
+            if (e != std::errc{} || q != value.data() + value.size())
+                return fail("a Content-Length that is not a number");
             if (content_length_ && *content_length_ != n) return fail("two different Content-Lengths");
             content_length_ = n;
         } else if (iequals(name, "Transfer-Encoding")) {
@@ -154,8 +158,7 @@ bool HttpResponseReader::read_body() {
     case State::Trailers: return read_trailer();
     case State::Head:
     case State::Done:
-    case State::Failed:
-        break;
+    case State::Failed: break;
     }
     return true;
 }
@@ -176,7 +179,8 @@ bool HttpResponseReader::read_chunk_size() {
     std::string_view hex = trim(std::string_view{line}.substr(0, line.find(';')));  // chunk extensions ignored
     uint64_t size = 0;
     auto [p, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), size, 16);
-    if (hex.empty() || ec != std::errc{} || p != hex.data() + hex.size()) return fail(fmt::format("a bad chunk size '{}'", line.substr(0, 40)));
+    if (hex.empty() || ec != std::errc{} || p != hex.data() + hex.size())
+        return fail(fmt::format("a bad chunk size '{}'", line.substr(0, 40)));
     chunk_left_ = size;
     state_ = size == 0 ? State::Trailers : State::ChunkData;
     return true;
@@ -201,7 +205,8 @@ void HttpResponseReader::peer_closed() {
     if (state_ == State::ToClose) {
         state_ = State::Done;
     } else if (state_ == State::Head) {
-        fail(pending_.empty() ? "the server closed without answering" : "the server closed in the middle of the response head");
+        fail(pending_.empty() ? "the server closed without answering"
+                              : "the server closed in the middle of the response head");
     } else if (state_ != State::Done && state_ != State::Failed) {
         fail(content_length_ ? fmt::format("the server closed after {} of {} bytes", body_bytes_, *content_length_)
                              : std::string{"the server closed in the middle of a chunked body"});
@@ -214,10 +219,15 @@ namespace {
 class GetClient : public SocketHandler {
 public:
     GetClient(Stack& stack, const HttpUrl& url, std::FILE* out)
-        : stack_(stack), request_(make_get_request(url)), reader_([out](Bytes b) { std::fwrite(b.data(), 1, b.size(), out); }) {}
+        : stack_(stack),
+          request_(make_get_request(url)),
+          reader_([out](Bytes b) { std::fwrite(b.data(), 1, b.size(), out); }) {}
 
     void start(SocketId id) { id_ = id; }
-    void on_connected(SocketId) override { connected_ = true; send(); }
+    void on_connected(SocketId) override {
+        connected_ = true;
+        send();
+    }
     void on_writable(SocketId) override { send(); }
     void on_readable(SocketId id) override {
         uint8_t buf[16384];
@@ -285,7 +295,8 @@ std::unique_ptr<ConversationTracer> attach_tracer(const Options& o, Stack& stack
 // We speak first, right after attaching: wait (up to 2 s) until the kernel has the link up, or
 // it drops the answer to our first ARP request and the fetch starts a second late.
 void wait_for_link(DeviceChain& devices, Stack& stack, const StopSignals& signals) {
-    for (Instant until = monotonic_now() + std::chrono::seconds{2}; !devices.tap().running() && monotonic_now() < until;) {
+    for (Instant until = monotonic_now() + std::chrono::seconds{2};
+         !devices.tap().running() && monotonic_now() < until;) {
         stack.poll(monotonic_now());  // (whatever arrives meanwhile is handled, not left to spin on)
         wait_for(devices.stack_device(), monotonic_now() + std::chrono::milliseconds{10}, signals);
     }
@@ -312,7 +323,9 @@ bool fetch(Stack& stack, DeviceChain& devices, const StopSignals& signals, const
 
 // What went wrong, in a few words; empty when the fetch worked.
 std::string problem(const Options& o, bool timed_out, const StopSignals& signals, const GetClient& client) {
-    if (timed_out) return fmt::format("timed out after {} s{}", o.timeout_seconds, client.connected() ? "" : " (no answer to our SYN)");
+    if (timed_out)
+        return fmt::format("timed out after {} s{}", o.timeout_seconds,
+                           client.connected() ? "" : " (no answer to our SYN)");
     if (signals.received()) return "interrupted";
     if (client.failure()) return std::string{to_string(*client.failure())};
     if (client.reader().failed()) return client.reader().error();
@@ -341,7 +354,8 @@ int run_get(const Options& o) {
     stack.poll(monotonic_now());  // the stack's clock is the time of its last poll: set it first
     auto id = stack.connect(url.host, url.port, client);
     if (!id) {
-        fmt::print(stderr, "tapstack get: {}: no route from {}/{} (use --gateway)\n", *o.url, o.ip.address, o.ip.prefix_len);
+        fmt::print(stderr, "tapstack get: {}: no route from {}/{} (use --gateway)\n", *o.url, o.ip.address,
+                   o.ip.prefix_len);
         return 1;
     }
     client.start(*id);

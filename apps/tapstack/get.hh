@@ -58,9 +58,9 @@ private:
     bool parse_head();
     // One step of the body; false when it needs more bytes than pending_ holds (or failed).
     bool read_body();
-    bool read_chunk_size();  // the hex size line; its data follows, or the trailers after 0
-    bool read_chunk_end();   // the CRLF after a chunk's data
-    bool read_trailer();     // a trailer line; the empty one ends the response
+    bool read_chunk_size();                    // the hex size line; its data follows, or the trailers after 0
+    bool read_chunk_end();                     // the CRLF after a chunk's data
+    bool read_trailer();                       // a trailer line; the empty one ends the response
     size_t deliver_pending(uint64_t at_most);  // up to at_most bytes of pending_ to the sink
     bool fail(std::string why);
     bool take_line(std::string& line);  // a CRLF-terminated line from pending_, if whole

@@ -54,11 +54,11 @@ StopSignals::StopSignals() {
     sigdelset(&wait_mask_, SIGINT);
     sigdelset(&wait_mask_, SIGTERM);
     sigdelset(&wait_mask_, SIGUSR1);
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
-    struct sigaction usr{};
+    struct sigaction usr {};
     usr.sa_handler = on_stats_signal;
     sigaction(SIGUSR1, &usr, nullptr);
 }
@@ -74,8 +74,10 @@ bool StopSignals::take_stats_request() {
 DeviceChain::DeviceChain(const Options& o, uint64_t fault_seed)
     : tap_(o.tap, o.offload ? TapOffload::On : TapOffload::Off), top_(&tap_) {
     if (tap_.created()) {
-        fmt::print(stderr, "tapstack: created {}, which has no address and is down: the kernel cannot reach us through it "
-                           "(sudo ./scripts/setup_tap.sh makes a usable one)\n", tap_.name());
+        fmt::print(stderr,
+                   "tapstack: created {}, which has no address and is down: the kernel cannot reach us through it "
+                   "(sudo ./scripts/setup_tap.sh makes a usable one)\n",
+                   tap_.name());
     }
     if (o.offload) fmt::print(stderr, "tapstack: offloads on {}: {}\n", tap_.name(), tap_.offload_features());
     if (o.pcap) {
@@ -88,8 +90,12 @@ DeviceChain::DeviceChain(const Options& o, uint64_t fault_seed)
         faults_ = std::make_unique<FaultInjector>(*top_, fc);
         top_ = faults_.get();
         const FaultRates& r = fc.rates;
-        fmt::print(stderr, "tapstack: faults on {} (seed {}): drop {}%, duplicate {}%, reorder {}%, corrupt {}%, delay {} ms ± {} ms\n",
-                   fc.direction == FaultDirection::Rx ? "receive" : fc.direction == FaultDirection::Tx ? "send" : "receive and send",
+        fmt::print(stderr,
+                   "tapstack: faults on {} (seed {}): drop {}%, duplicate {}%, reorder {}%, corrupt {}%, delay {} ms ± "
+                   "{} ms\n",
+                   fc.direction == FaultDirection::Rx   ? "receive"
+                   : fc.direction == FaultDirection::Tx ? "send"
+                                                        : "receive and send",
                    fc.seed, r.drop * 100, r.duplicate * 100, r.reorder * 100, r.corrupt * 100,
                    static_cast<double>(r.delay.count()) / 1000, static_cast<double>(r.jitter.count()) / 1000);
     }
@@ -102,13 +108,15 @@ void DeviceChain::flush() {
 void DeviceChain::print_stats() const {
     const TapStats& t = tap_.stats();
     if (t.total_drops() > 0) {
-        fmt::print(stderr, "tapstack: device {}: {} frames too large, {} not sent (queue full), {} send errors, {} receive errors, "
-                           "{} bad vnet headers\n",
-                   tap_.name(), t.oversized_dropped, t.send_dropped, t.send_errors, t.receive_errors, t.bad_vnet_header);
+        fmt::print(
+            stderr,
+            "tapstack: device {}: {} frames too large, {} not sent (queue full), {} send errors, {} receive errors, "
+            "{} bad vnet headers\n",
+            tap_.name(), t.oversized_dropped, t.send_dropped, t.send_errors, t.receive_errors, t.bad_vnet_header);
     }
     if (t.bundles_sent > 0 || t.bundles_received > 0) {
-        fmt::print(stderr, "tapstack: device {}: {} TCP bundles sent for the kernel to cut up, {} received whole\n", tap_.name(),
-                   t.bundles_sent, t.bundles_received);
+        fmt::print(stderr, "tapstack: device {}: {} TCP bundles sent for the kernel to cut up, {} received whole\n",
+                   tap_.name(), t.bundles_sent, t.bundles_received);
     }
     if (faults_) {
         fmt::print(stderr, "tapstack: faults on receive: {}\n", describe(faults_->rx_stats()));
@@ -149,8 +157,9 @@ void print_stats(const StackStats& s) {
                "replies {}; ICMP echo replies {}; IPv4 reassembled {}; SYN cookies sent {} accepted {}; "
                "challenge ACKs suppressed {}\n",
                s.frames_received, s.frames_sent, s.tcp_segments_received, s.tcp_segments_sent, s.tcp_retransmissions,
-               s.tcp_timeouts, s.tcp_fast_recoveries, s.tcp_resets_sent, s.arp_requests_sent, s.arp_replies_sent, s.icmp_echo_replies,
-               s.ipv4_reassembled, s.tcp_syn_cookies_sent, s.tcp_syn_cookies_accepted, s.tcp_challenge_acks_suppressed);
+               s.tcp_timeouts, s.tcp_fast_recoveries, s.tcp_resets_sent, s.arp_requests_sent, s.arp_replies_sent,
+               s.icmp_echo_replies, s.ipv4_reassembled, s.tcp_syn_cookies_sent, s.tcp_syn_cookies_accepted,
+               s.tcp_challenge_acks_suppressed);
     // What became of every connection: each is counted once, in exactly one of these.
     fmt::print(stderr,
                "tapstack: connections opened {}: closed {}, in TIME-WAIT {}, reset by peer {}, reset by us {}, "

@@ -30,7 +30,7 @@ uint64_t random_secret();  // getrandom(2)
 class StopSignals {
 public:
     StopSignals();
-    int received() const;  // the signal number, or 0
+    int received() const;       // the signal number, or 0
     bool take_stats_request();  // SIGUSR1 came since the last call
     const sigset_t& wait_mask() const { return wait_mask_; }
 
@@ -45,7 +45,7 @@ public:
     DeviceChain(const Options&, uint64_t fault_seed);
     NetDev& stack_device() { return *top_; }
     TapDev& tap() { return tap_; }
-    void flush();             // the pcap's buffered records, once per loop turn
+    void flush();              // the pcap's buffered records, once per loop turn
     void print_stats() const;  // the device's and the injector's counters, at exit
     bool capture_failed() const { return pcap_ && pcap_->write_failed(); }
 

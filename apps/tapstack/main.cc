@@ -50,7 +50,8 @@ HttpConfig http_config(const Options& o) {
 // The event loop: read the clock, print the counters when asked (SIGUSR1, --stats), poll the
 // stack and the server, flush, then sleep until the next deadline, a frame or a signal. A stop
 // signal closes every connection; the loop ends when they are gone, or 1 s later.
-void serve(const Options& o, Stack& stack, HttpServer& server, DeviceChain& devices, StopSignals& signals, bool tracing) {
+void serve(const Options& o, Stack& stack, HttpServer& server, DeviceChain& devices, StopSignals& signals,
+           bool tracing) {
     std::optional<Instant> shutdown_deadline;
     std::optional<Instant> next_stats;
     if (o.stats_seconds > 0) next_stats = monotonic_now() + std::chrono::seconds{o.stats_seconds};

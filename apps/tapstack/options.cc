@@ -56,7 +56,6 @@ std::optional<T> parse_uint(std::string_view s, T max) {
     return static_cast<T>(v);
 }
 
-
 // What is wrong with a value (printed after "--option: "), or nothing.
 using Problem = std::optional<std::string>;
 
@@ -116,30 +115,36 @@ struct OptionSpec {
 
 // In --help's order.
 constexpr OptionSpec option_table[] = {
-    {.names = "--tap", .value = "NAME",
+    {.names = "--tap",
+     .value = "NAME",
      .help = "TAP device to attach to (created when run as root)     [tap0]",
      .apply = [](Options& o, std::string_view v) -> Problem {
          if (v.empty() || v.size() > 15) return "a device name of 1 to 15 characters";
          o.tap = v;
          return std::nullopt;
      }},
-    {.names = "--ip", .value = "A.B.C.D/NN",
+    {.names = "--ip",
+     .value = "A.B.C.D/NN",
      .help = "our address and prefix                                  [10.0.0.2/24]",
      .apply = [](Options& o, std::string_view v) -> Problem {
          auto c = Ipv4Cidr::parse(v);
-         if (!c || c->prefix_len == 0 || c->prefix_len > 30) return fmt::format("'{}' is not an address like 10.0.0.2/24", v);
+         if (!c || c->prefix_len == 0 || c->prefix_len > 30)
+             return fmt::format("'{}' is not an address like 10.0.0.2/24", v);
          o.ip = *c;
          return std::nullopt;
      }},
-    {.names = "--mac", .value = "XX:XX:XX:XX:XX:XX",
+    {.names = "--mac",
+     .value = "XX:XX:XX:XX:XX:XX",
      .help = "our MAC address                                         [02:00:00:00:00:02]",
      .apply = [](Options& o, std::string_view v) -> Problem {
          auto m = MacAddress::parse(v);
-         if (!m || m->is_multicast() || m->is_zero()) return fmt::format("'{}' is not a unicast MAC like 02:00:00:00:00:02", v);
+         if (!m || m->is_multicast() || m->is_zero())
+             return fmt::format("'{}' is not a unicast MAC like 02:00:00:00:00:02", v);
          o.mac = *m;
          return std::nullopt;
      }},
-    {.names = "--gateway", .value = "A.B.C.D",
+    {.names = "--gateway",
+     .value = "A.B.C.D",
      .help = "next hop for destinations outside the prefix            [none]",
      .apply = [](Options& o, std::string_view v) -> Problem {
          auto a = Ipv4Address::parse(v);
@@ -147,14 +152,16 @@ constexpr OptionSpec option_table[] = {
          o.gateway = *a;
          return std::nullopt;
      }},
-    {.names = "--http-root", .value = "DIR",
+    {.names = "--http-root",
+     .value = "DIR",
      .help = "serve files from DIR (default: a built-in \"Hello World!\" page)",
      .apply = [](Options& o, std::string_view v) -> Problem {
          if (v.empty()) return "needs a directory";
          o.http_root = std::string{v};
          return std::nullopt;
      }},
-    {.names = "--port", .value = "N",
+    {.names = "--port",
+     .value = "N",
      .help = "HTTP port                                               [80]",
      .apply = [](Options& o, std::string_view v) -> Problem {
          auto p = parse_uint<uint16_t>(v, 65535);
@@ -163,7 +170,8 @@ constexpr OptionSpec option_table[] = {
          o.port_given = true;
          return std::nullopt;
      }},
-    {.names = "--pcap", .value = "FILE",
+    {.names = "--pcap",
+     .value = "FILE",
      .help = "capture every received and sent frame into FILE         [tapstack.pcap]",
      .apply = [](Options& o, std::string_view v) -> Problem {
          if (v.empty()) return "needs a file name";
@@ -186,7 +194,8 @@ constexpr OptionSpec option_table[] = {
          o.offload = true;
          return std::nullopt;
      }},
-    {.names = "--keep-alive", .value = "SECONDS",
+    {.names = "--keep-alive",
+     .value = "SECONDS",
      .help = "keep HTTP/1.1 connections open while idle up to SECONDS [0: Connection: close]",
      .apply = [](Options& o, std::string_view v) { return set_seconds(o.keep_alive_seconds, v, 0, 86400); }},
     {.names = "--trace",
@@ -195,7 +204,8 @@ constexpr OptionSpec option_table[] = {
          o.trace = true;
          return std::nullopt;
      }},
-    {.names = "--trace-format", .value = "FORMAT",
+    {.names = "--trace-format",
+     .value = "FORMAT",
      .help = "text or json (one object per line)                      [text]",
      .apply = [](Options& o, std::string_view v) -> Problem {
          if (v != "text" && v != "json") return fmt::format("'{}' is not text or json", v);
@@ -203,7 +213,8 @@ constexpr OptionSpec option_table[] = {
          o.trace = true;
          return std::nullopt;
      }},
-    {.names = "--log-level", .value = "LEVEL",
+    {.names = "--log-level",
+     .value = "LEVEL",
      .help = "error, warn, info, debug (state changes), trace (drops) [info]",
      .apply = [](Options& o, std::string_view v) -> Problem {
          auto l = log::parse_level(v);
@@ -211,17 +222,21 @@ constexpr OptionSpec option_table[] = {
          o.log_level = *l;
          return std::nullopt;
      }},
-    {.names = "--msl", .value = "SECONDS",
+    {.names = "--msl",
+     .value = "SECONDS",
      .help = "maximum segment lifetime; TIME-WAIT lasts 2*MSL         [30]",
      .apply = [](Options& o, std::string_view v) { return set_seconds(o.msl_seconds, v, 0, 3600); }},
-    {.names = "--congestion", .value = "NAME",
+    {.names = "--congestion",
+     .value = "NAME",
      .help = "congestion controller: newreno (RFC 5681, RFC 6582)     [newreno]",
      .apply = set_congestion},
-    {.names = "--stats", .value = "SECONDS",
+    {.names = "--stats",
+     .value = "SECONDS",
      .help = "print the counters (frames, drops by reason ...) every SECONDS; they are\n"
              "also printed at exit and when the process gets SIGUSR1   [0: off]",
      .apply = [](Options& o, std::string_view v) { return set_seconds(o.stats_seconds, v, 0, 86400); }},
-    {.names = "--seed", .value = "N",
+    {.names = "--seed",
+     .value = "N",
      .help = "secret for initial sequence numbers (default: random; with --simulate: 1)",
      .apply = [](Options& o, std::string_view v) -> Problem {
          auto s = parse_uint<uint64_t>(v, UINT64_MAX);
@@ -229,7 +244,8 @@ constexpr OptionSpec option_table[] = {
          o.seed = *s;
          return std::nullopt;
      }},
-    {.names = "--replay", .value = "FILE",
+    {.names = "--replay",
+     .value = "FILE",
      .help = "no TAP, no root: feed the client's side of the first TCP conversation in FILE\n"
              "(a pcap of ours or tcpdump's; --port N picks the conversation by server port)\n"
              "to our stack in virtual time, as the recorded server, and print our answers\n"
@@ -239,23 +255,29 @@ constexpr OptionSpec option_table[] = {
          o.replay = std::string{v};
          return std::nullopt;
      }},
-    {.names = "--drop", .value = "P",
+    {.names = "--drop",
+     .value = "P",
      .section = "\nA bad link on purpose (between the stack and the device; the pcap shows what crossed the TAP):\n",
      .help = "lose P percent of the frames (\"5\" or \"5%\"; 0 to 100)    [0]",
      .apply = [](Options& o, std::string_view v) { return set_percent(o.faults.rates.drop, v); }},
-    {.names = "--duplicate", .value = "P",
+    {.names = "--duplicate",
+     .value = "P",
      .help = "deliver P percent twice                                 [0]",
      .apply = [](Options& o, std::string_view v) { return set_percent(o.faults.rates.duplicate, v); }},
-    {.names = "--reorder", .value = "P",
+    {.names = "--reorder",
+     .value = "P",
      .help = "hold P percent back 1 ms, so that later frames overtake them [0]",
      .apply = [](Options& o, std::string_view v) { return set_percent(o.faults.rates.reorder, v); }},
-    {.names = "--corrupt", .value = "P",
+    {.names = "--corrupt",
+     .value = "P",
      .help = "flip one bit (past the Ethernet header) in P percent    [0]",
      .apply = [](Options& o, std::string_view v) { return set_percent(o.faults.rates.corrupt, v); }},
-    {.names = "--delay", .value = "MS[±J]",
+    {.names = "--delay",
+     .value = "MS[±J]",
      .help = "delay every frame MS milliseconds, plus or minus up to J (also \"+-\") [0]",
      .apply = set_delay},
-    {.names = "--faults", .value = "rx|tx|both",
+    {.names = "--faults",
+     .value = "rx|tx|both",
      .help = "which way the faults apply                              [both]\n"
              "(--seed N also seeds the faults; without it they get a random seed,\n"
              "printed at start so that a run can be repeated)",
@@ -266,7 +288,8 @@ constexpr OptionSpec option_table[] = {
          else return fmt::format("'{}' is not rx, tx or both", v);
          return std::nullopt;
      }},
-    {.names = "--simulate", .value = "SCENARIO",
+    {.names = "--simulate",
+     .value = "SCENARIO",
      .section = "\n",
      .help = "no TAP, no root: run a conversation in this process, in virtual time, between\n"
              "our HTTP server and a scripted browser on a second tapstack, print it like\n"
@@ -290,14 +313,16 @@ constexpr OptionSpec option_table[] = {
          o.version = true;
          return std::nullopt;
      }},
-    {.names = "-o, --output", .value = "FILE",
+    {.names = "-o, --output",
+     .value = "FILE",
      .get_only = true,
      .apply = [](Options& o, std::string_view v) -> Problem {
          if (v.empty()) return "needs a file name";
          o.output = std::string{v};
          return std::nullopt;
      }},
-    {.names = "--timeout", .value = "SECONDS",
+    {.names = "--timeout",
+     .value = "SECONDS",
      .get_only = true,
      .apply = [](Options& o, std::string_view v) { return set_seconds(o.timeout_seconds, v, 1, 3600); }},
 };
@@ -331,7 +356,8 @@ Problem check_combinations(const Options& o) {
     if (o.get && !o.url && !o.help) return "get: which URL? (tapstack get http://10.0.0.1/)";
     if (o.get && (o.simulate || o.replay)) return "get: --simulate and --replay are for the server";
     if (o.simulate && o.replay) return "--replay: one of --simulate and --replay";
-    if (o.offload && (o.simulate || o.replay)) return "--offload: is for a TAP device; --simulate and --replay have none";
+    if (o.offload && (o.simulate || o.replay))
+        return "--offload: is for a TAP device; --simulate and --replay have none";
     if (o.offload && o.faults.rates.any())
         return "--offload: not with --drop, --duplicate, --reorder, --corrupt or --delay (they act on single frames)";
     return std::nullopt;

@@ -24,9 +24,9 @@ namespace {
 struct Recorded {
     bool from_client = false;
     Instant at;
-    TcpSegment seg;                 // payload points into `bytes`
-    std::vector<uint8_t> bytes;     // the TCP header and payload, owned
-    uint64_t frame = 0;             // its number in the file
+    TcpSegment seg;              // payload points into `bytes`
+    std::vector<uint8_t> bytes;  // the TCP header and payload, owned
+    uint64_t frame = 0;          // its number in the file
 };
 
 struct Conversation {
@@ -75,7 +75,8 @@ std::optional<Conversation> read_conversation(const ReplaySetup& setup, std::str
         bool to_client = ip->dst() == c->client_ip && seg->dst_port == c->client_port && ip->src() == c->server_ip &&
                          seg->src_port == c->server_port;
         if (!from_client && !to_client) continue;
-        if (from_client && seg->syn() && !seg->has_ack() && seg->seq != c->client_iss) break;  // a new connection on the tuple
+        if (from_client && seg->syn() && !seg->has_ack() && seg->seq != c->client_iss)
+            break;  // a new connection on the tuple
         if (to_client && seg->syn() && !c->server_iss_known) {
             c->server_iss = seg->seq;
             c->server_iss_known = true;
@@ -88,7 +89,9 @@ std::optional<Conversation> read_conversation(const ReplaySetup& setup, std::str
         r.seg = *TcpSegment::parse_unchecked(Bytes{r.bytes});
         c->segments.push_back(std::move(r));
     }
-    if (!c) why = setup.server_port ? fmt::format("no SYN to port {} in the file", *setup.server_port) : "no SYN in the file";
+    if (!c)
+        why =
+            setup.server_port ? fmt::format("no SYN to port {} in the file", *setup.server_port) : "no SYN in the file";
     else if (!c->server_iss_known) why = "the server never answered the SYN in this capture";
     if (!c || !c->server_iss_known) return std::nullopt;
     return c;
@@ -105,17 +108,22 @@ struct ServerScript {
     std::vector<Write> writes;
     std::optional<uint64_t> close_after;  // bytes read
     bool close_after_peer_fin = false;
-    bool fin_with_last_data = false;      // its FIN rode on the segment with its last new data
+    bool fin_with_last_data = false;  // its FIN rode on the segment with its last new data
 };
 
 class ScriptedApp : public SocketHandler {
 public:
     using Write = ServerScript::Write;
     ScriptedApp(Stack& stack, ServerScript script)
-        : stack_(stack), writes_(std::move(script.writes)), close_after_(script.close_after),
+        : stack_(stack),
+          writes_(std::move(script.writes)),
+          close_after_(script.close_after),
           after_peer_fin_(script.close_after_peer_fin) {}
 
-    void on_accept(SocketId id) override { id_ = id; act(); }
+    void on_accept(SocketId id) override {
+        id_ = id;
+        act();
+    }
     void on_readable(SocketId id) override {
         uint8_t buf[4096];
         while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0)) read_ += n;
@@ -133,7 +141,8 @@ private:
             written_ = 0;
             ++next_;
         }
-        if (next_ == writes_.size() && close_after_ && *close_after_ <= read_ && (peer_fin_ || !after_peer_fin_) && !closed_) {
+        if (next_ == writes_.size() && close_after_ && *close_after_ <= read_ && (peer_fin_ || !after_peer_fin_) &&
+            !closed_) {
             closed_ = true;
             stack_.close(id_);
         }
@@ -165,7 +174,8 @@ ServerScript server_script(const Conversation& c) {
         if (r.from_client) continue;
         const TcpSegment& s = r.seg;
         // What it had read: its ACK less the SYN, and less the FIN when the ACK covers that too.
-        uint64_t read = s.has_ack() ? std::min<uint64_t>(static_cast<uint32_t>(s.ack - (c.client_iss + 1)), client_bytes) : 0;
+        uint64_t read =
+            s.has_ack() ? std::min<uint64_t>(static_cast<uint32_t>(s.ack - (c.client_iss + 1)), client_bytes) : 0;
         bool saw_peer_fin = s.has_ack() && client_fin && *client_fin < s.ack;
         SeqNum end = s.seq + static_cast<uint32_t>(s.payload.size());
         bool new_data = !s.payload.empty() && sent_up_to < end;
@@ -230,8 +240,9 @@ std::vector<std::pair<uint64_t, Relative>> recorded_answers(const Conversation& 
     std::vector<std::pair<uint64_t, Relative>> recorded;
     for (const Recorded& r : c.segments) {
         if (r.from_client) continue;
-        recorded.push_back({r.frame, {r.seg.flags, static_cast<uint32_t>(r.seg.seq - c.server_iss),
-                                      static_cast<uint32_t>(r.seg.ack - c.client_iss), r.seg.payload.size()}});
+        recorded.push_back({r.frame,
+                            {r.seg.flags, static_cast<uint32_t>(r.seg.seq - c.server_iss),
+                             static_cast<uint32_t>(r.seg.ack - c.client_iss), r.seg.payload.size()}});
     }
     return recorded;
 }
@@ -282,7 +293,8 @@ private:
 void Replayer::introduce_client() {
     std::vector<uint8_t> arp(ethernet_field::header_len + arp_field::packet_len);
     emit_ethernet_header(arp, MacAddress::broadcast(), c_.client_mac, EtherType::Arp);
-    ArpPacket{ArpOp::Request, c_.client_mac, c_.client_ip, MacAddress{}, c_.server_ip}.emit(MutBytes{arp}.subspan(ethernet_field::header_len));
+    ArpPacket{ArpOp::Request, c_.client_mac, c_.client_ip, MacAddress{}, c_.server_ip}.emit(
+        MutBytes{arp}.subspan(ethernet_field::header_len));
     dev_.inbox.push_back(std::move(arp));
     stack_.poll(origin_);
     dev_.sent.clear();
@@ -324,7 +336,9 @@ TcpSegment Replayer::renumbered(const Recorded& r) {
 // One past the highest relative sequence number we have sent (SYN and FIN count one).
 uint32_t Replayer::our_end() const {
     uint32_t end = 0;
-    for (auto& o : ours_) end = std::max<uint32_t>(end, o.seq + static_cast<uint32_t>(o.len) + ((o.flags & (tcp_flag::syn | tcp_flag::fin)) ? 1u : 0u));
+    for (auto& o : ours_)
+        end = std::max<uint32_t>(
+            end, o.seq + static_cast<uint32_t>(o.len) + ((o.flags & (tcp_flag::syn | tcp_flag::fin)) ? 1u : 0u));
     return end;
 }
 
@@ -337,7 +351,8 @@ void Replayer::collect() {
         auto s = TcpSegment::parse_unchecked(ip->payload());
         if (!s) continue;
         if (s->options.timestamps) our_tsval_ = s->options.timestamps->value;
-        ours_.push_back({s->flags, static_cast<uint32_t>(s->seq - our_iss_), static_cast<uint32_t>(s->ack - c_.client_iss), s->payload_len()});
+        ours_.push_back({s->flags, static_cast<uint32_t>(s->seq - our_iss_),
+                         static_cast<uint32_t>(s->ack - c_.client_iss), s->payload_len()});
     }
     dev_.sent.clear();
 }
@@ -364,12 +379,17 @@ int print_comparison(const std::vector<std::pair<uint64_t, Relative>>& recorded,
         std::string right = i < ours.size() ? describe(ours[i]) : "(nothing)";
         bool ok = i < recorded.size() && i < ours.size() && same(recorded[i].second, ours[i]);
         differences += ok ? 0 : 1;
-        fmt::print(out, "  {:>5}  {:<42}  {:<42}  {}\n", i < recorded.size() ? fmt::format("#{}", recorded[i].first) : "",
-                   left, right, ok ? "same" : "DIFFERS");
+        fmt::print(out, "  {:>5}  {:<42}  {:<42}  {}\n",
+                   i < recorded.size() ? fmt::format("#{}", recorded[i].first) : "", left, right,
+                   ok ? "same" : "DIFFERS");
     }
-    if (acked_unsent) fmt::print(out, "replay: note: the recorded client acknowledged data we had not sent (our answers diverged before)\n");
+    if (acked_unsent)
+        fmt::print(
+            out, "replay: note: the recorded client acknowledged data we had not sent (our answers diverged before)\n");
     if (differences == 0) {
-        fmt::print(out, "replay: PASS: our {} segments answer the recorded client as the recorded server did (flags, relative seq and ack, lengths)\n",
+        fmt::print(out,
+                   "replay: PASS: our {} segments answer the recorded client as the recorded server did (flags, "
+                   "relative seq and ack, lengths)\n",
                    ours.size());
         return 0;
     }
@@ -387,10 +407,12 @@ int replay(const ReplaySetup& setup, std::FILE* out) {
         return 2;
     }
     const Conversation& c = *conv;
-    size_t recorded_server = static_cast<size_t>(std::count_if(c.segments.begin(), c.segments.end(), [](auto& r) { return !r.from_client; }));
-    fmt::print(out, "replay: {}: {}:{} -> {}:{}, {} segments ({} from the client, fed to us; {} from the server, compared)\n",
-               setup.path, c.client_ip, c.client_port, c.server_ip, c.server_port, c.segments.size(),
-               c.segments.size() - recorded_server, recorded_server);
+    size_t recorded_server = static_cast<size_t>(
+        std::count_if(c.segments.begin(), c.segments.end(), [](auto& r) { return !r.from_client; }));
+    fmt::print(
+        out, "replay: {}: {}:{} -> {}:{}, {} segments ({} from the client, fed to us; {} from the server, compared)\n",
+        setup.path, c.client_ip, c.client_port, c.server_ip, c.server_port, c.segments.size(),
+        c.segments.size() - recorded_server, recorded_server);
 
     ServerScript script = server_script(c);
     Replayer replayer(c, replay_config(setup, c, script));

@@ -19,8 +19,8 @@ namespace tapstack {
 
 struct ReplaySetup {
     std::string path;
-    std::optional<uint16_t> server_port;  // which conversation (default: the first SYN's)
-    uint64_t seed = 1;                    // our ISN comes from it
+    std::optional<uint16_t> server_port;                        // which conversation (default: the first SYN's)
+    uint64_t seed = 1;                                          // our ISN comes from it
     CongestionControl congestion = CongestionControl::NewReno;  // --congestion
 };
 

@@ -43,7 +43,9 @@ public:
         std::copy(frame.begin(), frame.end(), buffer.begin());
         return frame.size();
     }
-    void transmit(Bytes frame, Instant now) override { outbox.emplace_back(now, std::vector<uint8_t>(frame.begin(), frame.end())); }
+    void transmit(Bytes frame, Instant now) override {
+        outbox.emplace_back(now, std::vector<uint8_t>(frame.begin(), frame.end()));
+    }
 
     std::deque<std::pair<Instant, std::vector<uint8_t>>> inbox, outbox;
 };
@@ -58,10 +60,12 @@ public:
     void on_connected(SocketId id) override { (void)stack_.write(id, as_bytes(request_)); }
     void on_readable(SocketId id) override {
         uint8_t buf[4096];
-        while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0)) response.append(reinterpret_cast<char*>(buf), n);
+        while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0))
+            response.append(reinterpret_cast<char*>(buf), n);
         // Like the article's browser: the server's FIN is acknowledged at once (by TCP), and the
         // browser gets round to closing a little later.
-        if ((stack_.peer_closed(id) || (close_after_response_ && complete())) && !close_at_) close_at_ = now_ + browser_think_time;
+        if ((stack_.peer_closed(id) || (close_after_response_ && complete())) && !close_at_)
+            close_at_ = now_ + browser_think_time;
         id_ = id;
     }
     void on_closed(SocketId, CloseReason r) override { failure = r; }
@@ -100,9 +104,10 @@ private:
 
 // A GET of exactly `size` bytes, padded with a header the server ignores.
 std::string make_request(size_t size, bool keep_alive) {
-    std::string head = fmt::format("GET / HTTP/1.1\r\nHost: 10.0.0.2\r\nUser-Agent: tapstack-simulated-browser\r\n"
-                                   "Accept: */*\r\nConnection: {}\r\nX-Padding: ",
-                                   keep_alive ? "keep-alive" : "close");
+    std::string head = fmt::format(
+        "GET / HTTP/1.1\r\nHost: 10.0.0.2\r\nUser-Agent: tapstack-simulated-browser\r\n"
+        "Accept: */*\r\nConnection: {}\r\nX-Padding: ",
+        keep_alive ? "keep-alive" : "close");
     std::string tail = "\r\n\r\n";
     std::string padding(size > head.size() + tail.size() ? size - head.size() - tail.size() : 0, 'x');
     return head + padding + tail;
@@ -134,7 +139,8 @@ bool is_response_segment(const std::vector<uint8_t>& frame) {
     constexpr size_t tcp_at = 14 + 20;
     if (frame.size() <= tcp_at + tcp_field::offset) return false;
     size_t at = tcp_at + static_cast<size_t>(frame[tcp_at + tcp_field::offset] >> 4) * 4;
-    return frame.size() > at + 9 && std::string_view(reinterpret_cast<const char*>(frame.data() + at), 9) == "HTTP/1.1 ";
+    return frame.size() > at + 9 &&
+           std::string_view(reinterpret_cast<const char*>(frame.data() + at), 9) == "HTTP/1.1 ";
 }
 
 // The wire between the two stacks: it carries each frame to the other end after one_way_delay,
@@ -214,7 +220,8 @@ void print_line(std::string_view line) {
 
 // Virtual time: jump from one event (a frame due, a timer) to the next. Stops when both
 // sides are idle with nothing in flight, or after 5 virtual minutes (TIME-WAIT included).
-void run_to_idle(Instant& now, Wire& wire, Stack& server_stack, HttpServer& server, Stack& browser_stack, Browser& browser) {
+void run_to_idle(Instant& now, Wire& wire, Stack& server_stack, HttpServer& server, Stack& browser_stack,
+                 Browser& browser) {
     for (int steps = 0; steps < 100000 && now < Instant::from_ms(300'000); ++steps) {
         server_stack.poll(now);
         server.poll(now);
@@ -279,8 +286,8 @@ int run_simulate(const Options& o) {
     if (pcap) pcap->flush();
 
     bool ok = browser.closed && !browser.failure && browser.complete() && server_stack.connection_count() == 0;
-    fmt::print(stderr, "tapstack: simulated '{}' (seed {}): request {} bytes, response {} bytes, {}{}\n", scenario, seed,
-               request.size(), browser.response.size(), ok ? "conversation complete" : "conversation INCOMPLETE",
+    fmt::print(stderr, "tapstack: simulated '{}' (seed {}): request {} bytes, response {} bytes, {}{}\n", scenario,
+               seed, request.size(), browser.response.size(), ok ? "conversation complete" : "conversation INCOMPLETE",
                o.pcap ? fmt::format("; pcap {}", *o.pcap) : std::string{});
     return ok ? 0 : 1;
 }

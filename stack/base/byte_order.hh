@@ -16,8 +16,7 @@ constexpr uint16_t load_be16(Bytes b, size_t at) {
 }
 constexpr uint32_t load_be32(Bytes b, size_t at) {
     assert(at + 4 <= b.size());
-    return (uint32_t{b[at]} << 24) | (uint32_t{b[at + 1]} << 16) | (uint32_t{b[at + 2]} << 8) |
-           uint32_t{b[at + 3]};
+    return (uint32_t{b[at]} << 24) | (uint32_t{b[at + 1]} << 16) | (uint32_t{b[at + 2]} << 8) | uint32_t{b[at + 3]};
 }
 constexpr void store_be16(MutBytes b, size_t at, uint16_t v) {
     assert(at + 2 <= b.size());

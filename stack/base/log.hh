@@ -22,9 +22,9 @@ inline bool enabled(Level l) { return static_cast<int>(l) <= static_cast<int>(le
 
 }  // namespace tapstack::log
 
-#define TS_LOG(lvl, ...)                                                                       \
-    do {                                                                                       \
-        if (::tapstack::log::enabled(::tapstack::log::Level::lvl))                             \
-            ::tapstack::log::write(::tapstack::log::Level::lvl, __FILE__, __LINE__, __func__,  \
-                                   ::fmt::format(__VA_ARGS__));                                \
+#define TS_LOG(lvl, ...)                                                                      \
+    do {                                                                                      \
+        if (::tapstack::log::enabled(::tapstack::log::Level::lvl))                            \
+            ::tapstack::log::write(::tapstack::log::Level::lvl, __FILE__, __LINE__, __func__, \
+                                   ::fmt::format(__VA_ARGS__));                               \
     } while (0)

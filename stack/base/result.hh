@@ -37,15 +37,24 @@ public:
     explicit operator bool() const { return has_value(); }
 
     // The value: only when has_value() (asserted).
-    T& value() { assert(has_value()); return std::get<0>(v_); }
-    const T& value() const { assert(has_value()); return std::get<0>(v_); }
+    T& value() {
+        assert(has_value());
+        return std::get<0>(v_);
+    }
+    const T& value() const {
+        assert(has_value());
+        return std::get<0>(v_);
+    }
     T& operator*() { return value(); }
     const T& operator*() const { return value(); }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
 
     // The error: only when !has_value() (asserted).
-    E error() const { assert(!has_value()); return std::get<1>(v_); }
+    E error() const {
+        assert(!has_value());
+        return std::get<1>(v_);
+    }
 
     // The value if there is one, the reason dropped (Rust's Result::ok()).
     std::optional<T> ok() const {

@@ -16,8 +16,9 @@ void IcmpEcho::receive(const Ipv4View& ip, Instant now) {
     Bytes rest = icmp->rest_of_header();
     Bytes data = icmp->data();
     ++stats_.icmp_echo_replies;
-    ip_.send(ip.src(), IpProtocol::Icmp, icmp_field::header_len + data.size(),
-             [&](MutBytes out, PseudoHeader) { emit_icmp(out, IcmpType::EchoReply, 0, rest, data); }, now);
+    ip_.send(
+        ip.src(), IpProtocol::Icmp, icmp_field::header_len + data.size(),
+        [&](MutBytes out, PseudoHeader) { emit_icmp(out, IcmpType::EchoReply, 0, rest, data); }, now);
 }
 
 }  // namespace tapstack

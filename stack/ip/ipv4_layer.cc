@@ -27,7 +27,8 @@ std::optional<Ipv4View> Ipv4Layer::receive(Bytes packet, Instant now) {
         return std::nullopt;
     }
     Ipv4Address src = ip->src();
-    if (src.is_zero() || src.is_broadcast() || src.is_multicast() || src == ip_.address || src == ip_.subnet_broadcast()) {
+    if (src.is_zero() || src.is_broadcast() || src.is_multicast() || src == ip_.address ||
+        src == ip_.subnet_broadcast()) {
         stats_.drop(DropReason::Ipv4BadSource);
         return std::nullopt;
     }
@@ -70,7 +71,8 @@ void Ipv4Layer::send_fragments(MutBytes frame, const Ipv4Header& ip, Ipv4Address
         part.more_fragments = offset + n < payload_len;
         part.fragment_offset = static_cast<uint16_t>(offset);
         part.emit(f.subspan(ethernet_field::header_len));
-        std::copy_n(payload.begin() + static_cast<std::ptrdiff_t>(offset), n, f.begin() + ethernet_field::header_len + Ipv4Header::len);
+        std::copy_n(payload.begin() + static_cast<std::ptrdiff_t>(offset), n,
+                    f.begin() + ethernet_field::header_len + Ipv4Header::len);
         link_.route(f, hop, now);
     }
 }

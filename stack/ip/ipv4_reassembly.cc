@@ -40,7 +40,8 @@ bool Ipv4Reassembly::insert(Datagram& d, size_t begin, Bytes data, std::optional
     }
     std::copy(data.begin(), data.end(), d.payload.begin() + static_cast<std::ptrdiff_t>(begin));
     Range added{begin, end};
-    auto at = std::lower_bound(d.ranges.begin(), d.ranges.end(), added, [](const Range& a, const Range& b) { return a.begin < b.begin; });
+    auto at = std::lower_bound(d.ranges.begin(), d.ranges.end(), added,
+                               [](const Range& a, const Range& b) { return a.begin < b.begin; });
     at = d.ranges.insert(at, added);
     // Merge with touching neighbours.
     if (at != d.ranges.begin() && std::prev(at)->end == at->begin) {
@@ -122,7 +123,8 @@ Bytes Ipv4Reassembly::assemble(size_t index) {
     h.dont_fragment = false;
     whole_.resize(Ipv4Header::len + *d.total);
     h.emit(MutBytes{whole_});
-    std::copy(d.payload.begin(), d.payload.begin() + static_cast<std::ptrdiff_t>(*d.total), whole_.begin() + Ipv4Header::len);
+    std::copy(d.payload.begin(), d.payload.begin() + static_cast<std::ptrdiff_t>(*d.total),
+              whole_.begin() + Ipv4Header::len);
     forget(index);
     return Bytes{whole_};
 }

@@ -62,7 +62,7 @@ private:
     Limits limits_;
     std::vector<Datagram> datagrams_;  // a handful: found by a linear search
     size_t bytes_ = 0;
-    std::vector<uint8_t> whole_;       // the last completed datagram
+    std::vector<uint8_t> whole_;  // the last completed datagram
 };
 
 }  // namespace tapstack

@@ -44,7 +44,9 @@ public:
     // before the stacks poll at that instant.
     void at(Instant when, std::function<void()> action) { actions_.emplace(when, std::move(action)); }
     // Lets time pass until `t`, running everything due on the way.
-    void advance_to(Instant t) { run_until([] { return false; }, t); }
+    void advance_to(Instant t) {
+        run_until([] { return false; }, t);
+    }
 
     Instant instant() const override { return now_; }
     bool run_until(const std::function<bool()>& ready, std::optional<Instant> deadline) override;

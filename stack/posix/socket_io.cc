@@ -26,15 +26,13 @@ bool Sockets::peer_fin(const Socket& s) const {
     case TcpState::Closing:
     case TcpState::LastAck:
     case TcpState::TimeWait:
-    case TcpState::Closed:
-        return true;
+    case TcpState::Closed: return true;
     case TcpState::Listen:
     case TcpState::SynSent:
     case TcpState::SynReceived:
     case TcpState::Established:
     case TcpState::FinWait1:
-    case TcpState::FinWait2:
-        return false;
+    case TcpState::FinWait2: return false;
     }
     return false;
 }
@@ -48,15 +46,13 @@ SysResult<size_t> Sockets::recv(int fd, MutBytes buffer, int flags) {
         switch (s->state) {
         case State::Unbound:
         case State::Bound:
-        case State::Listening:
-            return sys_error(ENOTCONN);
+        case State::Listening: return sys_error(ENOTCONN);
         case State::Closed:
             // After a reset: its error once (ECONNRESET), then end of file, as Linux.
             if (int e = take_error(*s)) return sys_error(e);
             return size_t{0};
         case State::Connecting:
-        case State::Connected:
-            break;
+        case State::Connected: break;
         }
         if (buffer.empty()) return size_t{0};
         size_t ready = s->state == State::Connected ? stack_.readable_bytes(s->id) : 0;
@@ -126,16 +122,11 @@ short Sockets::readiness(const Socket& s) const {
     short mask = s.pending_error != 0 ? POLLERR : 0;
     switch (s.state) {
     case State::Unbound:
-    case State::Bound:
-        return static_cast<short>(mask | out | POLLHUP);
-    case State::Closed:
-        return static_cast<short>(mask | in | POLLRDHUP | out | POLLHUP);
-    case State::Listening:
-        return static_cast<short>(mask | (s.accept_queue.empty() ? 0 : in));
-    case State::Connecting:
-        return mask;
-    case State::Connected:
-        break;
+    case State::Bound: return static_cast<short>(mask | out | POLLHUP);
+    case State::Closed: return static_cast<short>(mask | in | POLLRDHUP | out | POLLHUP);
+    case State::Listening: return static_cast<short>(mask | (s.accept_queue.empty() ? 0 : in));
+    case State::Connecting: return mask;
+    case State::Connected: break;
     }
     bool read_shut = s.shut_read || peer_fin(s);
     if (read_shut) mask |= in | POLLRDHUP;

@@ -123,13 +123,11 @@ SysResult<int> Sockets::listen(int fd, int backlog) {
         return 0;
     case State::Connecting:
     case State::Connected:
-    case State::Closed:
-        return sys_error(EINVAL);
+    case State::Closed: return sys_error(EINVAL);
     case State::Unbound:
         if (auto r = bind(fd, SocketAddress{}); !r) return r;
         break;
-    case State::Bound:
-        break;
+    case State::Bound: break;
     }
     auto listener = stack_.listen(s->local.port, *this);
     if (!listener) return sys_error(EADDRINUSE);  // another program on the stack listens there
@@ -147,7 +145,8 @@ SysResult<int> Sockets::accept4(int fd, SocketAddress* peer, int flags) {
     if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != 0 || s->state != State::Listening) return sys_error(EINVAL);
     if (s->accept_queue.empty()) {
         if (s->nonblocking) return sys_error(EAGAIN);
-        if (!wait(*s, [s] { return !s->accept_queue.empty() || s->state != State::Listening; })) return sys_error(EAGAIN);
+        if (!wait(*s, [s] { return !s->accept_queue.empty() || s->state != State::Listening; }))
+            return sys_error(EAGAIN);
         if (s->state != State::Listening) return sys_error(EINVAL);  // shut down meanwhile
     }
     SocketId id = s->accept_queue.front();
@@ -184,8 +183,7 @@ SysResult<int> Sockets::connect(int fd, SocketAddress remote) {
     Socket* s = find(fd);
     if (!s) return sys_error(EBADF);
     switch (s->state) {
-    case State::Listening:
-        return sys_error(EISCONN);
+    case State::Listening: return sys_error(EISCONN);
     case State::Connected:
         if (!s->connect_unreported) return sys_error(EISCONN);
         s->connect_unreported = false;  // Linux: the first connect() after completion says 0
@@ -198,8 +196,7 @@ SysResult<int> Sockets::connect(int fd, SocketAddress remote) {
         s->state = s->port_chosen_by_us || s->local.port == 0 ? State::Unbound : State::Bound;
         break;  // a failed connect may be tried again
     case State::Unbound:
-    case State::Bound:
-        break;
+    case State::Bound: break;
     }
     auto id = s->state == State::Bound ? stack_.connect(remote.ip, remote.port, *this, s->local.port)
                                        : stack_.connect(remote.ip, remote.port, *this);
@@ -240,8 +237,7 @@ SysResult<int> Sockets::shutdown(int fd, int how) {
     switch (s->state) {
     case State::Unbound:
     case State::Bound:
-    case State::Closed:
-        return sys_error(ENOTCONN);
+    case State::Closed: return sys_error(ENOTCONN);
     case State::Listening:
         if (how == SHUT_WR) return 0;
         // Linux stops listening (and resets the connections not yet accepted); the port stays.
@@ -288,8 +284,7 @@ SysResult<int> Sockets::close(int fd) {
         break;
     case State::Unbound:
     case State::Bound:
-    case State::Closed:
-        break;
+    case State::Closed: break;
     }
     table_[static_cast<size_t>(fd - first_fd_)].reset();
     --open_;

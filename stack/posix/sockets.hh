@@ -89,8 +89,8 @@ private:
     struct Socket {
         State state = State::Unbound;
         bool nonblocking = false;
-        int pending_error = 0;     // SO_ERROR: read (and cleared) by getsockopt or a failing call
-        bool reset = false;        // the connection ended without our close (RST, timeout)
+        int pending_error = 0;            // SO_ERROR: read (and cleared) by getsockopt or a failing call
+        bool reset = false;               // the connection ended without our close (RST, timeout)
         bool was_connected = false;       // reached Connected once (a Closed socket stays so)
         bool connect_unreported = false;  // a non-blocking connect completed; connect() says 0 once
         bool shut_read = false, shut_write = false;
@@ -100,7 +100,7 @@ private:
         std::optional<bool> keepalive, nodelay;
         std::optional<int> linger_seconds;  // SO_LINGER on
         SocketAddress local, remote;
-        SocketId id;                    // the stack's connection or listener
+        SocketId id;  // the stack's connection or listener
         int backlog = 0;
         std::deque<SocketId> accept_queue;  // connections the stack completed, not yet accepted
     };
@@ -133,7 +133,7 @@ private:
     size_t open_ = 0;
     std::unordered_map<SocketId, int, SocketIdHash> fd_of_;  // connections (not those in accept queues)
     std::unordered_map<uint16_t, int> listener_fd_;          // by port, for on_accept
-    uint16_t next_ephemeral_ = 32768;  // Linux's ip_local_port_range starts here
+    uint16_t next_ephemeral_ = 32768;                        // Linux's ip_local_port_range starts here
 };
 
 }  // namespace tapstack

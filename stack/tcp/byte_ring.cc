@@ -15,7 +15,8 @@ void ByteRing::reserve(size_t end) {
     size_t grown = std::max<size_t>(allocated_ * 2, 4096);
     while (grown < end) grown *= 2;
     grown = std::min(grown, capacity_);
-    auto bigger = std::make_unique_for_overwrite<uint8_t[]>(grown);  // not zeroed: every byte is written before it is read
+    auto bigger =
+        std::make_unique_for_overwrite<uint8_t[]>(grown);  // not zeroed: every byte is written before it is read
     // Keep every byte at its offset from the front (readable ones and any written ahead).
     if (allocated_ > 0) {
         std::memcpy(bigger.get(), data_.get() + head_, allocated_ - head_);

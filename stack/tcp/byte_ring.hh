@@ -20,7 +20,7 @@ public:
 
     size_t capacity() const { return capacity_; }
     size_t allocated() const { return allocated_; }  // bytes of memory it holds now
-    size_t size() const { return size_; }          // readable bytes at the front
+    size_t size() const { return size_; }            // readable bytes at the front
     size_t free_space() const { return capacity_ - size_; }
     bool empty() const { return size_ == 0; }
 

@@ -19,9 +19,7 @@ std::string_view to_string(CongestionControl c) {
 
 AnyController::AnyController(CongestionControl kind) {
     switch (kind) {
-    case CongestionControl::NewReno:
-        controller_.emplace<NewReno>();
-        break;
+    case CongestionControl::NewReno: controller_.emplace<NewReno>(); break;
     }
 }
 

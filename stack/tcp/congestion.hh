@@ -59,24 +59,40 @@ public:
     explicit AnyController(CongestionControl = CongestionControl::NewReno);
 
     CongestionControl kind() const { return static_cast<CongestionControl>(controller_.index()); }
-    uint32_t cwnd() const { return std::visit([](const auto& c) { return c.cwnd(); }, controller_); }
-    uint32_t ssthresh() const { return std::visit([](const auto& c) { return c.ssthresh(); }, controller_); }
+    uint32_t cwnd() const {
+        return std::visit([](const auto& c) { return c.cwnd(); }, controller_);
+    }
+    uint32_t ssthresh() const {
+        return std::visit([](const auto& c) { return c.ssthresh(); }, controller_);
+    }
 
-    void on_connected(uint32_t smss) { visit([&](auto& c) { c.on_connected(smss); }); }
-    void on_ack(uint32_t data_acked, uint32_t smss) { visit([&](auto& c) { c.on_ack(data_acked, smss); }); }
-    void on_duplicate_ack(uint32_t dup_acks, uint32_t smss) { visit([&](auto& c) { c.on_duplicate_ack(dup_acks, smss); }); }
+    void on_connected(uint32_t smss) {
+        visit([&](auto& c) { c.on_connected(smss); });
+    }
+    void on_ack(uint32_t data_acked, uint32_t smss) {
+        visit([&](auto& c) { c.on_ack(data_acked, smss); });
+    }
+    void on_duplicate_ack(uint32_t dup_acks, uint32_t smss) {
+        visit([&](auto& c) { c.on_duplicate_ack(dup_acks, smss); });
+    }
     void on_enter_recovery(uint32_t flight_size, uint32_t smss, bool sack) {
         visit([&](auto& c) { c.on_enter_recovery(flight_size, smss, sack); });
     }
-    void on_partial_ack(uint32_t acked, uint32_t smss) { visit([&](auto& c) { c.on_partial_ack(acked, smss); }); }
-    void on_recovery_exit(uint32_t flight_size, uint32_t smss) { visit([&](auto& c) { c.on_recovery_exit(flight_size, smss); }); }
+    void on_partial_ack(uint32_t acked, uint32_t smss) {
+        visit([&](auto& c) { c.on_partial_ack(acked, smss); });
+    }
+    void on_recovery_exit(uint32_t flight_size, uint32_t smss) {
+        visit([&](auto& c) { c.on_recovery_exit(flight_size, smss); });
+    }
     void on_retransmit_timeout(uint32_t flight_size, uint32_t smss) {
         visit([&](auto& c) { c.on_retransmit_timeout(flight_size, smss); });
     }
 
 private:
     template <typename F>
-    void visit(F&& f) { std::visit(f, controller_); }
+    void visit(F&& f) {
+        std::visit(f, controller_);
+    }
 
     // The order of the alternatives is CongestionControl's.
     std::variant<NewReno> controller_;

@@ -121,8 +121,8 @@ void LossRecovery::una_resent(SeqNum end, SeqNum snd_max) {
     una_resent_at_max_ = snd_max;
 }
 
-std::optional<Duration> LossRecovery::probe_timeout(std::optional<Duration> srtt, Duration rttvar,
-                                                    uint32_t flight_size, uint32_t smss) const {
+std::optional<Duration> LossRecovery::probe_timeout(std::optional<Duration> srtt, Duration rttvar, uint32_t flight_size,
+                                                    uint32_t smss) const {
     // RFC 8985 §7.2: PTO = 2 SRTT (plus the peer's delayed-ACK time when one segment is out),
     // and at least SRTT + 4 RTTVAR and tlp_min. The variance term is ours: over TAP the RTT is
     // 0.1 ms until the client is scheduled late, and 2 SRTT alone then probed segments that were

@@ -99,13 +99,13 @@ public:
 
 private:
     bool sack_ = false;
-    Reassembler scoreboard_;     // ranges above SND.UNA the peer has SACKed
-    SeqNum high_rxt_;            // RFC 6675 HighRxt: holes below it were retransmitted
+    Reassembler scoreboard_;  // ranges above SND.UNA the peer has SACKed
+    SeqNum high_rxt_;         // RFC 6675 HighRxt: holes below it were retransmitted
     bool in_recovery_ = false;
-    SeqNum recover_;             // RFC 6582 "recover": SND.MAX when recovery (or a timeout) began
-    SeqNum una_resent_at_max_;   // SND.MAX when the segment at SND.UNA was last sent again
-    uint32_t dup_acks_ = 0;      // duplicate ACKs in a row
-    uint8_t probes_sent_ = 0;    // tail loss probes since the last new ACK (at most 2)
+    SeqNum recover_;            // RFC 6582 "recover": SND.MAX when recovery (or a timeout) began
+    SeqNum una_resent_at_max_;  // SND.MAX when the segment at SND.UNA was last sent again
+    uint32_t dup_acks_ = 0;     // duplicate ACKs in a row
+    uint8_t probes_sent_ = 0;   // tail loss probes since the last new ACK (at most 2)
 };
 
 }  // namespace tapstack

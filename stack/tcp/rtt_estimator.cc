@@ -22,9 +22,7 @@ void RttEstimator::on_sample(Duration r) {
     rto_ = std::clamp(rto, rto_min, rto_max);
 }
 
-void RttEstimator::back_off() {
-    rto_ = std::min(rto_ * 2, rto_max);
-}
+void RttEstimator::back_off() { rto_ = std::min(rto_ * 2, rto_max); }
 
 void RttEstimator::start_timing(SeqNum seq, Instant now) {
     if (rtt_seq_) return;
@@ -42,7 +40,8 @@ bool RttEstimator::echo_usable(SeqNum ack, uint32_t echo) const {
     return !ts_last_retransmission_ || static_cast<int32_t>(echo - *ts_last_retransmission_) >= 0;
 }
 
-void RttEstimator::on_new_ack(SeqNum ack, SeqNum snd_max, std::optional<uint32_t> echo, uint32_t tsval_now, Instant now) {
+void RttEstimator::on_new_ack(SeqNum ack, SeqNum snd_max, std::optional<uint32_t> echo, uint32_t tsval_now,
+                              Instant now) {
     // RFC 6298 §3: timed by our clock for a segment never retransmitted (Karn), or from the
     // echoed timestamp (RFC 7323 §4), once per window of data.
     if (rtt_seq_ && *rtt_seq_ < ack) {

@@ -33,10 +33,10 @@ struct SocketIdHash {
 
 // Why a connection ended without the application closing it.
 enum class CloseReason : uint8_t {
-    Reset,      // the peer sent RST
-    TimedOut,   // retransmissions exhausted (or connect timed out)
-    Refused,    // RST in answer to our SYN
-    Aborted,    // the stack gave up on it (e.g. shutdown)
+    Reset,            // the peer sent RST
+    TimedOut,         // retransmissions exhausted (or connect timed out)
+    Refused,          // RST in answer to our SYN
+    Aborted,          // the stack gave up on it (e.g. shutdown)
     HostUnreachable,  // a connect whose next hop never answered ARP (Linux: EHOSTUNREACH)
 };
 std::string_view to_string(CloseReason);
@@ -67,7 +67,9 @@ enum class IoError : uint8_t {
 };
 std::string_view to_string(IoError);
 enum class ConnectError : uint8_t {
-    NoRoute, NoFreePort, TooManyConnections,
+    NoRoute,
+    NoFreePort,
+    TooManyConnections,
     AddressInUse,  // connect() from a given local port: that 4-tuple is taken
 };
 

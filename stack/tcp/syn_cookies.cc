@@ -52,7 +52,8 @@ SynCookieOptions decode(uint8_t index, uint8_t options) {
     o.mss = mss_table[index];
     if (options == without_timestamps) return o;
     o.timestamps = true;
-    if ((options & no_window_scale) != no_window_scale) o.window_scale = static_cast<uint8_t>(options & no_window_scale);
+    if ((options & no_window_scale) != no_window_scale)
+        o.window_scale = static_cast<uint8_t>(options & no_window_scale);
     o.sack_permitted = (options & sack_permitted) != 0;
     return o;
 }

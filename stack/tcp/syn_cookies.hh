@@ -30,8 +30,8 @@ namespace tapstack::syn_cookie {
 // scale comes from the receive buffer and needs no bits. A SYN without timestamps leaves nowhere
 // to put the options: its cookie offers the MSS alone.
 inline constexpr std::array<uint16_t, 8> mss_table = {default_mss, 1024, 1220, 1360, 1400, 1440, 1452, 1460};
-inline constexpr uint32_t ts_mask = 0x3f;             // the TSval bits that carry options
-inline constexpr uint8_t no_window_scale = 0xf;       // in the low 4 bits
+inline constexpr uint32_t ts_mask = 0x3f;        // the TSval bits that carry options
+inline constexpr uint8_t no_window_scale = 0xf;  // in the low 4 bits
 inline constexpr uint8_t sack_permitted = 0x10;
 inline constexpr uint8_t without_timestamps = 0x40;  // hashed when no TSval carries options
 

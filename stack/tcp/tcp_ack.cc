@@ -68,8 +68,8 @@ void TcpConnection::take_ack(const TcpSegment& seg, Instant now) {
     if (snd_.una < seg.ack) {
         on_new_ack(seg.ack, &seg, now);
     } else if (seg.ack == snd_.una && snd_.max != snd_.una &&
-               (sacks_more || (seg.payload.empty() && !seg.fin() &&
-                               (static_cast<uint32_t>(seg.window) << snd_.shift) == snd_.wnd))) {
+               (sacks_more ||
+                (seg.payload.empty() && !seg.fin() && (static_cast<uint32_t>(seg.window) << snd_.shift) == snd_.wnd))) {
         // A duplicate ACK: RFC 5681 §2's (same window, no data), or RFC 6675 §2's (it SACKs
         // something new), which still counts when the peer's window moved as its reader read.
         congestion_.on_duplicate_ack(recovery_.on_duplicate_ack(), smss());  // NewReno without SACK inflates
@@ -102,9 +102,7 @@ void TcpConnection::on_new_ack(SeqNum ack, const TcpSegment* seg, Instant now) {
     case LossRecovery::AckVerdict::Normal:
         congestion_.on_ack(data_acked, smss());  // slow start or congestion avoidance
         break;
-    case LossRecovery::AckVerdict::RecoveryExit:
-        congestion_.on_recovery_exit(flight_size(), smss());
-        break;
+    case LossRecovery::AckVerdict::RecoveryExit: congestion_.on_recovery_exit(flight_size(), smss()); break;
     case LossRecovery::AckVerdict::PartialResendUna:
         retransmit_first_unacked(now);  // the next hole was lost too
         congestion_.on_partial_ack(acked, smss());
@@ -186,8 +184,7 @@ bool TcpConnection::process_fin_acknowledged(Instant now) {
     case TcpState::Established:
     case TcpState::FinWait2:
     case TcpState::CloseWait:
-    case TcpState::TimeWait:
-        break;
+    case TcpState::TimeWait: break;
     }
     return true;
 }

@@ -10,8 +10,8 @@
 
 namespace tapstack {
 
-TcpConnection::TcpConnection(TcpEnvironment& env, const TcpSettings& settings, const FourTuple& tuple,
-                             SeqNum iss, TcpState initial)
+TcpConnection::TcpConnection(TcpEnvironment& env, const TcpSettings& settings, const FourTuple& tuple, SeqNum iss,
+                             TcpState initial)
     : env_(env),
       settings_(settings),
       tuple_(tuple),
@@ -93,8 +93,9 @@ void TcpConnection::abandon_handshake(Instant now) {
 void TcpConnection::accept_cookie(const TcpSegment& ack, const SynCookieOptions& cookie, Instant now) {
     irs_ = ack.seq - 1;
     rcv_.nxt = ack.seq;
-    rcv_.advertised_edge = rcv_.nxt + std::min<uint32_t>(settings_.receive_buffer, max_unscaled_window);  // what the SYN,ACK offered
-    last_ack_sent_ = rcv_.nxt;  // the SYN,ACK's
+    rcv_.advertised_edge =
+        rcv_.nxt + std::min<uint32_t>(settings_.receive_buffer, max_unscaled_window);  // what the SYN,ACK offered
+    last_ack_sent_ = rcv_.nxt;                                                         // the SYN,ACK's
     snd_.una = snd_.nxt = snd_.max = iss_ + 1;
     snd_.mss = std::min(cookie.mss, settings_.mss);
     // What the cookie's SYN,ACK answered, as negotiate_options() would have from the SYN.
@@ -167,16 +168,14 @@ size_t TcpConnection::send_space() const {
     case TcpState::SynSent:
     case TcpState::SynReceived:
     case TcpState::Established:
-    case TcpState::CloseWait:
-        return fin_queued_ ? 0 : send_buffer_.free_space();
+    case TcpState::CloseWait: return fin_queued_ ? 0 : send_buffer_.free_space();
     case TcpState::Closed:
     case TcpState::Listen:
     case TcpState::FinWait1:
     case TcpState::FinWait2:
     case TcpState::Closing:
     case TcpState::LastAck:
-    case TcpState::TimeWait:
-        return 0;
+    case TcpState::TimeWait: return 0;
     }
     return 0;
 }
@@ -211,11 +210,8 @@ void TcpConnection::close(Instant now) {
     }
     switch (state_) {
     case TcpState::Closed:
-    case TcpState::Listen:
-        break;
-    case TcpState::SynSent:
-        set_state(TcpState::Closed, "closed before the handshake completed", now);
-        break;
+    case TcpState::Listen: break;
+    case TcpState::SynSent: set_state(TcpState::Closed, "closed before the handshake completed", now); break;
     case TcpState::SynReceived:
     case TcpState::Established:
         fin_queued_ = true;
@@ -233,8 +229,7 @@ void TcpConnection::close(Instant now) {
     case TcpState::FinWait1:
     case TcpState::Closing:
     case TcpState::LastAck:
-    case TcpState::TimeWait:
-        break;  // "error: connection closing"
+    case TcpState::TimeWait: break;  // "error: connection closing"
     }
 }
 
@@ -258,8 +253,7 @@ void TcpConnection::shutdown_write(Instant now) {
     case TcpState::FinWait2:
     case TcpState::Closing:
     case TcpState::LastAck:
-    case TcpState::TimeWait:
-        break;
+    case TcpState::TimeWait: break;
     }
 }
 
@@ -286,8 +280,7 @@ void TcpConnection::send_reset_and_terminate(TcpEnd end, Instant now) {
     case TcpState::SynSent:
     case TcpState::Closing:
     case TcpState::LastAck:
-    case TcpState::TimeWait:
-        break;
+    case TcpState::TimeWait: break;
     }
     terminate(CloseReason::Aborted, now, reset ? end : TcpEnd::Aborted);
 }
@@ -324,7 +317,8 @@ uint32_t TcpConnection::rcv_wnd() const {
     // buffer memory (what it already holds is its own). The window never shrinks below what was
     // announced (window_to_advertise), so the budget can be passed by what is already promised.
     size_t free = receive_buffer_.free_space();
-    size_t held = receive_buffer_.allocated() > receive_buffer_.size() ? receive_buffer_.allocated() - receive_buffer_.size() : 0;
+    size_t held =
+        receive_buffer_.allocated() > receive_buffer_.size() ? receive_buffer_.allocated() - receive_buffer_.size() : 0;
     size_t left = env_.buffer_memory_left();
     if (left < free - held) free = held + left;
     return static_cast<uint32_t>(std::min<size_t>(free, size_t{max_unscaled_window} << rcv_.shift));

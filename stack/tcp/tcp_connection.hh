@@ -80,7 +80,9 @@ inline uint8_t window_shift_for(uint32_t receive_buffer) {
 // Our TSval clock (RFC 7323 §5.4): milliseconds plus a per-connection offset derived from the
 // (keyed) ISS, which hides our clock. The stack needs it too: a SYN cookie's TSval comes from it.
 inline uint32_t timestamp_offset(SeqNum iss) { return iss.raw * 0x9e3779b1u; }
-inline uint32_t timestamp_clock(Instant now, SeqNum iss) { return static_cast<uint32_t>(now.ms()) + timestamp_offset(iss); }
+inline uint32_t timestamp_clock(Instant now, SeqNum iss) {
+    return static_cast<uint32_t>(now.ms()) + timestamp_offset(iss);
+}
 
 // What a returning SYN cookie stands for (stack/tcp/syn_cookies.cc decodes it, stack/tcp/tcp_listen.cc uses it).
 struct SynCookieOptions {
@@ -97,7 +99,8 @@ public:
 
     // A passive open starts in LISTEN (the TCB is the listener's, specialised by the SYN, as in
     // RFC 9293 §3.10.7.2); an active open starts in CLOSED.
-    TcpConnection(TcpEnvironment&, const TcpSettings&, const FourTuple&, SeqNum iss, TcpState initial = TcpState::Closed);
+    TcpConnection(TcpEnvironment&, const TcpSettings&, const FourTuple&, SeqNum iss,
+                  TcpState initial = TcpState::Closed);
 
     // --- opening ---
     // Passive open: a SYN arrived at a listener. Sends SYN,ACK; state SYN-RECEIVED.
@@ -136,9 +139,9 @@ public:
     // Half-close (shutdown(SHUT_WR)): FIN after queued data, as close() sends it, but the
     // application keeps the connection and goes on reading until the peer's FIN.
     void shutdown_write(Instant now);
-    void abort(Instant now);  // RST
+    void abort(Instant now);                      // RST
     void set_nodelay(bool on) { nodelay_ = on; }  // Nagle off (TCP_NODELAY)
-    void set_keepalive(bool on, Instant now);      // RFC 1122 §4.2.3.6, with settings_.keepalive
+    void set_keepalive(bool on, Instant now);     // RFC 1122 §4.2.3.6, with settings_.keepalive
     size_t readable_bytes() const { return receive_buffer_.size(); }
     // Copies what read() would return, and leaves it in the buffer (MSG_PEEK).
     size_t peek(MutBytes out) const {
@@ -153,13 +156,20 @@ public:
     TcpState state() const { return state_; }
     const FourTuple& tuple() const { return tuple_; }
     bool app_closed() const { return app_closed_; }
-    bool passive_open() const { return passive_open_; }  // made by a SYN at a listener
+    bool passive_open() const { return passive_open_; }           // made by a SYN at a listener
     bool finished() const { return state_ == TcpState::Closed; }  // may be freed
     CloseReason close_reason() const { return close_reason_; }
     TcpEnd end() const { return end_; }  // meaningful once CLOSED
-    uint8_t take_events() { uint8_t e = events_; events_ = 0; return e; }
+    uint8_t take_events() {
+        uint8_t e = events_;
+        events_ = 0;
+        return e;
+    }
     uint8_t pending_events() const { return events_; }
-    void mark_app_gone() { app_closed_ = true; events_ = 0; }
+    void mark_app_gone() {
+        app_closed_ = true;
+        events_ = 0;
+    }
     // RFC 9293 §3.10.7.4 / RFC 6191: may a new SYN with this sequence number replace this TIME-WAIT?
     bool accepts_new_syn_in_time_wait(const TcpSegment& syn) const;
 
@@ -222,7 +232,7 @@ private:
     void reset_by_peer(Instant now);
 
     // tcp_ack.cc: the fifth step, check the ACK field
-    bool process_ack(const TcpSegment&, Instant now);  // false: drop the segment
+    bool process_ack(const TcpSegment&, Instant now);            // false: drop the segment
     bool complete_passive_open(const TcpSegment&, Instant now);  // the ACK in SYN-RECEIVED
     void update_ts_recent(const TcpSegment&);
     void take_ack(const TcpSegment&, Instant now);  // new, duplicate, SACK: loss recovery
@@ -250,10 +260,10 @@ private:
     bool holds_back(uint32_t len, uint32_t wanted, uint32_t unsent) const;  // SWS avoidance, Nagle
     void transmit_data(uint32_t len, uint32_t unsent, Instant now);
     void send_data_segment(SeqNum seq, uint32_t len, Instant now);
-    bool takes_push(SeqNum end);  // PSH on a data segment that ends at `end`
+    bool takes_push(SeqNum end);                   // PSH on a data segment that ends at `end`
     SeqNum retransmit_first_unacked(Instant now);  // returns the end of what it resent
-    bool retransmit_next_hole(Instant now);  // SACK recovery: recovery_ names the hole
-    void send_fin_alone(Instant now);        // no data left to carry our FIN
+    bool retransmit_next_hole(Instant now);        // SACK recovery: recovery_ names the hole
+    void send_fin_alone(Instant now);              // no data left to carry our FIN
     SeqNum data_end() const { return send_base_ + static_cast<uint32_t>(send_buffer_.size()); }
     bool can_send_data() const;
     uint32_t flight_size() const { return static_cast<uint32_t>(snd_.nxt - snd_.una); }
@@ -284,7 +294,8 @@ private:
     void count_retransmission(Instant now) {
         ++total_retransmissions_;
         rtt_.on_retransmission(ts_now(now));
-        TS_LOG(Debug, "{}: retransmission in {} (snd.una={} snd.nxt={})", tuple_, to_string(state_), snd_.una - iss_, snd_.nxt - iss_);
+        TS_LOG(Debug, "{}: retransmission in {} (snd.una={} snd.nxt={})", tuple_, to_string(state_), snd_.una - iss_,
+               snd_.nxt - iss_);
         env_.retransmitted(*this);
     }
     void post(Event e);
@@ -297,12 +308,12 @@ private:
 
     // RFC 9293 §3.3.1 send sequence variables.
     struct {
-        SeqNum una, nxt;  // oldest unacknowledged; next to send
-        SeqNum max;       // highest sequence number sent so far (snd.nxt falls back on timeout)
-        uint32_t wnd = 0; // the peer's receive window, in bytes
-        SeqNum wl1, wl2;  // segment seq / ack used for the last window update
+        SeqNum una, nxt;             // oldest unacknowledged; next to send
+        SeqNum max;                  // highest sequence number sent so far (snd.nxt falls back on timeout)
+        uint32_t wnd = 0;            // the peer's receive window, in bytes
+        SeqNum wl1, wl2;             // segment seq / ack used for the last window update
         uint16_t mss = default_mss;  // the peer's MSS (RFC 9293 §3.7.1 default 536)
-        uint8_t shift = 0;   // the peer's window scale (RFC 7323 §2.3): SEG.WND << shift
+        uint8_t shift = 0;           // the peer's window scale (RFC 7323 §2.3): SEG.WND << shift
     } snd_;
     // Receive sequence variables.
     struct {
@@ -323,26 +334,26 @@ private:
     ByteRing receive_buffer_;  // readable bytes, then out-of-order bytes ahead of them
     Reassembler reassembler_;
 
-    SeqNum pushed_seq_;        // end of the last data segment sent with PSH (takes_push)
+    SeqNum pushed_seq_;  // end of the last data segment sent with PSH (takes_push)
 
-    bool fin_queued_ = false;    // the app closed: send FIN after the data
+    bool fin_queued_ = false;  // the app closed: send FIN after the data
     bool fin_sent_ = false;
-    SeqNum fin_seq_;             // sequence number our FIN occupies
+    SeqNum fin_seq_;  // sequence number our FIN occupies
     bool fin_received_ = false;
     std::optional<SeqNum> peer_fin_seq_;  // a FIN that arrived ahead of missing data
-    bool ack_pending_ = false;   // an ACK must go out at the next dispatch
-    bool ack_now_ = false;       // ... at the end of this segment's processing (one ACK per segment)
-    bool nodelay_ = false;       // Nagle's algorithm off
+    bool ack_pending_ = false;            // an ACK must go out at the next dispatch
+    bool ack_now_ = false;                // ... at the end of this segment's processing (one ACK per segment)
+    bool nodelay_ = false;                // Nagle's algorithm off
     // RFC 7323 timestamps: on when both SYNs carried them.
     bool ts_ok_ = false;
-    uint32_t ts_offset_ = 0;     // per-connection offset of our TSval clock (RFC 7323 §5.4)
-    uint32_t ts_recent_ = 0;     // TS.Recent
-    SeqNum last_ack_sent_;       // Last.ACK.sent
-    bool ws_ok_ = false;         // RFC 7323 window scaling: both SYNs carried it
-    uint32_t max_snd_wnd_ = 0;   // the largest window the peer offered (RFC 5961 §5.2)
+    uint32_t ts_offset_ = 0;    // per-connection offset of our TSval clock (RFC 7323 §5.4)
+    uint32_t ts_recent_ = 0;    // TS.Recent
+    SeqNum last_ack_sent_;      // Last.ACK.sent
+    bool ws_ok_ = false;        // RFC 7323 window scaling: both SYNs carried it
+    uint32_t max_snd_wnd_ = 0;  // the largest window the peer offered (RFC 5961 §5.2)
     Instant challenge_window_start_;
     std::optional<Instant> synack_resent_at_;  // for a retransmitted SYN in SYN-RECEIVED
-    uint32_t challenge_acks_ = 0;  // sent in the second that started there
+    uint32_t challenge_acks_ = 0;              // sent in the second that started there
     bool app_closed_ = false;
     bool passive_open_ = false;  // made by a SYN at a listener (accept_syn)
     CloseReason close_reason_ = CloseReason::Aborted;
@@ -354,15 +365,15 @@ private:
     Timer time_wait_timer_;
     Timer fin_wait_2_timer_;
     Timer delayed_ack_timer_;
-    Timer probe_timer_;                 // RFC 8985 §7 tail loss probe (recovery_ says when)
+    Timer probe_timer_;  // RFC 8985 §7 tail loss probe (recovery_ says when)
     Timer keepalive_timer_;
     bool keepalive_ = false;
-    uint32_t keepalive_probes_ = 0;     // sent without an answer
-    uint32_t persist_unanswered_ = 0;   // zero-window probes since the peer last sent anything
+    uint32_t keepalive_probes_ = 0;         // sent without an answer
+    uint32_t persist_unanswered_ = 0;       // zero-window probes since the peer last sent anything
     std::optional<Instant> persist_since_;  // the first zero-window probe of this closed window
-    Instant una_since_;                 // when SND.UNA last moved (or data first went out)
-    RttEstimator rtt_;                  // SRTT, RTTVAR, RTO; Karn's rule (rtt_estimator.hh)
-    uint32_t backoff_count_ = 0;        // consecutive timeouts without progress
+    Instant una_since_;                     // when SND.UNA last moved (or data first went out)
+    RttEstimator rtt_;                      // SRTT, RTTVAR, RTO; Karn's rule (rtt_estimator.hh)
+    uint32_t backoff_count_ = 0;            // consecutive timeouts without progress
     uint32_t total_retransmissions_ = 0;
 
     // Congestion control: the window is the controller's (congestion.hh); which segments are

@@ -140,9 +140,8 @@ bool TcpConnection::paws_rejects(const TcpSegment& seg) const {
 bool TcpConnection::segment_acceptable(const TcpSegment& seg) const {
     // RFC 9293 §3.10.7.4, the four cases of segment length and receive window. The window is
     // what we last announced (it never shrinks) or the current free space, whichever is larger.
-    uint32_t wnd = std::max<uint32_t>(rcv_wnd(), rcv_.advertised_edge > rcv_.nxt
-                                                     ? static_cast<uint32_t>(rcv_.advertised_edge - rcv_.nxt)
-                                                     : 0);
+    uint32_t wnd = std::max<uint32_t>(
+        rcv_wnd(), rcv_.advertised_edge > rcv_.nxt ? static_cast<uint32_t>(rcv_.advertised_edge - rcv_.nxt) : 0);
     uint32_t len = seg.seg_len();
     SeqNum end = rcv_.nxt + wnd;
     if (len == 0 && wnd == 0) return seg.seq == rcv_.nxt;
@@ -199,8 +198,7 @@ bool TcpConnection::takes_text() const {
     switch (state_) {
     case TcpState::Established:
     case TcpState::FinWait1:
-    case TcpState::FinWait2:
-        return true;
+    case TcpState::FinWait2: return true;
     case TcpState::Closed:
     case TcpState::Listen:
     case TcpState::SynSent:
@@ -208,8 +206,7 @@ bool TcpConnection::takes_text() const {
     case TcpState::CloseWait:
     case TcpState::Closing:
     case TcpState::LastAck:
-    case TcpState::TimeWait:
-        return false;  // "This should not occur, since a FIN has been received": ignore the text
+    case TcpState::TimeWait: return false;  // "This should not occur, since a FIN has been received": ignore the text
     }
     return false;
 }
@@ -309,8 +306,7 @@ void TcpConnection::process_fin(const TcpSegment& seg, Instant now) {
     switch (state_) {
     case TcpState::Closed:
     case TcpState::Listen:
-    case TcpState::SynSent:
-        return;
+    case TcpState::SynSent: return;
     case TcpState::SynReceived:
     case TcpState::Established:
         fin_received_ = true;
@@ -331,8 +327,7 @@ void TcpConnection::process_fin(const TcpSegment& seg, Instant now) {
     case TcpState::CloseWait:
     case TcpState::Closing:
     case TcpState::LastAck:
-    case TcpState::TimeWait:
-        return;  // fin_received_ is set in these states: a FIN sent again is out of the window
+    case TcpState::TimeWait: return;  // fin_received_ is set in these states: a FIN sent again is out of the window
     }
     // RCV.NXT moved past the FIN: acknowledged in this very batch, never by the delayed ACK (an
     // ACK owed to this segment, sent below in send_owed_ack(), covers it too).

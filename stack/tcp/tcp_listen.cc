@@ -21,7 +21,8 @@ void TcpTable::receive_without_connection(const FourTuple& tuple, const TcpSegme
         return stats_.drop(DropReason::TcpAcceptQueueFull);
     }
     if (listener != listeners_.end() && seg.has_ack() && !seg.syn()) {
-        if (auto cookie = valid_syn_cookie(tuple, seg, now)) return accept_cookie(tuple, seg, *cookie, listener->second.handler, now);
+        if (auto cookie = valid_syn_cookie(tuple, seg, now))
+            return accept_cookie(tuple, seg, *cookie, listener->second.handler, now);
     }
     // (A table full of live connections drops the SYN instead, below: the client tries again
     // later, where a cookie would leave it connected to nothing.)
@@ -35,7 +36,8 @@ void TcpTable::receive_without_connection(const FourTuple& tuple, const TcpSegme
         send_reset_for(tuple, seg, now);
         return;
     }
-    TcpConnection* c = create_connection(tuple, initial_sequence_number(tuple, now), listener->second.handler, TcpState::Listen);
+    TcpConnection* c =
+        create_connection(tuple, initial_sequence_number(tuple, now), listener->second.handler, TcpState::Listen);
     if (!c) return stats_.drop(DropReason::TcpTableFull);
     c->accept_syn(seg, now);
     reschedule(*c);
@@ -51,11 +53,13 @@ void TcpTable::send_syn_cookie(const FourTuple& tuple, const TcpSegment& syn, In
     bool timestamps = settings_.timestamps && syn.options.timestamps;
     bool window_scale = timestamps && settings_.window_scaling && syn.options.window_scale;
     bool sack = timestamps && settings_.sack && syn.options.sack_permitted;
-    uint8_t options = syn_cookie::options_bits(timestamps, window_scale ? syn.options.window_scale : std::nullopt, sack);
+    uint8_t options =
+        syn_cookie::options_bits(timestamps, window_scale ? syn.options.window_scale : std::nullopt, sack);
     TcpSegment synack;
     synack.src_port = tuple.local_port;
     synack.dst_port = tuple.remote_port;
-    synack.seq = SeqNum{syn_cookie::encode(config_.isn_secret, tuple, syn.seq, syn_cookie::counter(now), index, options)};
+    synack.seq =
+        SeqNum{syn_cookie::encode(config_.isn_secret, tuple, syn.seq, syn_cookie::counter(now), index, options)};
     synack.ack = syn.seq + 1;
     synack.flags = tcp_flag::syn | tcp_flag::ack;
     synack.window = static_cast<uint16_t>(std::min(settings_.receive_buffer, max_unscaled_window));
@@ -71,7 +75,8 @@ void TcpTable::send_syn_cookie(const FourTuple& tuple, const TcpSegment& syn, In
 }
 
 // What the cookie in this ACK stands for, if it is one of ours from the last two minutes.
-std::optional<SynCookieOptions> TcpTable::valid_syn_cookie(const FourTuple& tuple, const TcpSegment& ack, Instant now) const {
+std::optional<SynCookieOptions> TcpTable::valid_syn_cookie(const FourTuple& tuple, const TcpSegment& ack,
+                                                           Instant now) const {
     if (stats_.tcp_syn_cookies_sent == 0) return std::nullopt;  // none out there to answer
     std::optional<uint32_t> echoed;
     if (settings_.timestamps && ack.options.timestamps) echoed = ack.options.timestamps->echo_reply;

@@ -143,15 +143,13 @@ bool TcpConnection::can_send_data() const {
     case TcpState::CloseWait:
     case TcpState::FinWait1:
     case TcpState::LastAck:
-    case TcpState::Closing:
-        return true;  // data queued before CLOSE still goes out before the FIN
+    case TcpState::Closing: return true;  // data queued before CLOSE still goes out before the FIN
     case TcpState::Closed:
     case TcpState::Listen:
     case TcpState::SynSent:
     case TcpState::SynReceived:
     case TcpState::FinWait2:
-    case TcpState::TimeWait:
-        return false;
+    case TcpState::TimeWait: return false;
     }
     return false;
 }
@@ -250,7 +248,8 @@ bool TcpConnection::holds_back(uint32_t len, uint32_t wanted, uint32_t unsent) c
     // Nagle (RFC 896): the end of what the application wrote, shorter than a full segment, goes
     // only when nothing is outstanding, unless Nagle is off or the application has closed (the
     // last piece goes out with or before the FIN).
-    return len < full && len == unsent && !retransmission && outstanding && settings_.nagle && !nodelay_ && !fin_queued_;
+    return len < full && len == unsent && !retransmission && outstanding && settings_.nagle && !nodelay_ &&
+           !fin_queued_;
 }
 
 void TcpConnection::transmit_data(uint32_t len, uint32_t unsent, Instant now) {
@@ -289,12 +288,10 @@ void TcpConnection::dispatch(Instant now) {
     switch (state_) {
     case TcpState::Closed:
     case TcpState::Listen:
-    case TcpState::SynSent:
-        return;
+    case TcpState::SynSent: return;
     case TcpState::SynReceived:
     case TcpState::TimeWait:
-    case TcpState::FinWait2:
-        break;
+    case TcpState::FinWait2: break;
     case TcpState::Established:
     case TcpState::CloseWait:
     case TcpState::FinWait1:
@@ -303,7 +300,8 @@ void TcpConnection::dispatch(Instant now) {
         // SACK recovery (RFC 6675 §5): first the holes, as far as the congestion window allows,
         // then new data.
         if (recovery_.sack_recovery()) {
-            while (recovery_.pipe(snd_.una, snd_.max) + max_payload() <= congestion_.cwnd() && retransmit_next_hole(now)) {
+            while (recovery_.pipe(snd_.una, snd_.max) + max_payload() <= congestion_.cwnd() &&
+                   retransmit_next_hole(now)) {
             }
         }
         while (send_data(now)) {
@@ -335,7 +333,8 @@ SeqNum TcpConnection::retransmit_first_unacked(Instant now) {
     if (snd_.una == iss_) {
         // Our SYN is not acknowledged yet: it goes again, also when the application closed
         // meanwhile (SYN-RECEIVED -> FIN-WAIT-1, RFC 9293 §3.10.4) and our FIN waits behind it.
-        uint8_t flags = state_ == TcpState::SynSent ? tcp_flag::syn : static_cast<uint8_t>(tcp_flag::syn | tcp_flag::ack);
+        uint8_t flags =
+            state_ == TcpState::SynSent ? tcp_flag::syn : static_cast<uint8_t>(tcp_flag::syn | tcp_flag::ack);
         send_segment(flags, iss_, {}, now, true);
         return iss_ + 1;
     }

@@ -58,11 +58,11 @@ struct TcpSettings {
 
     // TCP extensions, offered in our SYN or SYN,ACK and used only when the peer offers them too
     // (README, "TCP").
-    bool window_scaling = true;  // RFC 7323 §2
-    bool timestamps = true;      // RFC 7323 §3 (RTTM) and §5 (PAWS)
-    bool sack = true;            // RFC 2018, with RFC 6675 loss recovery
+    bool window_scaling = true;                                         // RFC 7323 §2
+    bool timestamps = true;                                             // RFC 7323 §3 (RTTM) and §5 (PAWS)
+    bool sack = true;                                                   // RFC 2018, with RFC 6675 loss recovery
     CongestionControl congestion_control = CongestionControl::NewReno;  // congestion.hh; --congestion
-    bool nagle = true;           // RFC 896 / RFC 1122 §4.2.3.4; per connection: set_nodelay()
+    bool nagle = true;  // RFC 896 / RFC 1122 §4.2.3.4; per connection: set_nodelay()
     // Delayed ACKs (RFC 1122 §4.2.3.2, RFC 5681 §4.2): in-order data is acknowledged at least
     // every second full-sized segment or after this delay (0: every segment at once). The first
     // `quickack_segments` data segments of a connection are acknowledged at once, as Linux does,

@@ -8,8 +8,17 @@
 namespace tapstack {
 
 enum class TcpState : uint8_t {
-    Closed, Listen, SynSent, SynReceived, Established,
-    FinWait1, FinWait2, CloseWait, Closing, LastAck, TimeWait,
+    Closed,
+    Listen,
+    SynSent,
+    SynReceived,
+    Established,
+    FinWait1,
+    FinWait2,
+    CloseWait,
+    Closing,
+    LastAck,
+    TimeWait,
 };
 
 constexpr std::string_view to_string(TcpState s) {

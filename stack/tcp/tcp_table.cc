@@ -18,7 +18,8 @@ TcpTable::TcpTable(Ipv4Layer& ip, const TcpSettings& settings, const TcpTableCon
 
 // ---------------------------------------------------------------- input
 void TcpTable::receive(const Ipv4View& ip, Instant now) {
-    PseudoHeader ph{ip.src(), ip.dst(), static_cast<uint8_t>(IpProtocol::Tcp), static_cast<uint16_t>(ip.payload().size())};
+    PseudoHeader ph{ip.src(), ip.dst(), static_cast<uint8_t>(IpProtocol::Tcp),
+                    static_cast<uint16_t>(ip.payload().size())};
     auto seg = TcpSegment::parse(ip.payload(), ph);
     if (!seg) return stats_.drop(drop_reason(seg.error()));
     if (seg->src_port == 0 || seg->dst_port == 0) return stats_.drop(DropReason::TcpBadSegment);
@@ -59,7 +60,8 @@ void TcpTable::mark(TcpConnection& c) {
     }
 }
 
-TcpConnection* TcpTable::create_connection(const FourTuple& tuple, SeqNum iss, SocketHandler* handler, TcpState initial) {
+TcpConnection* TcpTable::create_connection(const FourTuple& tuple, SeqNum iss, SocketHandler* handler,
+                                           TcpState initial) {
     if (by_tuple_.size() >= config_.max_connections && !evict_oldest_time_wait()) return nullptr;
     uint32_t index;
     if (!free_slots_.empty()) {
@@ -167,7 +169,8 @@ void TcpTable::send(Ipv4Address dst, const TcpSegment& seg, Instant now) {
     // With checksum offload the device sums the segment; we leave it the pseudo-header's sum.
     TxOffload offload{config_.checksum_offload, seg.offload_segment_payload};
     auto checksum = offload.partial_checksum ? TcpSegment::Checksum::Partial : TcpSegment::Checksum::Full;
-    ip_.send(dst, IpProtocol::Tcp, len, [&](MutBytes out, PseudoHeader ph) { seg.emit(out, ph, checksum); }, now, offload);
+    ip_.send(
+        dst, IpProtocol::Tcp, len, [&](MutBytes out, PseudoHeader ph) { seg.emit(out, ph, checksum); }, now, offload);
     // The device gives every piece of a segment it cuts up an IPv4 identification of its own.
     if (offload.segment_payload > 0) ip_.skip_identifications((seg.payload_len() - 1) / offload.segment_payload);
     ++stats_.tcp_segments_sent;
@@ -182,7 +185,8 @@ void TcpTable::state_changed(TcpConnection& c, TcpState from, TcpState to, std::
     if (from == TcpState::SynSent) std::erase(connecting_, slot_of(c));
     // A passive open is complete (from a SYN, or from LISTEN with a SYN cookie): it waits in
     // its listener's accept queue.
-    if (to == TcpState::Established && (from == TcpState::Listen || c.passive_open())) took_accept_room(c.tuple().local_port);
+    if (to == TcpState::Established && (from == TcpState::Listen || c.passive_open()))
+        took_accept_room(c.tuple().local_port);
     if (from == TcpState::TimeWait) --stats_.tcp_connections_time_wait;
     if (to == TcpState::Closed) count_end(c.end());
     if (to == TcpState::TimeWait) entered_time_wait(c);
@@ -321,7 +325,8 @@ void TcpTable::check_no_connection_is_stuck() const {
         const TcpConnection& c = *s.conn;
         auto at = c.next_deadline();
         bool queued = at && c.scheduled_at && *c.scheduled_at <= *at;
-        if (!queued) TS_LOG(Error, "{} in {} has no timer: it would stay there for good", c.tuple(), to_string(c.state()));
+        if (!queued)
+            TS_LOG(Error, "{} in {} has no timer: it would stay there for good", c.tuple(), to_string(c.state()));
         assert(queued);
     }
 }

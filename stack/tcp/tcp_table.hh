@@ -53,14 +53,16 @@ public:
     // ARP gave up on these next hops: half-open connections behind them end, and so do our
     // own connects (SYN-SENT), with CloseReason::HostUnreachable.
     void end_unreachable(const std::vector<Ipv4Address>& hops, Instant now);
-    void deliver_events();         // socket events to the applications' handlers
+    void deliver_events();             // socket events to the applications' handlers
     void flush_dispatch(Instant now);  // send what is due, free the dead
     std::optional<Instant> poll_at(Instant now) const;
     // Debug builds: every connection that only a timer can move on has one (asserts).
     void check_no_connection_is_stuck() const;
 
     // --- for the Stack API ---
-    bool listen(uint16_t port, SocketHandler& handler) { return listeners_.emplace(port, Listener{&handler, std::nullopt}).second; }
+    bool listen(uint16_t port, SocketHandler& handler) {
+        return listeners_.emplace(port, Listener{&handler, std::nullopt}).second;
+    }
     void stop_listening(uint16_t port) { listeners_.erase(port); }
     // How many more handshakes the listener on `port` may complete before its application takes
     // some (nullopt: no limit). At 0, SYNs and handshake-completing ACKs are dropped (Linux's
@@ -77,7 +79,9 @@ public:
     size_t connection_count() const { return by_tuple_.size(); }
 
     // --- TcpEnvironment ---
-    void transmit(TcpConnection& c, const TcpSegment& seg, Instant now) override { send(c.tuple().remote_ip, seg, now); }
+    void transmit(TcpConnection& c, const TcpSegment& seg, Instant now) override {
+        send(c.tuple().remote_ip, seg, now);
+    }
     void state_changed(TcpConnection& c, TcpState from, TcpState to, std::string_view why, Instant at) override;
     void post_event(TcpConnection& c) override { event_queue_.push_back(c.socket_id()); }
     void retransmitted(TcpConnection&) override { ++stats_.tcp_retransmissions; }

@@ -87,7 +87,8 @@ bool TcpConnection::persist_gives_up(Instant now, Duration next) const {
     // tcp_orphan_retries of them, answered or not: nobody will ever read that connection again,
     // and a peer that keeps its window shut would hold its memory for good.
     if (persist_unanswered_ >= settings_.max_retransmissions) return true;
-    if (settings_.user_timeout > Duration{0} && persist_since_ && now - *persist_since_ >= settings_.user_timeout) return true;
+    if (settings_.user_timeout > Duration{0} && persist_since_ && now - *persist_since_ >= settings_.user_timeout)
+        return true;
     return app_closed_ && backoff_count_ >= settings_.max_orphan_retransmissions && next >= rto_max;
 }
 
@@ -115,9 +116,9 @@ void TcpConnection::on_retransmit_timeout(Instant now) {
         return;
     }
     env_.loss_detected(*this, true);
-    TS_LOG(Debug, "{}: retransmission timeout #{} (RTO {} ms): snd.una={} in flight {} of which SACKed {}, cwnd {}, {}", tuple_,
-           backoff_count_, rtt_.rto().count() / 1000, snd_.una - iss_, flight_size(), recovery_.sacked_bytes(), congestion_.cwnd(),
-           recovery_.in_recovery() ? "in recovery" : "not in recovery");
+    TS_LOG(Debug, "{}: retransmission timeout #{} (RTO {} ms): snd.una={} in flight {} of which SACKed {}, cwnd {}, {}",
+           tuple_, backoff_count_, rtt_.rto().count() / 1000, snd_.una - iss_, flight_size(), recovery_.sacked_bytes(),
+           congestion_.cwnd(), recovery_.in_recovery() ? "in recovery" : "not in recovery");
     // RFC 5681 §3.1: after a timeout, ssthresh = max(FlightSize/2, 2*SMSS), cwnd = 1 SMSS.
     congestion_.on_retransmit_timeout(flight_size(), smss());
     // Recovery ends; after a second timeout in a row the scoreboard goes too (RFC 2018 §8).
@@ -155,11 +156,8 @@ void TcpConnection::send_tail_loss_probe(Instant now) {
         retransmit_first_unacked(now);
         arm_tail_loss_probe(now);
         return;
-    case LossRecovery::ProbeAction::EnterRecovery:
-        enter_recovery(now);
-        return;
-    case LossRecovery::ProbeAction::ProbeTail:
-        break;
+    case LossRecovery::ProbeAction::EnterRecovery: enter_recovery(now); return;
+    case LossRecovery::ProbeAction::ProbeTail: break;
     }
     // RFC 8985 §7.3 allows new data or the last segment sent; we resend the last segment: the
     // peer answers it at once either way (it fills a hole, or it is a duplicate), where new data
@@ -200,20 +198,16 @@ void TcpConnection::restart_keepalive(Instant now) {
 bool TcpConnection::needs_deadline() const {
     switch (state_) {
     case TcpState::Closed:
-    case TcpState::Listen:
-        return false;
-    case TcpState::FinWait2:
-        return app_closed_;  // after shutdown_write() it waits for its application (close())
+    case TcpState::Listen: return false;
+    case TcpState::FinWait2: return app_closed_;  // after shutdown_write() it waits for its application (close())
     case TcpState::SynSent:
     case TcpState::SynReceived:
     case TcpState::FinWait1:
     case TcpState::Closing:
     case TcpState::LastAck:
-    case TcpState::TimeWait:
-        return true;
+    case TcpState::TimeWait: return true;
     case TcpState::Established:
-    case TcpState::CloseWait:
-        return snd_.una != snd_.max || unsent_bytes() > 0;
+    case TcpState::CloseWait: return snd_.una != snd_.max || unsent_bytes() > 0;
     }
     return true;
 }

@@ -32,7 +32,8 @@ std::string flags_json(uint8_t flags) {
     bool first = true;
     while (start < names.size()) {
         size_t comma = names.find(", ", start);
-        std::string_view name = std::string_view{names}.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        std::string_view name =
+            std::string_view{names}.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         if (!first) s += ",";
         s += json_quote(name);
         first = false;
@@ -91,7 +92,8 @@ void ConversationTracer::on_frame(Instant now, FrameDirection, Bytes frame) {
     auto eth = EthernetView::parse(frame);
     if (!eth) {
         emit(format_ == TraceFormat::Json
-                 ? fmt::format(R"J({{"no":{},"t":{:.6f},"proto":"?","info":"truncated Ethernet frame ({} bytes)"}})J", frame_number_, t, frame.size())
+                 ? fmt::format(R"J({{"no":{},"t":{:.6f},"proto":"?","info":"truncated Ethernet frame ({} bytes)"}})J",
+                               frame_number_, t, frame.size())
                  : fmt::format("{:4}  {:10.6f}  truncated Ethernet frame ({} bytes)", frame_number_, t, frame.size()));
         return;
     }
@@ -104,18 +106,17 @@ void ConversationTracer::on_frame(Instant now, FrameDirection, Bytes frame) {
     if (eth->ethertype() == static_cast<uint16_t>(EtherType::Arp)) {
         proto = "ARP";
         if (auto arp = ArpPacket::parse(eth->payload())) {
-            info = arp->op == ArpOp::Request
-                       ? fmt::format("who-has {}? tell {}", arp->target_ip, arp->sender_ip)
-                       : fmt::format("{} is-at {}", arp->sender_ip, arp->sender_mac);
+            info = arp->op == ArpOp::Request ? fmt::format("who-has {}? tell {}", arp->target_ip, arp->sender_ip)
+                                             : fmt::format("{} is-at {}", arp->sender_ip, arp->sender_mac);
         } else {
             info = "malformed ARP";
         }
     } else {
         info = fmt::format("ethertype 0x{:04x}, {} bytes", eth->ethertype(), frame.size());
     }
-    emit(format_ == TraceFormat::Json
-             ? fmt::format(R"({{"no":{},"t":{:.6f},"proto":"{}","info":{}}})", frame_number_, t, proto, json_quote(info))
-             : fmt::format("{:4}  {:10.6f}  {:<5} {}", frame_number_, t, proto, info));
+    emit(format_ == TraceFormat::Json ? fmt::format(R"({{"no":{},"t":{:.6f},"proto":"{}","info":{}}})", frame_number_,
+                                                    t, proto, json_quote(info))
+                                      : fmt::format("{:4}  {:10.6f}  {:<5} {}", frame_number_, t, proto, info));
 }
 
 void ConversationTracer::on_ipv4_packet(Instant now, Bytes packet) {
@@ -128,18 +129,22 @@ void ConversationTracer::trace_ipv4(Instant now, Bytes packet) {
     double t = seconds(now);
     auto ip = Ipv4View::parse(packet);
     auto other = [&](std::string_view proto, const std::string& info) {
-        emit(format_ == TraceFormat::Json
-                 ? fmt::format(R"({{"no":{},"t":{:.6f},"proto":"{}","info":{}}})", frame_number_, t, proto, json_quote(info))
-                 : fmt::format("{:4}  {:10.6f}  {:<5} {}", frame_number_, t, proto, info));
+        emit(format_ == TraceFormat::Json ? fmt::format(R"({{"no":{},"t":{:.6f},"proto":"{}","info":{}}})",
+                                                        frame_number_, t, proto, json_quote(info))
+                                          : fmt::format("{:4}  {:10.6f}  {:<5} {}", frame_number_, t, proto, info));
     };
     if (!ip) return other("IPv4", "malformed IPv4 header");
-    if (ip->is_fragment()) return other("IPv4", fmt::format("{} -> {} fragment at offset {}", ip->src(), ip->dst(), ip->fragment_offset()));
+    if (ip->is_fragment())
+        return other("IPv4",
+                     fmt::format("{} -> {} fragment at offset {}", ip->src(), ip->dst(), ip->fragment_offset()));
     if (ip->protocol() == static_cast<uint8_t>(IpProtocol::Icmp)) {
         auto icmp = IcmpView::parse(ip->payload());
         if (!icmp) return other("ICMP", fmt::format("{} -> {} malformed ICMP", ip->src(), ip->dst()));
-        std::string kind = icmp->type() == 8 ? "echo request" : icmp->type() == 0 ? "echo reply" : fmt::format("type {} code {}", icmp->type(), icmp->code());
-        return other("ICMP", fmt::format("{} -> {} {} id=0x{:04x} seq={} len={}", ip->src(), ip->dst(), kind, icmp->ident(),
-                                         icmp->sequence(), icmp->data().size()));
+        std::string kind = icmp->type() == 8   ? "echo request"
+                           : icmp->type() == 0 ? "echo reply"
+                                               : fmt::format("type {} code {}", icmp->type(), icmp->code());
+        return other("ICMP", fmt::format("{} -> {} {} id=0x{:04x} seq={} len={}", ip->src(), ip->dst(), kind,
+                                         icmp->ident(), icmp->sequence(), icmp->data().size()));
     }
     if (ip->protocol() != static_cast<uint8_t>(IpProtocol::Tcp)) {
         return other("IPv4", fmt::format("{} -> {} protocol {}", ip->src(), ip->dst(), ip->protocol()));
@@ -168,8 +173,9 @@ ConversationTracer::Conversation& ConversationTracer::conversation_for(const Fou
     bool sender_is_client = (seg.syn() && !seg.has_ack()) || (!seg.syn() && p.local_port > p.remote_port);
     from_client = sender_is_client;
     if (conversations_.size() >= max_conversations) {
-        auto oldest = std::min_element(conversations_.begin(), conversations_.end(),
-                                       [](const auto& a, const auto& b) { return a.second.last_used < b.second.last_used; });
+        auto oldest = std::min_element(conversations_.begin(), conversations_.end(), [](const auto& a, const auto& b) {
+            return a.second.last_used < b.second.last_used;
+        });
         conversations_.erase(oldest);
     }
     const FourTuple& key = sender_is_client ? p : reversed;
@@ -220,14 +226,19 @@ void ConversationTracer::print_tcp(const TracedSegment& ts, const FourTuple& p, 
     if (format_ == TraceFormat::Json) {
         std::string line = fmt::format(
             R"({{"no":{},"t":{:.6f},"proto":"TCP","dir":"{}","src":"{}:{}","dst":"{}:{}","flags":{},"seq":{},"ack":{},"len":{},"next_seq":{},"win":{})",
-            ts.frame_number, ts.time, dir, p.local_ip, p.local_port, p.remote_ip, p.remote_port, flags_json(seg.flags), ts.seq,
-            ts.ack ? fmt::format("{}", *ts.ack) : "null", ts.len, seg_len ? fmt::format("{}", ts.seq + seg_len) : "null", ts.window);
-        if (seg.syn()) line += fmt::format(R"(,"options":{})", json_quote(options_text(seg.options).substr(options_text(seg.options).empty() ? 0 : 1)));
+            ts.frame_number, ts.time, dir, p.local_ip, p.local_port, p.remote_ip, p.remote_port, flags_json(seg.flags),
+            ts.seq, ts.ack ? fmt::format("{}", *ts.ack) : "null", ts.len,
+            seg_len ? fmt::format("{}", ts.seq + seg_len) : "null", ts.window);
+        if (seg.syn())
+            line +=
+                fmt::format(R"(,"options":{})",
+                            json_quote(options_text(seg.options).substr(options_text(seg.options).empty() ? 0 : 1)));
         if (!ts.http_line.empty()) line += fmt::format(R"(,"http":{})", json_quote(ts.http_line));
         emit(line + "}");
     } else {
-        std::string line = fmt::format("{:4}  {:10.6f}  {}  {}:{} → {}:{}  [{}]  seq={}", ts.frame_number, ts.time, dir, p.local_ip,
-                                       p.local_port, p.remote_ip, p.remote_port, tcp_flags_string(seg.flags), ts.seq);
+        std::string line =
+            fmt::format("{:4}  {:10.6f}  {}  {}:{} → {}:{}  [{}]  seq={}", ts.frame_number, ts.time, dir, p.local_ip,
+                        p.local_port, p.remote_ip, p.remote_port, tcp_flags_string(seg.flags), ts.seq);
         if (ts.ack) line += fmt::format(" ack={}", *ts.ack);
         line += fmt::format(" win={} len={}", ts.window, ts.len);
         if (seg_len) line += fmt::format(" next_seq={}", ts.seq + seg_len);
@@ -237,11 +248,12 @@ void ConversationTracer::print_tcp(const TracedSegment& ts, const FourTuple& p, 
     }
 }
 
-void ConversationTracer::on_state_change(Instant now, const FourTuple& t, TcpState from, TcpState to, std::string_view why) {
+void ConversationTracer::on_state_change(Instant now, const FourTuple& t, TcpState from, TcpState to,
+                                         std::string_view why) {
     double s = seconds(now);
     if (format_ == TraceFormat::Json) {
-        emit(fmt::format(R"({{"t":{:.6f},"conn":"{}","state":{{"from":"{}","to":"{}","why":{}}}}})", s, t, to_string(from),
-                         to_string(to), json_quote(why)));
+        emit(fmt::format(R"({{"t":{:.6f},"conn":"{}","state":{{"from":"{}","to":"{}","why":{}}}}})", s, t,
+                         to_string(from), to_string(to), json_quote(why)));
     } else {
         emit(fmt::format("      {:10.6f}  state {} → {}  ({})", s, to_string(from), to_string(to), why));
     }

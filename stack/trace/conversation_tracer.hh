@@ -24,15 +24,15 @@ enum class TraceFormat : uint8_t { Text, Json };
 // (apps/tapstack/annotate.cc) reasons about.
 struct TracedSegment {
     uint64_t frame_number = 0;
-    double time = 0;              // seconds since the first frame
+    double time = 0;  // seconds since the first frame
     bool from_client = false;
-    FourTuple client;             // local = client side, remote = server side
+    FourTuple client;  // local = client side, remote = server side
     uint8_t flags = 0;
     uint32_t seq = 0;             // relative to the sender's ISN
     std::optional<uint32_t> ack;  // relative to the receiver's ISN
     uint32_t len = 0;             // payload bytes
     uint32_t window = 0;
-    std::string http_line;        // "GET / HTTP/1.1" or "HTTP/1.1 200 OK", when the payload starts one
+    std::string http_line;  // "GET / HTTP/1.1" or "HTTP/1.1 200 OK", when the payload starts one
 };
 
 class ConversationTracer final : public ConnectionObserver {
@@ -59,7 +59,7 @@ private:
         std::optional<uint32_t> client_isn, server_isn;
         uint8_t client_wscale = 0, server_wscale = 0;
         bool client_sent_wscale = false;
-        bool scaling = false;   // both SYNs carried window scale
+        bool scaling = false;  // both SYNs carried window scale
         uint64_t last_used = 0;
     };
 

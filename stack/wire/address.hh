@@ -66,15 +66,15 @@ struct fmt::formatter<tapstack::MacAddress> : fmt::formatter<std::string_view> {
     template <typename Ctx>
     auto format(const tapstack::MacAddress& m, Ctx& ctx) const {
         const auto& o = m.octets;
-        return fmt::format_to(ctx.out(), "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", o[0], o[1], o[2],
-                              o[3], o[4], o[5]);
+        return fmt::format_to(ctx.out(), "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", o[0], o[1], o[2], o[3], o[4],
+                              o[5]);
     }
 };
 template <>
 struct fmt::formatter<tapstack::Ipv4Address> : fmt::formatter<std::string_view> {
     template <typename Ctx>
     auto format(const tapstack::Ipv4Address& a, Ctx& ctx) const {
-        return fmt::format_to(ctx.out(), "{}.{}.{}.{}", a.value >> 24, (a.value >> 16) & 0xff,
-                              (a.value >> 8) & 0xff, a.value & 0xff);
+        return fmt::format_to(ctx.out(), "{}.{}.{}.{}", a.value >> 24, (a.value >> 16) & 0xff, (a.value >> 8) & 0xff,
+                              a.value & 0xff);
     }
 };

@@ -15,8 +15,8 @@
 namespace tapstack {
 
 namespace arp_field {
-inline constexpr size_t htype = 0, ptype = 2, hlen = 4, plen = 5, oper = 6, sha = 8, spa = 14,
-                        tha = 18, tpa = 24, packet_len = 28;
+inline constexpr size_t htype = 0, ptype = 2, hlen = 4, plen = 5, oper = 6, sha = 8, spa = 14, tha = 18, tpa = 24,
+                        packet_len = 28;
 }
 
 enum class ArpOp : uint16_t { Request = 1, Reply = 2 };

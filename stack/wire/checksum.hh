@@ -39,7 +39,8 @@ public:
             acc = (acc & 0xffff) + (acc >> 16);
             acc = (acc & 0xffff) + (acc >> 16);
             uint16_t folded = static_cast<uint16_t>(acc);
-            if constexpr (std::endian::native == std::endian::little) folded = static_cast<uint16_t>((folded << 8) | (folded >> 8));
+            if constexpr (std::endian::native == std::endian::little)
+                folded = static_cast<uint16_t>((folded << 8) | (folded >> 8));
             sum_ += folded;
         }
         for (; i + 1 < data.size(); i += 2) sum_ += (uint32_t{data[i]} << 8) | data[i + 1];

@@ -22,8 +22,8 @@
 namespace tapstack {
 
 namespace ipv4_field {
-inline constexpr size_t version_ihl = 0, tos = 1, total_len = 2, ident = 4, flags_frag = 6, ttl = 8,
-                        protocol = 9, checksum = 10, src = 12, dst = 16, min_header_len = 20;
+inline constexpr size_t version_ihl = 0, tos = 1, total_len = 2, ident = 4, flags_frag = 6, ttl = 8, protocol = 9,
+                        checksum = 10, src = 12, dst = 16, min_header_len = 20;
 inline constexpr uint16_t flag_df = 0x4000, flag_mf = 0x2000, frag_offset_mask = 0x1fff;
 }  // namespace ipv4_field
 
@@ -85,8 +85,8 @@ struct Ipv4Header {
     uint16_t ident = 0;
     uint8_t ttl = 64;
     bool dont_fragment = true;
-    bool more_fragments = false;    // RFC 791 fragmentation, for datagrams larger than the MTU
-    uint16_t fragment_offset = 0;   // in bytes, a multiple of 8
+    bool more_fragments = false;   // RFC 791 fragmentation, for datagrams larger than the MTU
+    uint16_t fragment_offset = 0;  // in bytes, a multiple of 8
 
     static constexpr size_t len = ipv4_field::min_header_len;
 
@@ -97,7 +97,8 @@ struct Ipv4Header {
         store_be16(out, ipv4_field::total_len, static_cast<uint16_t>(len + payload_len));
         store_be16(out, ipv4_field::ident, ident);
         store_be16(out, ipv4_field::flags_frag,
-                   static_cast<uint16_t>((dont_fragment ? ipv4_field::flag_df : 0) | (more_fragments ? ipv4_field::flag_mf : 0) |
+                   static_cast<uint16_t>((dont_fragment ? ipv4_field::flag_df : 0) |
+                                         (more_fragments ? ipv4_field::flag_mf : 0) |
                                          ((fragment_offset / 8) & ipv4_field::frag_offset_mask)));
         out[ipv4_field::ttl] = ttl;
         out[ipv4_field::protocol] = static_cast<uint8_t>(protocol);
@@ -106,9 +107,7 @@ struct Ipv4Header {
         dst.store(out, ipv4_field::dst);
         store_be16(out, ipv4_field::checksum, internet_checksum(out.first(len)));
     }
-    PseudoHeader pseudo_header() const {
-        return {src, dst, static_cast<uint8_t>(protocol), payload_len};
-    }
+    PseudoHeader pseudo_header() const { return {src, dst, static_cast<uint8_t>(protocol), payload_len}; }
 };
 
 }  // namespace tapstack

@@ -24,7 +24,10 @@ struct SeqNum {
     friend constexpr SeqNum operator-(SeqNum a, uint32_t n) { return SeqNum{a.raw - n}; }
     // Signed distance a - b; meaningful while the two are within 2^31 of each other.
     friend constexpr int32_t operator-(SeqNum a, SeqNum b) { return static_cast<int32_t>(a.raw - b.raw); }
-    SeqNum& operator+=(uint32_t n) { raw += n; return *this; }
+    SeqNum& operator+=(uint32_t n) {
+        raw += n;
+        return *this;
+    }
 };
 
 static_assert(SeqNum{0xffffffffu} < SeqNum{1});
@@ -40,5 +43,7 @@ constexpr SeqNum seq_min(SeqNum a, SeqNum b) { return a < b ? a : b; }
 template <>
 struct fmt::formatter<tapstack::SeqNum> : fmt::formatter<uint32_t> {
     template <typename Ctx>
-    auto format(tapstack::SeqNum s, Ctx& ctx) const { return fmt::formatter<uint32_t>::format(s.raw, ctx); }
+    auto format(tapstack::SeqNum s, Ctx& ctx) const {
+        return fmt::formatter<uint32_t>::format(s.raw, ctx);
+    }
 };

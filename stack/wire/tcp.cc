@@ -7,8 +7,7 @@ namespace tapstack {
 namespace {
 
 namespace opt {
-inline constexpr uint8_t end = 0, nop = 1, mss = 2, window_scale = 3, sack_permitted = 4, sack = 5,
-                         timestamps = 8;
+inline constexpr uint8_t end = 0, nop = 1, mss = 2, window_scale = 3, sack_permitted = 4, sack = 5, timestamps = 8;
 }
 
 // Options are parsed leniently where RFC 9293 §3.1 allows (unknown kinds are skipped), strictly
@@ -46,8 +45,7 @@ bool parse_options(Bytes b, TcpOptions& o) {
                     o.sack[o.sack_count++] = {SeqNum{load_be32(body, k)}, SeqNum{load_be32(body, k + 4)}};
             }
             break;
-        default:
-            break;
+        default: break;
         }
         i += len;
     }
@@ -57,8 +55,8 @@ bool parse_options(Bytes b, TcpOptions& o) {
 size_t encoded_len_without_sack(const TcpOptions& o) {
     size_t n = 0;
     if (o.mss) n += 4;
-    if (o.window_scale) n += 4;  // NOP + 3
-    if (o.timestamps) n += 12;  // SACK-permitted + TS, or NOP NOP + TS
+    if (o.window_scale) n += 4;         // NOP + 3
+    if (o.timestamps) n += 12;          // SACK-permitted + TS, or NOP NOP + TS
     else if (o.sack_permitted) n += 4;  // NOP NOP + SACK-permitted
     return n;
 }

@@ -29,13 +29,12 @@
 namespace tapstack {
 
 namespace tcp_field {
-inline constexpr size_t src_port = 0, dst_port = 2, seq = 4, ack = 8, offset = 12, flags = 13,
-                        window = 14, checksum = 16, urgent = 18, min_header_len = 20, max_header_len = 60;
+inline constexpr size_t src_port = 0, dst_port = 2, seq = 4, ack = 8, offset = 12, flags = 13, window = 14,
+                        checksum = 16, urgent = 18, min_header_len = 20, max_header_len = 60;
 }
 
 namespace tcp_flag {
-inline constexpr uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10, urg = 0x20,
-                         ece = 0x40, cwr = 0x80;
+inline constexpr uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10, urg = 0x20, ece = 0x40, cwr = 0x80;
 }
 
 // Why parse() refused a segment; stack/stats.hh maps it to a DropReason.

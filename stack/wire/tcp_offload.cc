@@ -31,7 +31,9 @@ uint16_t adjust_seed(uint16_t seed, uint16_t old_len, uint16_t new_len) {
 }
 
 // Completes the TCP checksum of `frame` (the field holds the seed) as the device would.
-void complete_checksum(MutBytes frame, const Layout& l) { complete_partial_checksum(frame, l.tcp_start(), l.checksum_field()); }
+void complete_checksum(MutBytes frame, const Layout& l) {
+    complete_partial_checksum(frame, l.tcp_start(), l.checksum_field());
+}
 
 // The folded pseudo-header sum (RFC 9293 §3.1) of an IPv4/TCP frame's addresses and `tcp_len`.
 uint16_t pseudo_header_seed(Bytes frame, uint16_t tcp_len) {
@@ -57,7 +59,8 @@ std::optional<TcpFrameLayout> tcp_frame_layout(Bytes frame) {
         return std::nullopt;
     Layout l;
     l.ip_header = size_t{frame[eth_len + ipv4_field::version_ihl] & 0x0fu} * 4;
-    if (l.ip_header < ipv4_field::min_header_len || frame[eth_len + ipv4_field::protocol] != static_cast<uint8_t>(IpProtocol::Tcp) ||
+    if (l.ip_header < ipv4_field::min_header_len ||
+        frame[eth_len + ipv4_field::protocol] != static_cast<uint8_t>(IpProtocol::Tcp) ||
         frame.size() < eth_len + l.ip_header + tcp_field::min_header_len)
         return std::nullopt;
     l.tcp_header = static_cast<size_t>(frame[eth_len + l.ip_header + tcp_field::offset] >> 4) * 4;
@@ -95,16 +98,17 @@ MutBytes build_offload_piece(Bytes frame, TxOffload offload, size_t index, MutBy
     size_t n = std::min<size_t>(offload.segment_payload, payload - at);
     MutBytes out = buffer.first(l.headers() + n);
     std::copy_n(frame.begin(), l.headers(), out.begin());
-    std::copy_n(frame.begin() + static_cast<std::ptrdiff_t>(l.headers() + at), n, out.begin() + static_cast<std::ptrdiff_t>(l.headers()));
+    std::copy_n(frame.begin() + static_cast<std::ptrdiff_t>(l.headers() + at), n,
+                out.begin() + static_cast<std::ptrdiff_t>(l.headers()));
     uint16_t ident = static_cast<uint16_t>(load_be16(frame, eth_len + ip_ident) + index);
     finish_ip_header(out, l, static_cast<uint16_t>(l.ip_header + l.tcp_header + n), ident);
     size_t tcp = eth_len + l.ip_header;
     store_be32(out, tcp + tcp_seq, load_be32(frame, tcp + tcp_seq) + static_cast<uint32_t>(at));
     if (index + 1 < pieces) out[tcp + tcp_flags] = static_cast<uint8_t>(out[tcp + tcp_flags] & ~fin_psh);
     uint16_t piece_len = static_cast<uint16_t>(l.tcp_header + n);
-    uint16_t seed = offload.partial_checksum
-                        ? adjust_seed(load_be16(frame, tcp + tcp_checksum), static_cast<uint16_t>(frame.size() - tcp), piece_len)
-                        : pseudo_header_seed(out, piece_len);
+    uint16_t seed = offload.partial_checksum ? adjust_seed(load_be16(frame, tcp + tcp_checksum),
+                                                           static_cast<uint16_t>(frame.size() - tcp), piece_len)
+                                             : pseudo_header_seed(out, piece_len);
     store_be16(out, tcp + tcp_checksum, seed);
     complete_checksum(out, l);
     return out;

@@ -3,9 +3,9 @@
 // fuzzed sizes (the first byte picks them), through a whole HttpSession (parser, site, response),
 // with the output drained as a socket would. Any crash, sanitizer report, or a session that takes
 // more than it was given, is a bug.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <algorithm>
 #include <cstdlib>
 
 #include "apps/http/http_session.hh"

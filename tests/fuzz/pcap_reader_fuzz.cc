@@ -34,7 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (!frame) break;
             if (auto off = reader.ipv4_offset(frame->data); off && *off < frame->data.size()) {
                 Bytes ip = frame->data.subspan(*off);
-                if (ip.size() >= 20) (void)TcpSegment::parse_unchecked(ip.subspan(std::min<size_t>(ip.size(), (ip[0] & 0x0f) * 4u)));
+                if (ip.size() >= 20)
+                    (void)TcpSegment::parse_unchecked(ip.subspan(std::min<size_t>(ip.size(), (ip[0] & 0x0f) * 4u)));
             }
             if (reader.is_ethernet()) tracer.on_frame(frame->timestamp, FrameDirection::Received, frame->data);
         }

@@ -22,6 +22,7 @@ public:
         while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0)) (void)stack_.write(id, Bytes{buf, n});
         if (stack_.peer_closed(id)) stack_.close(id);
     }
+
 private:
     Stack& stack_;
 };

@@ -135,7 +135,7 @@ public:
     bool app_closed = false;  // close() or abort() called
     bool aborted = false;
     bool reading = true;
-    bool eof = false;         // the peer's FIN seen, everything before it read
+    bool eof = false;  // the peer's FIN seen, everything before it read
     bool finishing = false;
     bool close_wanted = false;
     std::optional<CloseReason> ended;
@@ -165,7 +165,8 @@ private:
             if (n > sizeof buf) fail("read() returned more than the buffer", name_);
             for (size_t k = 0; k < n; ++k) {
                 if (received + k >= peer_->sent) fail("read a byte the peer never wrote", name_);
-                if (buf[k] != pattern(1 - side_, received + k)) fail("read a byte that differs from the one written", name_);
+                if (buf[k] != pattern(1 - side_, received + k))
+                    fail("read a byte that differs from the one written", name_);
             }
             received += n;
         }
@@ -174,7 +175,8 @@ private:
         auto info = stack_.info(id_);
         if (!eof && stack_.peer_closed(id_) && info && info->state != TcpState::Closed) {
             eof = true;
-            if (peer_->pending > 0 || received != peer_->sent) fail("EOF before everything the peer wrote was read", name_);
+            if (peer_->pending > 0 || received != peer_->sent)
+                fail("EOF before everything the peer wrote was read", name_);
         }
         maybe_finish();
     }
@@ -199,7 +201,8 @@ const bool verbose = std::getenv("TCP_PAIR_FUZZ_VERBOSE") != nullptr;
 class StateTracker : public ConnectionObserver {
 public:
     explicit StateTracker(const char* name) : name_(name) {}
-    void on_state_change(Instant now, const FourTuple& tuple, TcpState from, TcpState to, std::string_view why) override {
+    void on_state_change(Instant now, const FourTuple& tuple, TcpState from, TcpState to,
+                         std::string_view why) override {
         bool known = false;
         for (auto& [t, state] : states_) {
             if (t == tuple) state = to, known = true;
@@ -207,14 +210,16 @@ public:
         if (!known) states_.emplace_back(tuple, to);
         if (!verbose) return;
         std::fprintf(stderr, "%10.6f %s %.*s -> %.*s (%.*s)\n", static_cast<double>(now.us()) / 1e6, name_,
-                     static_cast<int>(to_string(from).size()), to_string(from).data(), static_cast<int>(to_string(to).size()),
-                     to_string(to).data(), static_cast<int>(why.size()), why.data());
+                     static_cast<int>(to_string(from).size()), to_string(from).data(),
+                     static_cast<int>(to_string(to).size()), to_string(to).data(), static_cast<int>(why.size()),
+                     why.data());
     }
 
     // A connection that only its application can move on: open, nothing owed to the peer.
     bool only_idle_open() const {
         for (const auto& [t, state] : states_) {
-            if (state != TcpState::Closed && state != TcpState::Established && state != TcpState::CloseWait) return false;
+            if (state != TcpState::Closed && state != TcpState::Established && state != TcpState::CloseWait)
+                return false;
         }
         return true;
     }
@@ -262,7 +267,9 @@ struct Pair {
     Instant now = Instant::from_ms(1);
 
     Pair(const FaultConfig& fc, uint8_t client_options, uint8_t server_options)
-        : faults(ends.second, fc), client(config_for(1, client_options), ends.first), server(config_for(2, server_options), faults) {}
+        : faults(ends.second, fc),
+          client(config_for(1, client_options), ends.first),
+          server(config_for(2, server_options), faults) {}
 
     std::optional<Instant> next() const { return earliest(client.poll_at(), server.poll_at()); }
     bool frames_waiting() const { return ends.first.pending() > 0 || ends.second.pending() > 0; }
@@ -389,16 +396,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (!close_bound && p.client.connection_count() + p.server.connection_count() > 0)
         fail("an open connection moved no data for 4 hours without being reset");
-    if (p.client.connection_count() > 0) fail("a connection of the client's stack is still open 15 minutes after both closed");
-    if (p.server.connection_count() > 0) fail("a connection of the server's stack is still open 15 minutes after both closed");
+    if (p.client.connection_count() > 0)
+        fail("a connection of the client's stack is still open 15 minutes after both closed");
+    if (p.server.connection_count() > 0)
+        fail("a connection of the server's stack is still open 15 minutes after both closed");
 
     if (verbose) {
         for (const Endpoint* e : {&client, &server}) {
-            std::fprintf(stderr, "%s: wrote %lu, read %lu, eof %d, aborted %d, ended %s\n", e == &client ? "client" : "server",
-                         static_cast<unsigned long>(e->sent), static_cast<unsigned long>(e->received), e->eof, e->aborted,
+            std::fprintf(stderr, "%s: wrote %lu, read %lu, eof %d, aborted %d, ended %s\n",
+                         e == &client ? "client" : "server", static_cast<unsigned long>(e->sent),
+                         static_cast<unsigned long>(e->received), e->eof, e->aborted,
                          e->ended ? std::string(to_string(*e->ended)).c_str() : "no");
         }
-        std::fprintf(stderr, "faults: rx %s; tx %s; retransmissions client %lu server %lu; resets sent client %lu server %lu; ended at %.3f s\n",
+        std::fprintf(stderr,
+                     "faults: rx %s; tx %s; retransmissions client %lu server %lu; resets sent client %lu server %lu; "
+                     "ended at %.3f s\n",
                      describe(p.faults.rx_stats()).c_str(), describe(p.faults.tx_stats()).c_str(),
                      static_cast<unsigned long>(p.client.stats().tcp_retransmissions),
                      static_cast<unsigned long>(p.server.stats().tcp_retransmissions),

@@ -30,7 +30,9 @@ public:
         case 0: (void)stack_.write(id_, as_bytes(std::string(op * 37u, 'w'))); break;
         case 1: reading_ = !reading_; break;
         case 2: stack_.close(id_); break;
-        case 3: if (op > 200) stack_.abort(id_); break;
+        case 3:
+            if (op > 200) stack_.abort(id_);
+            break;
         default: break;
         }
     }
@@ -49,8 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     TcpScript t(/*our_iss=*/0xffffff00u, /*peer_iss=*/0xfffffff0u, config);
     App app(t.stack);
     if (!t.stack.listen(8080, app)) std::abort();  // a fresh stack always has the port free
-    uint32_t peer_next = 0;  // the peer's idea of its next sequence number (relative)
-    uint32_t peer_acked = 0;  // the highest relative ack of ours it has seen
+    uint32_t peer_next = 0;                        // the peer's idea of its next sequence number (relative)
+    uint32_t peer_acked = 0;                       // the highest relative ack of ours it has seen
     for (size_t i = 0; i + 8 <= size; i += 8) {
         const uint8_t* c = data + i;
         if (c[0] == 0xff) {  // an application call
@@ -70,7 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             s.payload_set = true;
             t.peer_sends(s);
             if (s.flags & tcp_flag::syn) peer_next = *s.seq + 1;
-            else if ((s.flags & tcp_flag::ack) && seq_delta % 3 == 0) peer_next = *s.seq + static_cast<uint32_t>(s.payload.size());
+            else if ((s.flags & tcp_flag::ack) && seq_delta % 3 == 0)
+                peer_next = *s.seq + static_cast<uint32_t>(s.payload.size());
         }
         while (auto out = t.next_sent()) {
             if (out->has_ack() && out->src_port == 8080) {

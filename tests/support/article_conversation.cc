@@ -50,7 +50,8 @@ std::string article_request() {
     const std::string pad_name = "X-Pad: ";
     const std::string pad_end = "\r\n";
     assert(head.size() + pad_name.size() + pad_end.size() + tail.size() < request_len);
-    head += pad_name + std::string(request_len - head.size() - pad_name.size() - pad_end.size() - tail.size(), 'x') + pad_end;
+    head += pad_name + std::string(request_len - head.size() - pad_name.size() - pad_end.size() - tail.size(), 'x') +
+            pad_end;
     return head + tail;
 }
 
@@ -73,6 +74,8 @@ std::string article_response() {
 }
 
 std::vector<ScriptedSegment> article_script() {
+    // One of the article's frames a line, numbered as it numbers them (kept by hand):
+    // clang-format off
     return {
         step(6, true, syn, 0, 0),
         step(7, false, syn | ack_flag, 0, 1),
@@ -85,6 +88,7 @@ std::vector<ScriptedSegment> article_script() {
         step(14, true, fin_ack, 323, 281),
         step(16, false, ack_flag, 281, 324),
     };
+    // clang-format on
 }
 
 std::vector<ScriptedSegment> client_first_script() {
@@ -98,17 +102,20 @@ std::vector<ScriptedSegment> client_first_script() {
 }
 
 ScriptedSegment& segment_no(std::vector<ScriptedSegment>& script, int article_no) {
-    auto it = std::find_if(script.begin(), script.end(), [&](const ScriptedSegment& s) { return s.article_no == article_no; });
+    auto it = std::find_if(script.begin(), script.end(),
+                           [&](const ScriptedSegment& s) { return s.article_no == article_no; });
     if (it == script.end()) throw std::logic_error(fmt::format("no frame No{} in the script", article_no));
     return *it;
 }
 
 void drop_segment(std::vector<ScriptedSegment>& script, int article_no) {
-    script.erase(std::remove_if(script.begin(), script.end(), [&](const ScriptedSegment& s) { return s.article_no == article_no; }),
+    script.erase(std::remove_if(script.begin(), script.end(),
+                                [&](const ScriptedSegment& s) { return s.article_no == article_no; }),
                  script.end());
 }
 
-std::vector<TimedFrame> render_frames(const std::vector<ScriptedSegment>& script, const ArticleHosts& h, Instant start) {
+std::vector<TimedFrame> render_frames(const std::vector<ScriptedSegment>& script, const ArticleHosts& h,
+                                      Instant start) {
     std::vector<TimedFrame> frames;
     uint16_t ident[2] = {0x4d21, 0x0000};  // [client, server]
     uint32_t tsval[2] = {3'847'203'921u, 2'216'543'210u};
@@ -138,10 +145,15 @@ std::vector<TimedFrame> render_frames(const std::vector<ScriptedSegment>& script
         const size_t tcp_len = seg.header_len() + seg.payload_len();
         TimedFrame f{now, std::vector<uint8_t>(ethernet_field::header_len + Ipv4Header::len + tcp_len)};
         MutBytes out{f.bytes};
-        emit_ethernet_header(out, s.from_client ? h.server_mac : h.client_mac, s.from_client ? h.client_mac : h.server_mac,
-                             EtherType::Ipv4);
-        Ipv4Header ip{s.from_client ? h.client_ip : h.server_ip, s.from_client ? h.server_ip : h.client_ip, IpProtocol::Tcp,
-                      static_cast<uint16_t>(tcp_len), ident[side], 64, true};
+        emit_ethernet_header(out, s.from_client ? h.server_mac : h.client_mac,
+                             s.from_client ? h.client_mac : h.server_mac, EtherType::Ipv4);
+        Ipv4Header ip{s.from_client ? h.client_ip : h.server_ip,
+                      s.from_client ? h.server_ip : h.client_ip,
+                      IpProtocol::Tcp,
+                      static_cast<uint16_t>(tcp_len),
+                      ident[side],
+                      64,
+                      true};
         ip.emit(out.subspan(ethernet_field::header_len));
         seg.emit(out.subspan(ethernet_field::header_len + Ipv4Header::len), ip.pseudo_header());
         ident[side] = static_cast<uint16_t>(ident[side] + 1);

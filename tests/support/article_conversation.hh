@@ -30,11 +30,11 @@ struct ArticleHosts {
 
 // One segment, numbered as the article's table numbers it.
 struct ScriptedSegment {
-    int article_no = 0;      // 6..16 for the article's frames, 0 for others
+    int article_no = 0;  // 6..16 for the article's frames, 0 for others
     bool from_client = true;
     uint8_t flags = 0;
-    uint32_t seq = 0;        // relative to the sender's ISN
-    uint32_t ack = 0;        // relative to the receiver's ISN; sent only with the ACK flag
+    uint32_t seq = 0;  // relative to the sender's ISN
+    uint32_t ack = 0;  // relative to the receiver's ISN; sent only with the ACK flag
     std::string payload;
 };
 

@@ -105,7 +105,8 @@ void ConnScript::transmit(TcpConnection&, const TcpSegment& s, Instant) {
 
 void ConnScript::state_changed(TcpConnection&, TcpState from, TcpState to, std::string_view why, Instant) {
     state_log.push_back(std::string(to_string(from)) + "->" + std::string(to_string(to)));
-    transcript += "    state " + std::string(to_string(from)) + " -> " + std::string(to_string(to)) + " (" + std::string(why) + ")\n";
+    transcript += "    state " + std::string(to_string(from)) + " -> " + std::string(to_string(to)) + " (" +
+                  std::string(why) + ")\n";
 }
 
 void ConnScript::post_event(TcpConnection& c) { events |= c.take_events(); }

@@ -26,14 +26,15 @@ public:
     // A passive open starts in LISTEN (as a Stack's listener would make it), an active one in
     // CLOSED. Our ISS is pinned to `our_iss`, the peer's to `peer_iss`, as in TcpScript.
     enum class Open { Passive, Active };
-    explicit ConnScript(Open open = Open::Passive, TcpSettings settings = {}, uint32_t our_iss = 0, uint32_t peer_iss = 1000);
+    explicit ConnScript(Open open = Open::Passive, TcpSettings settings = {}, uint32_t our_iss = 0,
+                        uint32_t peer_iss = 1000);
     ~ConnScript() override;
     ConnScript(const ConnScript&) = delete;
     ConnScript& operator=(const ConnScript&) = delete;
 
     // Starting states, reached by real segments through the connection's entry points.
-    void listen();                              // Open::Passive: checks it waits in LISTEN
-    void connect();                             // Open::Active: our SYN goes out (SYN-SENT)
+    void listen();                                 // Open::Passive: checks it waits in LISTEN
+    void connect();                                // Open::Active: our SYN goes out (SYN-SENT)
     void establish(uint16_t peer_window = 64240);  // passive open: SYN, SYN,ACK, ACK
 
     // The peer sends `s`; the connection then sends whatever is due (dispatch).
@@ -59,7 +60,7 @@ public:
     uint8_t events = 0;                  // TcpConnection::Event bits posted and not yet taken
     uint32_t retransmissions = 0;        // TcpEnvironment::retransmitted() calls
     uint32_t losses_by_timeout = 0, losses_by_ack = 0;
-    std::vector<DropReason> dropped;     // TcpEnvironment::segment_dropped() calls, in order
+    std::vector<DropReason> dropped;  // TcpEnvironment::segment_dropped() calls, in order
 
     // TcpEnvironment
     void transmit(TcpConnection&, const TcpSegment&, Instant now) override;
@@ -73,8 +74,8 @@ private:
     TcpSegment from_peer(const Seg& s);
     uint32_t our_iss_, peer_iss_;
     TcpConnection conn_;
-    std::deque<std::vector<uint8_t>> sent_;   // emitted TCP segments (header and payload)
-    std::deque<std::vector<uint8_t>> held_;   // bytes behind segments handed out by next_sent()
+    std::deque<std::vector<uint8_t>> sent_;  // emitted TCP segments (header and payload)
+    std::deque<std::vector<uint8_t>> held_;  // bytes behind segments handed out by next_sent()
 };
 
 }  // namespace tapstack::test

@@ -30,7 +30,8 @@ std::optional<size_t> QueueDev::receive(MutBytes buffer, Instant) {
 void RecordingApp::on_readable(SocketId id) {
     if (!auto_read) return;
     uint8_t buf[4096];
-    while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0)) received.append(reinterpret_cast<char*>(buf), n);
+    while (size_t n = stack_.read(id, MutBytes{buf, sizeof buf}).value_or(0))
+        received.append(reinterpret_cast<char*>(buf), n);
     if (stack_.peer_closed(id)) saw_eof = true;
 }
 
@@ -38,16 +39,19 @@ std::string describe(const TcpSegment& s, uint32_t our_iss, uint32_t peer_iss) {
     bool ours = s.src_port == TcpScript::our_port;
     uint32_t seq = s.seq.raw - (ours ? our_iss : peer_iss);
     uint32_t ack = s.ack.raw - (ours ? peer_iss : our_iss);
-    std::string out = fmt::format("{} [{}] seq={}", ours ? "stack->peer" : "peer->stack", tcp_flags_string(s.flags), seq);
+    std::string out =
+        fmt::format("{} [{}] seq={}", ours ? "stack->peer" : "peer->stack", tcp_flags_string(s.flags), seq);
     if (s.has_ack()) out += fmt::format(" ack={}", ack);
     out += fmt::format(" win={} len={}", s.window, s.payload_len());
     if (s.options.mss) out += fmt::format(" mss={}", *s.options.mss);
     if (s.options.window_scale) out += fmt::format(" ws={}", *s.options.window_scale);
     if (s.options.sack_permitted) out += " sack_perm";
-    if (s.options.timestamps) out += fmt::format(" tsval={} tsecr={}", s.options.timestamps->value, s.options.timestamps->echo_reply);
+    if (s.options.timestamps)
+        out += fmt::format(" tsval={} tsecr={}", s.options.timestamps->value, s.options.timestamps->echo_reply);
     uint32_t other_iss = ours ? peer_iss : our_iss;
     for (size_t i = 0; i < s.options.sack_count; ++i)
-        out += fmt::format(" sack={}-{}", s.options.sack[i].left.raw - other_iss, s.options.sack[i].right.raw - other_iss);
+        out +=
+            fmt::format(" sack={}-{}", s.options.sack[i].left.raw - other_iss, s.options.sack[i].right.raw - other_iss);
     return out;
 }
 
@@ -135,7 +139,8 @@ std::vector<uint8_t> TcpScript::build_frame(const Seg& s) const {
     std::vector<uint8_t> frame(ethernet_field::header_len + Ipv4Header::len + tcp_len);
     MutBytes f{frame};
     emit_ethernet_header(f, stack.config().mac, peer_mac, EtherType::Ipv4);
-    Ipv4Header ip{s.src_ip.value_or(peer_ip), stack.config().ip.address, IpProtocol::Tcp, static_cast<uint16_t>(tcp_len)};
+    Ipv4Header ip{s.src_ip.value_or(peer_ip), stack.config().ip.address, IpProtocol::Tcp,
+                  static_cast<uint16_t>(tcp_len)};
     ip.emit(f.subspan(ethernet_field::header_len));
     t.emit(f.subspan(ethernet_field::header_len + Ipv4Header::len), ip.pseudo_header());
     return frame;

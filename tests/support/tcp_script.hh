@@ -36,16 +36,18 @@ struct Seg {
     uint8_t flags = 0;
     std::optional<uint32_t> seq, ack;
     std::optional<uint16_t> window, mss;
-    std::optional<uint8_t> wscale;                       // window-scale option (shift)
-    std::optional<bool> sack_permitted;                  // compared only when set
-    std::optional<TcpOptions::Timestamps> timestamps;    // sent as given; expected: TSecr compared
-    std::optional<bool> has_timestamps;                  // expected: option present or not
+    std::optional<uint8_t> wscale;                                   // window-scale option (shift)
+    std::optional<bool> sack_permitted;                              // compared only when set
+    std::optional<TcpOptions::Timestamps> timestamps;                // sent as given; expected: TSecr compared
+    std::optional<bool> has_timestamps;                              // expected: option present or not
     std::optional<std::vector<std::pair<uint32_t, uint32_t>>> sack;  // blocks, relative to the receiver's ISS
     std::string payload;
     bool payload_set = false;
     uint16_t src_port = 0, dst_port = 0;  // 0: the script's defaults
     std::optional<Ipv4Address> src_ip;    // a peer other than 10.0.0.1 (one we never heard from)
 
+    // one builder a line, so the list reads as the options a segment can have (kept by hand):
+    // clang-format off
     Seg& syn() { flags |= tcp_flag::syn; return *this; }
     Seg& fin() { flags |= tcp_flag::fin; return *this; }
     Seg& rst() { flags |= tcp_flag::rst; return *this; }
@@ -62,6 +64,7 @@ struct Seg {
     Seg& sacks(std::vector<std::pair<uint32_t, uint32_t>> blocks) { sack = std::move(blocks); return *this; }
     Seg& from(Ipv4Address ip) { src_ip = ip; return *this; }
     Seg& data(std::string d) { payload = std::move(d); payload_set = true; return *this; }
+    // clang-format on
 };
 inline Seg seg() { return Seg{}; }
 
@@ -69,8 +72,14 @@ inline Seg seg() { return Seg{}; }
 class RecordingApp : public SocketHandler {
 public:
     explicit RecordingApp(Stack& s) : stack_(s) {}
-    void on_accept(SocketId id) override { accepted.push_back(id); last = id; }
-    void on_connected(SocketId id) override { connected.push_back(id); last = id; }
+    void on_accept(SocketId id) override {
+        accepted.push_back(id);
+        last = id;
+    }
+    void on_connected(SocketId id) override {
+        connected.push_back(id);
+        last = id;
+    }
     void on_readable(SocketId id) override;
     void on_writable(SocketId) override { ++writable_events; }
     void on_closed(SocketId id, CloseReason r) override { closed.push_back({id, r}); }
@@ -117,11 +126,11 @@ public:
 
     // Starting states, each reached by real segments from establish() on (relative numbers as
     // in the comments; our data, if any, is acknowledged unless said otherwise):
-    SocketId close_wait();   // the peer's FIN (seq 1) acknowledged: ACK 2
-    SocketId last_ack();     // close_wait(), then our close(): FIN seq 1 ack 2, unacknowledged
-    SocketId fin_wait_1();   // our close(): FIN seq 1 ack 1, unacknowledged
-    SocketId fin_wait_2();   // fin_wait_1(), the peer acknowledges the FIN (ACK 2)
-    SocketId time_wait();    // fin_wait_2(), then the peer's FIN (seq 1) acknowledged: ACK 2
+    SocketId close_wait();  // the peer's FIN (seq 1) acknowledged: ACK 2
+    SocketId last_ack();    // close_wait(), then our close(): FIN seq 1 ack 2, unacknowledged
+    SocketId fin_wait_1();  // our close(): FIN seq 1 ack 1, unacknowledged
+    SocketId fin_wait_2();  // fin_wait_1(), the peer acknowledges the FIN (ACK 2)
+    SocketId time_wait();   // fin_wait_2(), then the peer's FIN (seq 1) acknowledged: ACK 2
     // Established, then `bytes` of 'd' written and sent in MSS-sized segments (seq 1 on), none
     // acknowledged yet: the peer's window must take them.
     SocketId in_flight(uint32_t bytes, uint16_t peer_window = 64240);
@@ -152,6 +161,7 @@ private:
     public:
         explicit StateLog(TcpScript& t) : t_(t) {}
         void on_state_change(Instant, const FourTuple&, TcpState from, TcpState to, std::string_view) override;
+
     private:
         TcpScript& t_;
     };

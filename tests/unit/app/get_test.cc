@@ -40,7 +40,8 @@ TEST(HttpUrl, WhatItRefusesAndWhy) {
 TEST(HttpUrl, TheRequestAsksToClose) {
     auto u = std::get<HttpUrl>(parse_http_url("http://10.0.0.1:8000/x"));
     EXPECT_EQ(make_get_request(u),
-              "GET /x HTTP/1.1\r\nHost: 10.0.0.1:8000\r\nUser-Agent: tapstack/0.1\r\nAccept: */*\r\nConnection: close\r\n\r\n");
+              "GET /x HTTP/1.1\r\nHost: 10.0.0.1:8000\r\nUser-Agent: tapstack/0.1\r\nAccept: */*\r\nConnection: "
+              "close\r\n\r\n");
 }
 
 TEST(HttpResponseReader, ContentLengthInAnyPieces) {
@@ -56,8 +57,9 @@ TEST(HttpResponseReader, ContentLengthInAnyPieces) {
 }
 
 TEST(HttpResponseReader, ChunkedBodyWithoutItsFraming) {
-    std::string response = "HTTP/1.1 200 OK\r\ntransfer-encoding: Chunked\r\n\r\n"
-                           "5;ext=1\r\nHello\r\n7\r\n World!\r\n0\r\nTrailer: x\r\n\r\n";
+    std::string response =
+        "HTTP/1.1 200 OK\r\ntransfer-encoding: Chunked\r\n\r\n"
+        "5;ext=1\r\nHello\r\n7\r\n World!\r\n0\r\nTrailer: x\r\n\r\n";
     for (size_t step : {1u, 3u, 100u}) {
         Read r;
         EXPECT_TRUE(r.feed(response, step));

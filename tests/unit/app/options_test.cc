@@ -49,7 +49,8 @@ TEST(Options, DelayWithAndWithoutJitter) {
         ASSERT_TRUE(std::holds_alternative<Options>(b)) << spelled;
         EXPECT_EQ(std::get<Options>(b).faults.rates.jitter, Duration{5000});
     }
-    for (const char* bad : {"20±", "±5", "x", "20+-5+-1", "-3"}) EXPECT_TRUE(std::holds_alternative<ParseError>(parse({"--delay", bad}))) << bad;
+    for (const char* bad : {"20±", "±5", "x", "20+-5+-1", "-3"})
+        EXPECT_TRUE(std::holds_alternative<ParseError>(parse({"--delay", bad}))) << bad;
 }
 
 TEST(Options, FaultDirection) {
@@ -69,7 +70,8 @@ TEST(Options, CongestionControllerByName) {
 TEST(Options, UnknownCongestionControllerListsTheValidOnes) {
     auto r = parse({"--congestion", "cubic"});
     ASSERT_TRUE(std::holds_alternative<ParseError>(r));
-    EXPECT_EQ(std::get<ParseError>(r).message, "--congestion: 'cubic' is not a congestion controller (one of: newreno)");
+    EXPECT_EQ(std::get<ParseError>(r).message,
+              "--congestion: 'cubic' is not a congestion controller (one of: newreno)");
     auto missing = parse({"--congestion"});
     ASSERT_TRUE(std::holds_alternative<ParseError>(missing));
     EXPECT_EQ(std::get<ParseError>(missing).message, "--congestion: needs a value");
@@ -77,12 +79,12 @@ TEST(Options, UnknownCongestionControllerListsTheValidOnes) {
 
 TEST(Options, HelpListsEveryOptionTheParserTakes) {
     std::string help = usage_text();
-    for (const char* line : {"  --tap NAME              TAP device to attach to (created when run as root)     [tap0]\n",
-                             "  --mac XX:XX:XX:XX:XX:XX our MAC address ",
-                             "  --delay MS[±J]          delay every frame MS",
-                             "  --congestion NAME       congestion controller: newreno",
-                             "\n                          also printed at exit and when the process gets SIGUSR1   [0: off]\n",
-                             "  -h, --help              show this help and exit\n"})
+    for (const char* line :
+         {"  --tap NAME              TAP device to attach to (created when run as root)     [tap0]\n",
+          "  --mac XX:XX:XX:XX:XX:XX our MAC address ", "  --delay MS[±J]          delay every frame MS",
+          "  --congestion NAME       congestion controller: newreno",
+          "\n                          also printed at exit and when the process gets SIGUSR1   [0: off]\n",
+          "  -h, --help              show this help and exit\n"})
         EXPECT_NE(help.find(line), std::string::npos) << line;
     EXPECT_TRUE(help.starts_with("Usage: tapstack [OPTIONS]\n"));
     EXPECT_TRUE(help.ends_with("Bad arguments: exit status 2.\n"));

@@ -57,7 +57,8 @@ public:
     void on_readable(SocketId s) override {
         if (!reading_) return;
         uint8_t buf[8192];
-        while (size_t n = stack_.read(s, MutBytes{buf, sizeof buf}).value_or(0)) received.append(reinterpret_cast<char*>(buf), n);
+        while (size_t n = stack_.read(s, MutBytes{buf, sizeof buf}).value_or(0))
+            received.append(reinterpret_cast<char*>(buf), n);
         if (!eof && stack_.peer_closed(s)) {
             eof = true;
             eof_at = now_;
@@ -185,9 +186,9 @@ TEST(HttpServer, AnswersAndClosesFirstLikeTheArticle) {
     // Then the client closes too (as curl does), and the server is the one left in TIME-WAIT.
     net.client_stack.close(net.client.id);
     net.run_for(std::chrono::seconds{1});
-    EXPECT_EQ(states.changes, (std::vector<std::string>{"LISTEN->SYN-RECEIVED", "SYN-RECEIVED->ESTABLISHED",
-                                                        "ESTABLISHED->FIN-WAIT-1", "FIN-WAIT-1->FIN-WAIT-2",
-                                                        "FIN-WAIT-2->TIME-WAIT"}));
+    EXPECT_EQ(states.changes,
+              (std::vector<std::string>{"LISTEN->SYN-RECEIVED", "SYN-RECEIVED->ESTABLISHED", "ESTABLISHED->FIN-WAIT-1",
+                                        "FIN-WAIT-1->FIN-WAIT-2", "FIN-WAIT-2->TIME-WAIT"}));
     net.server_stack.set_observer(nullptr);
 }
 

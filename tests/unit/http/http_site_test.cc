@@ -153,10 +153,10 @@ TEST_F(HttpDocumentRoot, PercentEncodedNamesAreDecoded) {
 }
 
 TEST_F(HttpDocumentRoot, TraversalAttemptsAreRefused) {
-    for (const char* target : {"/../etc/passwd", "/%2e%2e/", "/%2E%2E/outside/secret.txt", "/a/%2e%2e/%2e%2e/x",
-                               "/docs/..", "/..%2foutside/secret.txt", "/%2e%2e%2foutside%2fsecret.txt",
-                               "/..\\outside\\secret.txt", "/%5c..%5coutside", "/hello.txt%00.html",
-                               "http://x/../outside/secret.txt"}) {
+    for (const char* target :
+         {"/../etc/passwd", "/%2e%2e/", "/%2E%2E/outside/secret.txt", "/a/%2e%2e/%2e%2e/x", "/docs/..",
+          "/..%2foutside/secret.txt", "/%2e%2e%2foutside%2fsecret.txt", "/..\\outside\\secret.txt", "/%5c..%5coutside",
+          "/hello.txt%00.html", "http://x/../outside/secret.txt"}) {
         std::string r = get(target);
         EXPECT_EQ(status_line(r), "HTTP/1.1 400 Bad Request") << target;
         EXPECT_EQ(r.find("secret"), std::string::npos) << target;

@@ -41,9 +41,8 @@ class TempFile {
 public:
     explicit TempFile(const std::string& suffix) {
         const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-        path_ = (std::filesystem::temp_directory_path() /
-                 (std::string{"netdev_test-"} + test->test_suite_name() + "-" + test->name() + "-" +
-                  std::to_string(::getpid()) + suffix))
+        path_ = (std::filesystem::temp_directory_path() / (std::string{"netdev_test-"} + test->test_suite_name() + "-" +
+                                                           test->name() + "-" + std::to_string(::getpid()) + suffix))
                     .string();
     }
     ~TempFile() {
@@ -104,7 +103,9 @@ std::pair<std::string, int> error_of(F f) {
     return {"(no exception)", 0};
 }
 
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
 
 }  // namespace
 
@@ -256,7 +257,7 @@ TEST(PcapTee, VirtualTimeCapturesAreByteForByteStable) {
     // A classic pcap header: microsecond magic, version 2.4, snaplen 65535, Ethernet.
     ASSERT_EQ(bytes.size(), 24u + 3 * 16 + 60 + 1514 + 54);
     const std::vector<uint8_t> header(bytes.begin(), bytes.begin() + 24);
-    const std::vector<uint8_t> expected{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0,
+    const std::vector<uint8_t> expected{0xd4, 0xc3, 0xb2, 0xa1, 2,    0,    4, 0, 0, 0, 0, 0,
                                         0,    0,    0,    0,    0xff, 0xff, 0, 0, 1, 0, 0, 0};
     EXPECT_EQ(header, expected);
 }
@@ -420,7 +421,7 @@ TEST(PcapReader, NanosecondCaptureIsReadInMicroseconds) {
     le32(bytes, 0xa1b23c4d);  // nanosecond-resolution magic
     bytes.insert(bytes.end(), {2, 0, 4, 0});
     for (uint32_t v : {0u, 0u, 65535u, uint32_t{DLT_EN10MB}}) le32(bytes, v);  // zone, sigfigs, snaplen, link type
-    for (uint32_t v : {7u, 2'500'999u, 14u, 60u}) le32(bytes, v);  // 7.002500999 s, 14 of 60 bytes kept
+    for (uint32_t v : {7u, 2'500'999u, 14u, 60u}) le32(bytes, v);              // 7.002500999 s, 14 of 60 bytes kept
     const Frame header = frame_of(0, 14);
     bytes.insert(bytes.end(), header.begin(), header.end());
     write_file(file.path(), bytes);

@@ -38,7 +38,8 @@ std::vector<uint8_t> offloaded_frame(size_t payload_len, std::vector<uint8_t>& p
     emit_ethernet_header(f, MacAddress{{2, 0, 0, 0, 0, 1}}, MacAddress{{2, 0, 0, 0, 0, 2}}, EtherType::Ipv4);
     Ipv4Header ip{src, dst, IpProtocol::Tcp, static_cast<uint16_t>(tcp_len), 0xfffe};
     ip.emit(f.subspan(ethernet_field::header_len));
-    seg.emit(f.subspan(ethernet_field::header_len + Ipv4Header::len), ip.pseudo_header(), TcpSegment::Checksum::Partial);
+    seg.emit(f.subspan(ethernet_field::header_len + Ipv4Header::len), ip.pseudo_header(),
+             TcpSegment::Checksum::Partial);
     return frame;
 }
 
@@ -51,7 +52,8 @@ struct Piece {
 std::optional<Piece> parse_piece(Bytes frame) {
     auto ip = Ipv4View::parse(frame.subspan(ethernet_field::header_len));
     if (!ip) return std::nullopt;
-    auto tcp = TcpSegment::parse(ip->payload(), PseudoHeader{ip->src(), ip->dst(), 6, static_cast<uint16_t>(ip->payload().size())});
+    auto tcp = TcpSegment::parse(ip->payload(),
+                                 PseudoHeader{ip->src(), ip->dst(), 6, static_cast<uint16_t>(ip->payload().size())});
     if (!tcp) return std::nullopt;
     return Piece{*ip, *tcp};
 }

@@ -95,8 +95,7 @@ TEST(PktParser, ArticleScriptParsesWithLinesTimesAndSegments) {
 TEST(PktParser, EventsPrintBackInPacketdrillNotation) {
     Script s = parse_ok(article);
     EXPECT_EQ(to_string(s.events[0]), "0.000000 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3");
-    EXPECT_EQ(to_string(s.events[4]),
-              "+0.000000 > S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 200 ecr 100,nop,wscale 7>");
+    EXPECT_EQ(to_string(s.events[4]), "+0.000000 > S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 200 ecr 100,nop,wscale 7>");
     EXPECT_EQ(to_string(s.events[5]), "+0.100000 < . 1:1(0) ack 1 win 502");
     // What is printed parses to the same thing.
     for (const Event& e : s.events) {
@@ -312,14 +311,17 @@ TEST(PktParser, CommandsCodeCommentsAndOptions) {
 TEST(PktParser, ErrorsSayFileLineColumnAndWhatWasFound) {
     EXPECT_EQ(parse_error("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 read(3, ..., 10 foo) = 10\n"),
               "t.pkt:2:20: expected ',' or ')' after the arguments of read(), found 'foo'");
-    EXPECT_EQ(parse_error("0 close(3) 0\n"), "t.pkt:1:12: expected '=' and the expected result after close(...), found '0'");
+    EXPECT_EQ(parse_error("0 close(3) 0\n"),
+              "t.pkt:1:12: expected '=' and the expected result after close(...), found '0'");
     EXPECT_EQ(parse_error("0 close 3\n"), "t.pkt:1:9: expected '(' after the system call name 'close', found '3'");
     EXPECT_EQ(parse_error("0 close(3) =\n"),
-              "t.pkt:2:1: expected a value (a number, a name, a \"string\", '...', [array] or {struct}), found the end of the script");
+              "t.pkt:2:1: expected a value (a number, a name, a \"string\", '...', [array] or {struct}), found the end "
+              "of the script");
     EXPECT_EQ(parse_error("\n\nfoo(3) = 0\n"),
               "t.pkt:3:1: expected an event time (such as 0.100, +0.1, * or 0.1~0.2), found 'foo'");
     EXPECT_EQ(parse_error("0 : close(3) = 0\n"),
-              "t.pkt:1:3: expected a packet ('<' or '>'), a system call, a `shell command` or %{ code }% after the time, found ':'");
+              "t.pkt:1:3: expected a packet ('<' or '>'), a system call, a `shell command` or %{ code }% after the "
+              "time, found ':'");
     EXPECT_EQ(parse_error("// only a comment\n"),
               "t.pkt:2:1: the script has no events (a time followed by a packet or a system call)");
 }
@@ -328,55 +330,65 @@ TEST(PktParser, PacketErrors) {
     EXPECT_EQ(parse_error("0 < SX 0:0(0) win 10\n"),
               "t.pkt:1:5: unknown TCP flag 'X' in 'SX' (flags are F S R P . U E W A, or '-' for none)");
     EXPECT_EQ(parse_error("0 < P. 1:101(99) ack 1\n"), "t.pkt:1:8: sequence numbers 1:101 do not span the length 99");
-    EXPECT_EQ(parse_error("0 < . 1:1(0) ack 1 win 65536\n"), "t.pkt:1:24: the TCP window 65536 is out of range (0 to 65535)");
+    EXPECT_EQ(parse_error("0 < . 1:1(0) ack 1 win 65536\n"),
+              "t.pkt:1:24: the TCP window 65536 is out of range (0 to 65535)");
     EXPECT_EQ(parse_error("0 < . 4294967296:4294967296(0)\n"),
               "t.pkt:1:7: the start sequence number (start:end(length)) 4294967296 is out of range (0 to 4294967295)");
     EXPECT_EQ(parse_error("0 < S 0:0(0) <mss 1460,foo>\n"),
               "t.pkt:1:24: unknown TCP option 'foo' (nop, eol, mss, wscale, sackOK, sack, TS, md5, FO, FOEXP, ECN)");
     EXPECT_EQ(parse_error("0 < S 0:0(0) <mss 1460\n+0 close(3) = 0\n"),
               "t.pkt:2:1: expected '>' to end the TCP option list (or ',' between options), found '+'");
-    EXPECT_EQ(parse_error("0 < S 0:0(0) <TS 1 ecr 2>\n"), "t.pkt:1:18: expected 'val' after TS (TS val N ecr N), found '1'");
+    EXPECT_EQ(parse_error("0 < S 0:0(0) <TS 1 ecr 2>\n"),
+              "t.pkt:1:18: expected 'val' after TS (TS val N ecr N), found '1'");
     EXPECT_EQ(parse_error("0 < S 0:0(0) <TS val 1 ecn 2>\n"), "t.pkt:1:24: expected 'ecr' after the TS value");
     EXPECT_EQ(parse_error("0 < S 0-0(0)\n"),
               "t.pkt:1:8: expected ':' between the start and end sequence numbers (start:end(length)), found '-0'");
     EXPECT_EQ(parse_error("0 < [tos 0x100] S 0:0(0)\n"), "t.pkt:1:10: the TOS byte 0x100 is out of range (0 to 255)");
     EXPECT_EQ(parse_error("0 < [blue] S 0:0(0)\n"),
               "t.pkt:1:6: unknown IP information 'blue' (tos, ect0, ect1, ce, noecn, ect01, flowlabel, ttl)");
-    EXPECT_EQ(parse_error("0 < ipv4 1.2.3.4 > 5.6.7.8: S 0:0(0)\n"), "t.pkt:1:5: encapsulated packets (ipv4) are not supported");
-    EXPECT_EQ(parse_error("0 < 1:1(0)\n"),
-              "t.pkt:1:5: expected TCP flags (such as S, S., P., F., R or '-') or 'icmp' after the direction, found '1'");
+    EXPECT_EQ(parse_error("0 < ipv4 1.2.3.4 > 5.6.7.8: S 0:0(0)\n"),
+              "t.pkt:1:5: encapsulated packets (ipv4) are not supported");
+    EXPECT_EQ(
+        parse_error("0 < 1:1(0)\n"),
+        "t.pkt:1:5: expected TCP flags (such as S, S., P., F., R or '-') or 'icmp' after the direction, found '1'");
 }
 
 TEST(PktParser, TimeErrors) {
     EXPECT_EQ(parse_error("+0.1~0.2 close(3) = 0\n"),
               "t.pkt:1:6: expected '+' after '~' (a relative range is written +0.1~+0.2), found '0.2'");
     EXPECT_EQ(parse_error("0.3~0.2 close(3) = 0\n"), "t.pkt:1:9: the time range ends before it starts");
-    EXPECT_EQ(parse_error("-1 close(3) = 0\n"),
-              "t.pkt:1:1: a time in seconds '-1' is negative");
+    EXPECT_EQ(parse_error("-1 close(3) = 0\n"), "t.pkt:1:1: a time in seconds '-1' is negative");
     EXPECT_EQ(parse_error("+-1 close(3) = 0\n"), "t.pkt:1:2: a time in seconds '-1' is negative");
     EXPECT_EQ(parse_error("99999999999 close(3) = 0\n"), "t.pkt:1:1: a time in seconds '99999999999' is too large");
-    EXPECT_EQ(parse_error("0x10 close(3) = 0\n"), "t.pkt:1:1: a time in seconds is written in seconds, not hex: '0x10'");
+    EXPECT_EQ(parse_error("0x10 close(3) = 0\n"),
+              "t.pkt:1:1: a time in seconds is written in seconds, not hex: '0x10'");
     EXPECT_EQ(parse_error("0 ...x close(3) = 0\n"),
               "t.pkt:1:6: expected the time the blocking call returns (...0.200), found 'x'");
 }
 
 TEST(PktParser, StructureAndLexicalErrors) {
-    EXPECT_EQ(parse_error("0 close(3) = 0\n--mss=1000\n"), "t.pkt:2:1: options (--name=value) must come before the first event");
+    EXPECT_EQ(parse_error("0 close(3) = 0\n--mss=1000\n"),
+              "t.pkt:2:1: options (--name=value) must come before the first event");
     EXPECT_EQ(parse_error("`a`\n`b`\n0 close(3) = 0\n"),
               "t.pkt:2:1: only one shell command may come before the first event (give the next one a time)");
     EXPECT_EQ(parse_error("0 close(3) = 0\n`b`\n+0 close(4) = 0\n"),
               "t.pkt:3:1: a shell command without a time must be the first or the last thing in the script "
               "(give it a time, e.g. '+0 `...`')");
-    EXPECT_EQ(parse_error("0 write(3, \"abc, 3) = 3\n"), "t.pkt:1:12: the string opened here never ends (no closing '\"')");
+    EXPECT_EQ(parse_error("0 write(3, \"abc, 3) = 3\n"),
+              "t.pkt:1:12: the string opened here never ends (no closing '\"')");
     EXPECT_EQ(parse_error("0 close(3) = 0\n/* open\n"), "t.pkt:2:1: the comment opened here never ends (no '*/')");
     EXPECT_EQ(parse_error("0 `echo\n"), "t.pkt:1:3: the shell command opened here never ends (no closing '`')");
     EXPECT_EQ(parse_error("0 %{ x = 1\n"), "t.pkt:1:3: the code block opened here never ends (no closing '}%')");
-    EXPECT_EQ(parse_error("0 read(3, ..., 1) = -1 EAGAIN (Resource\n"), "t.pkt:1:31: the note opened here does not end on its line (no ')')");
-    EXPECT_EQ(parse_error("0 close(99999999999999999999) = 0\n"), "t.pkt:1:9: the number '99999999999999999999' is too large");
-    EXPECT_EQ(parse_error("0 close(\x01) = 0\n"),
-              "t.pkt:1:9: expected a value (a number, a name, a \"string\", '...', [array] or {struct}), found '\\x01'");
-    EXPECT_EQ(parse_error("0 close(3 " + std::string(40, 'a') + ") = 0"),
-              "t.pkt:1:11: expected ',' or ')' after the arguments of close(), found '" + std::string(24, 'a') + "...'");
+    EXPECT_EQ(parse_error("0 read(3, ..., 1) = -1 EAGAIN (Resource\n"),
+              "t.pkt:1:31: the note opened here does not end on its line (no ')')");
+    EXPECT_EQ(parse_error("0 close(99999999999999999999) = 0\n"),
+              "t.pkt:1:9: the number '99999999999999999999' is too large");
+    EXPECT_EQ(
+        parse_error("0 close(\x01) = 0\n"),
+        "t.pkt:1:9: expected a value (a number, a name, a \"string\", '...', [array] or {struct}), found '\\x01'");
+    EXPECT_EQ(
+        parse_error("0 close(3 " + std::string(40, 'a') + ") = 0"),
+        "t.pkt:1:11: expected ',' or ')' after the arguments of close(), found '" + std::string(24, 'a') + "...'");
 }
 
 TEST(PktParser, DeepNestingIsAnErrorNotACrash) {

@@ -41,7 +41,8 @@ protected:
         t.peer_sends(to(std::move(s), port));
     }
     void peer_at(Duration after, Seg s, uint16_t port = socket_port) {
-        driver.at(driver.instant() + after, [this, s = to(std::move(s), port)] { t.dev.to_stack.push_back(t.build_frame(s)); });
+        driver.at(driver.instant() + after,
+                  [this, s = to(std::move(s), port)] { t.dev.to_stack.push_back(t.build_frame(s)); });
     }
     void advance(Duration d) { driver.advance_to(driver.instant() + d); }
 

@@ -130,7 +130,7 @@ TEST_F(PosixTest, HalfClosedConnectionWaitsInFinWait2UntilTheApplicationCloses) 
     int fd = accepted();
     ASSERT_EQ(errno_of(sockets.shutdown(fd, SHUT_WR)), 0);
     peer(seg().seq_(1).ack_(2));  // our FIN acknowledged: FIN-WAIT-2
-    advance(seconds{300});          // far past the 60 s FIN-WAIT-2 timeout
+    advance(seconds{300});        // far past the 60 s FIN-WAIT-2 timeout
     EXPECT_EQ(t.stack.connection_count(), 1u);
     peer(seg().seq_(1).ack_(2).data("still"));
     EXPECT_EQ(read_all(fd), "still");
@@ -194,7 +194,9 @@ TEST_F(PosixTest, CloseSendsFin) {
 TEST_F(PosixTest, CloseWithLingerZeroSendsRst) {
     int fd = accepted();
     linger l{1, 0};
-    ASSERT_EQ(errno_of(sockets.setsockopt(fd, SOL_SOCKET, SO_LINGER, Bytes{reinterpret_cast<const uint8_t*>(&l), sizeof l})), 0);
+    ASSERT_EQ(
+        errno_of(sockets.setsockopt(fd, SOL_SOCKET, SO_LINGER, Bytes{reinterpret_cast<const uint8_t*>(&l), sizeof l})),
+        0);
     ASSERT_EQ(errno_of(sockets.close(fd)), 0);
     t.expect_sent(seg().rst().seq_(1));
 }

@@ -186,7 +186,8 @@ TEST_F(PosixTest, BlockingConnectAnsweredWithRstIsEconnrefused) {
     peer_at(milliseconds{10}, seg().rst().ack_(1).seq_(0), 5000);
     EXPECT_EQ(errno_of(sockets.connect(fd, {peer_address, TcpScript::peer_port})), ECONNREFUSED);
     int error = -1;
-    EXPECT_EQ(*sockets.getsockopt(fd, SOL_SOCKET, SO_ERROR, MutBytes{reinterpret_cast<uint8_t*>(&error), sizeof error}), sizeof error);
+    EXPECT_EQ(*sockets.getsockopt(fd, SOL_SOCKET, SO_ERROR, MutBytes{reinterpret_cast<uint8_t*>(&error), sizeof error}),
+              sizeof error);
     EXPECT_EQ(error, 0);  // connect() took it
 }
 
@@ -196,7 +197,8 @@ TEST_F(PosixTest, NonBlockingConnectRefusedIsReportedBySoErrorAndPollerr) {
     peer(seg().rst().ack_(1).seq_(0), sockets.getsockname(fd)->port);
     EXPECT_TRUE(revents(fd, POLLOUT) & POLLERR);
     int error = 0;
-    ASSERT_TRUE(sockets.getsockopt(fd, SOL_SOCKET, SO_ERROR, MutBytes{reinterpret_cast<uint8_t*>(&error), sizeof error}));
+    ASSERT_TRUE(
+        sockets.getsockopt(fd, SOL_SOCKET, SO_ERROR, MutBytes{reinterpret_cast<uint8_t*>(&error), sizeof error}));
     EXPECT_EQ(error, ECONNREFUSED);
     EXPECT_FALSE(revents(fd, POLLOUT) & POLLERR);  // read and cleared
 }

@@ -54,9 +54,7 @@ TEST_F(PosixTest, PeerResetPollsErrAndHup) {
     EXPECT_TRUE(r & POLLIN);
 }
 
-TEST_F(PosixTest, PollOnADescriptorNotOpenIsPollnval) {
-    EXPECT_EQ(revents(9, POLLIN), POLLNVAL);
-}
+TEST_F(PosixTest, PollOnADescriptorNotOpenIsPollnval) { EXPECT_EQ(revents(9, POLLIN), POLLNVAL); }
 
 TEST_F(PosixTest, PollTimesOutAtItsDeadline) {
     int fd = accepted();

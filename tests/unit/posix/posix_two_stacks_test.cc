@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The socket layer on both ends: two stacks over an in-memory link, one VirtualDriver polling
 // both and carrying their frames, so a blocking call on one side waits for the other.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -69,7 +69,7 @@ TEST(PosixTwoStacks, ConnectAcceptExchangeAndHalfCloseBetweenTwoStacks) {
     EXPECT_EQ(*w.client.write(c, text("ping")), 4u);
     EXPECT_EQ(read_some(w.server, *s), "ping");
     ASSERT_TRUE(w.client.shutdown(c, SHUT_WR).has_value());
-    EXPECT_EQ(read_some(w.server, *s), "");  // the client's FIN
+    EXPECT_EQ(read_some(w.server, *s), "");            // the client's FIN
     EXPECT_EQ(*w.server.write(*s, text("pong")), 4u);  // the other direction is still open
     ASSERT_TRUE(w.server.close(*s).has_value());
     EXPECT_EQ(read_some(w.client, c), "pong");

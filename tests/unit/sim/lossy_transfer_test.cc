@@ -53,7 +53,7 @@ struct Result {
     double virtual_seconds = 0;
     StackStats server;
     StackStats client;
-    uint64_t bundles = 0;  // segments the server handed its device to cut up (offloads)
+    uint64_t bundles = 0;                  // segments the server handed its device to cut up (offloads)
     std::optional<SocketInfo> negotiated;  // the server's connection, as it started
 };
 
@@ -66,7 +66,8 @@ enum class ServerDevice { Plain, OffloadCutInSoftware, OffloadDeliveredWhole };
 // request, the client writes one before the server answers.
 enum class Handshake { Normal, NormalWithRequest, SynCookie };
 
-Result transfer(const FaultConfig& faults, ServerDevice device = ServerDevice::Plain, Handshake handshake = Handshake::Normal) {
+Result transfer(const FaultConfig& faults, ServerDevice device = ServerDevice::Plain,
+                Handshake handshake = Handshake::Normal) {
     auto [client_end, server_end] = MemoryLink::pair(100000);
     // The faults and a 50 µs delay sit on the server's end, both ways: data and ACKs both suffer.
     FaultConfig fc = faults;
@@ -82,8 +83,8 @@ Result transfer(const FaultConfig& faults, ServerDevice device = ServerDevice::P
     // to its device directly.
     Stack server(server_config, device == ServerDevice::Plain ? static_cast<NetDev&>(link) : server_end);
     test::BulkSource source(server, body());
-    test::BulkSink sink(client, handshake == Handshake::Normal ? std::string{} : std::string{"GET /20MB HTTP/1.1\r\n\r\n"},
-                        body_size);
+    test::BulkSink sink(
+        client, handshake == Handshake::Normal ? std::string{} : std::string{"GET /20MB HTTP/1.1\r\n\r\n"}, body_size);
     EXPECT_TRUE(server.listen(80, source).has_value());
     EXPECT_TRUE(client.connect(Ipv4Address::from_octets(10, 0, 0, 2), 80, sink).has_value());
 
@@ -110,7 +111,8 @@ Result transfer(const FaultConfig& faults, ServerDevice device = ServerDevice::P
 void report(const char* what, const Result& r) {
     std::printf("    %s: %s in %.2f s virtual; server %lu retransmissions (%lu timeouts, %lu fast recoveries)\n", what,
                 r.complete ? "20 MB intact" : "INCOMPLETE", r.virtual_seconds,
-                static_cast<unsigned long>(r.server.tcp_retransmissions), static_cast<unsigned long>(r.server.tcp_timeouts),
+                static_cast<unsigned long>(r.server.tcp_retransmissions),
+                static_cast<unsigned long>(r.server.tcp_timeouts),
                 static_cast<unsigned long>(r.server.tcp_fast_recoveries));
 }
 
@@ -178,7 +180,8 @@ TEST_P(LossyTransfer, EveryByteArrivesInOrder) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Faults, LossyTransfer,
-                         testing::Combine(testing::Values(1, 5, 20), testing::Values(uint64_t{1}, uint64_t{2}, uint64_t{3})),
+                         testing::Combine(testing::Values(1, 5, 20),
+                                          testing::Values(uint64_t{1}, uint64_t{2}, uint64_t{3})),
                          [](const auto& p) {
                              return "loss" + std::to_string(std::get<0>(p.param)) + "_seed" +
                                     std::to_string(std::get<1>(p.param));

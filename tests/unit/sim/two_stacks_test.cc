@@ -106,8 +106,7 @@ TEST_P(TwoStacksLossy, TransferSurvivesRandomLossByteForByte) {
     EXPECT_GT(t.server.stats().tcp_retransmissions, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Loss, TwoStacksLossy,
-                         testing::Combine(testing::Values(1, 5), testing::Values(1u, 2u)));
+INSTANTIATE_TEST_SUITE_P(Loss, TwoStacksLossy, testing::Combine(testing::Values(1, 5), testing::Values(1u, 2u)));
 
 TEST(TwoStacks, EveryFifthFrameLostStillDelivers) {
     TwoStacks t;

@@ -263,7 +263,8 @@ std::vector<std::vector<uint8_t>> fragment(const std::vector<uint8_t>& f, size_t
         h.more_fragments = off + n < payload.size();
         h.fragment_offset = static_cast<uint16_t>(off);
         h.emit(m.subspan(ethernet_field::header_len));
-        std::copy_n(payload.begin() + static_cast<std::ptrdiff_t>(off), n, g.begin() + ethernet_field::header_len + Ipv4Header::len);
+        std::copy_n(payload.begin() + static_cast<std::ptrdiff_t>(off), n,
+                    g.begin() + ethernet_field::header_len + Ipv4Header::len);
         out.push_back(std::move(g));
     }
     return out;

@@ -13,7 +13,7 @@ TEST(ByteRingGrowth, BytesKeepTheirOffsetsWhenTheRingGrowsWhileWrapped) {
     ByteRing ring(1 << 20);
     std::string first(3000, 'a');
     ASSERT_EQ(ring.push(as_bytes(first)), 3000u);
-    ring.pop(2500);                                  // head moves near the end of the first 4 KiB
+    ring.pop(2500);  // head moves near the end of the first 4 KiB
     std::string second(2000, 'b');
     ASSERT_EQ(ring.push(as_bytes(second)), 2000u);  // wraps inside the first allocation
     std::string ahead(100, 'z');

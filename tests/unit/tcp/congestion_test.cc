@@ -21,7 +21,7 @@ NewReno connected() {
 
 TEST(NewReno, StartsWithTenSegmentsAndNoThreshold) {
     NewReno c = connected();
-    EXPECT_EQ(c.cwnd(), 10 * smss);  // RFC 6928
+    EXPECT_EQ(c.cwnd(), 10 * smss);       // RFC 6928
     EXPECT_EQ(c.ssthresh(), UINT32_MAX);  // RFC 5681 §3.1: "arbitrarily high"
 }
 
@@ -60,11 +60,11 @@ TEST(NewReno, DuplicateAcksOutsideRecoveryChangeNothing) {
 TEST(NewReno, ThreeDuplicateAcksHalveAndInflateByThreeSegments) {
     NewReno c = connected();
     c.on_enter_recovery(10 * smss, smss, /*sack=*/false);
-    EXPECT_EQ(c.ssthresh(), 5 * smss);      // RFC 5681 §3.2 (4): FlightSize / 2
+    EXPECT_EQ(c.ssthresh(), 5 * smss);         // RFC 5681 §3.2 (4): FlightSize / 2
     EXPECT_EQ(c.cwnd(), 5 * smss + 3 * smss);  // ssthresh + 3 SMSS
-    c.on_duplicate_ack(3, smss);            // the third, already counted
+    c.on_duplicate_ack(3, smss);               // the third, already counted
     EXPECT_EQ(c.cwnd(), 8 * smss);
-    c.on_duplicate_ack(4, smss);            // each further one inflates by one SMSS
+    c.on_duplicate_ack(4, smss);  // each further one inflates by one SMSS
     EXPECT_EQ(c.cwnd(), 9 * smss);
 }
 
@@ -77,11 +77,11 @@ TEST(NewReno, SsthreshIsAtLeastTwoSegments) {
 TEST(NewReno, PartialAckDeflatesByWhatWasAckedAndAddsOneSegmentBack) {
     NewReno c = connected();
     c.on_enter_recovery(10 * smss, smss, false);  // cwnd 8000
-    c.on_partial_ack(2 * smss, smss);              // RFC 6582 §3.2 step 5
+    c.on_partial_ack(2 * smss, smss);             // RFC 6582 §3.2 step 5
     EXPECT_EQ(c.cwnd(), 8 * smss - 2 * smss + smss);
-    c.on_partial_ack(500, smss);                   // less than one SMSS: nothing added back
+    c.on_partial_ack(500, smss);  // less than one SMSS: nothing added back
     EXPECT_EQ(c.cwnd(), 7 * smss - 500);
-    c.on_partial_ack(100 * smss, smss);            // never below one segment
+    c.on_partial_ack(100 * smss, smss);  // never below one segment
     EXPECT_EQ(c.cwnd(), smss);
 }
 
@@ -90,7 +90,7 @@ TEST(NewReno, FullAckEndsRecoveryAtMostAtSsthresh) {
     c.on_enter_recovery(10 * smss, smss, false);
     c.on_recovery_exit(10 * smss, smss);  // RFC 6582 §3.2 step 3 option 1: min(ssthresh, ...)
     EXPECT_EQ(c.cwnd(), 5 * smss);
-    c.on_duplicate_ack(4, smss);          // recovery is over: no more inflation
+    c.on_duplicate_ack(4, smss);  // recovery is over: no more inflation
     EXPECT_EQ(c.cwnd(), 5 * smss);
 }
 

@@ -39,9 +39,10 @@ TEST(LossRecovery, SackBlocksGoIntoTheScoreboard) {
 
 TEST(LossRecovery, BlocksForDataNeverSentOrAlreadyAcknowledgedAreIgnored) {
     LossRecovery r = with_sack();
-    EXPECT_FALSE(sack(r, una, {{SeqNum{10000}, SeqNum{12000}},    // beyond SND.MAX
-                               {SeqNum{500}, SeqNum{1000}},       // at or below SEG.ACK (D-SACK)
-                               {SeqNum{5000}, SeqNum{4000}}}));   // inverted
+    EXPECT_FALSE(sack(r, una,
+                      {{SeqNum{10000}, SeqNum{12000}},   // beyond SND.MAX
+                       {SeqNum{500}, SeqNum{1000}},      // at or below SEG.ACK (D-SACK)
+                       {SeqNum{5000}, SeqNum{4000}}}));  // inverted
     EXPECT_EQ(r.sacked_bytes(), 0u);
     EXPECT_TRUE(sack(r, una, {{SeqNum{500}, SeqNum{2000}}}));  // the part above SEG.ACK counts
     EXPECT_EQ(r.sacked_bytes(), 1000u);
@@ -141,8 +142,8 @@ TEST(LossRecovery, PartialAckWithSackResendsSndUnaOnlyAboveHighRxt) {
     sack(r, una, {{SeqNum{3000}, SeqNum{6000}}});
     r.enter_recovery(una, snd_max);
     EXPECT_TRUE(r.sack_recovery());
-    r.una_resent(SeqNum{2000}, snd_max);  // fast retransmit of 1000..2000
-    EXPECT_EQ(r.on_new_ack(SeqNum{1500}), LossRecovery::AckVerdict::Partial);  // the copy is on its way
+    r.una_resent(SeqNum{2000}, snd_max);                                                // fast retransmit of 1000..2000
+    EXPECT_EQ(r.on_new_ack(SeqNum{1500}), LossRecovery::AckVerdict::Partial);           // the copy is on its way
     EXPECT_EQ(r.on_new_ack(SeqNum{2000}), LossRecovery::AckVerdict::PartialResendUna);  // 2000.. not resent
 }
 
@@ -180,7 +181,7 @@ TEST(LossRecovery, RetransmissionIsLostOnceDataSentAfterItIsSacked) {
     r.enter_recovery(una, snd_max);
     r.una_resent(SeqNum{2000}, snd_max);  // our copy of 1000..2000 left when 11000 was sent
     EXPECT_FALSE(r.retransmission_lost(una));
-    SeqNum later_max{13000};  // new data went out after the copy ...
+    SeqNum later_max{13000};                                    // new data went out after the copy ...
     sack(r, una, {{SeqNum{11000}, SeqNum{12000}}}, later_max);  // ... and arrived before it
     EXPECT_TRUE(r.retransmission_lost(una));
     r.una_resent(SeqNum{2000}, later_max);  // sent once more
@@ -208,9 +209,9 @@ TEST(LossRecovery, TimeoutEndsRecoveryAndASecondOneForgetsTheScoreboard) {
 
 TEST(LossRecovery, ProbeTimeoutIsTwoSrttAndMoreForOneSegment) {
     LossRecovery r{SeqNum{0}};
-    EXPECT_FALSE(r.probe_timeout(std::nullopt, 0ms, 5000, smss));  // no RTT sample yet
-    EXPECT_EQ(r.probe_timeout(10ms, 1ms, 5000, smss), Duration{20ms});  // RFC 8985 §7.2: 2 SRTT
-    EXPECT_EQ(r.probe_timeout(10ms, 5ms, 5000, smss), Duration{30ms});  // SRTT + 4 RTTVAR
+    EXPECT_FALSE(r.probe_timeout(std::nullopt, 0ms, 5000, smss));        // no RTT sample yet
+    EXPECT_EQ(r.probe_timeout(10ms, 1ms, 5000, smss), Duration{20ms});   // RFC 8985 §7.2: 2 SRTT
+    EXPECT_EQ(r.probe_timeout(10ms, 5ms, 5000, smss), Duration{30ms});   // SRTT + 4 RTTVAR
     EXPECT_EQ(r.probe_timeout(10ms, 1ms, 1000, smss), Duration{220ms});  // + the peer's delayed ACK
     EXPECT_EQ(r.probe_timeout(100us, 0ms, 5000, smss), Duration{tlp_min});
 }

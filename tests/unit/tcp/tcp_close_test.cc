@@ -12,19 +12,19 @@ TEST(TcpClose, ServerFirstCloseFollowsTheArticle) {
     TcpScript t(0, 1000, config);
     SocketId id = t.establish();
     t.peer_sends(seg().ack_(1).seq_(1).psh().data(std::string(322, 'q')));
-    t.expect_sent(seg().ack_(323).seq_(1));                 // No10
+    t.expect_sent(seg().ack_(323).seq_(1));  // No10
     t.write(id, as_bytes(std::string(279, 'r')));
     t.stack.close(id);
     t.poll();
     // No11 and No12 in one segment: the FIN rides on the end of the response.
     t.expect_sent(seg().fin().psh().ack_(323).seq_(1).data(std::string(279, 'r')));
-    t.peer_sends(seg().ack_(281).seq_(323));                 // No13
+    t.peer_sends(seg().ack_(281).seq_(323));  // No13
     t.expect_nothing();
-    t.peer_sends(seg().fin().ack_(281).seq_(323));           // No14
-    t.expect_sent(seg().ack_(324).seq_(281));                // No16
-    EXPECT_EQ(t.state_log, (std::vector<std::string>{"LISTEN->SYN-RECEIVED", "SYN-RECEIVED->ESTABLISHED",
-                                                     "ESTABLISHED->FIN-WAIT-1", "FIN-WAIT-1->FIN-WAIT-2",
-                                                     "FIN-WAIT-2->TIME-WAIT"}));
+    t.peer_sends(seg().fin().ack_(281).seq_(323));  // No14
+    t.expect_sent(seg().ack_(324).seq_(281));       // No16
+    EXPECT_EQ(t.state_log,
+              (std::vector<std::string>{"LISTEN->SYN-RECEIVED", "SYN-RECEIVED->ESTABLISHED", "ESTABLISHED->FIN-WAIT-1",
+                                        "FIN-WAIT-1->FIN-WAIT-2", "FIN-WAIT-2->TIME-WAIT"}));
     EXPECT_EQ(t.stack.connection_count(), 1u);
     t.advance(1999ms);
     EXPECT_EQ(t.stack.connection_count(), 1u);

@@ -18,7 +18,7 @@ SocketId establish_with_sack(TcpScript& t) {
     return t.app.last;
 }
 
-constexpr uint32_t seg_len = 1448;  // 1460 less 12 bytes of timestamps
+constexpr uint32_t seg_len = 1448;                   // 1460 less 12 bytes of timestamps
 uint32_t at(uint32_t n) { return 1 + n * seg_len; }  // relative sequence number of segment n
 
 TEST(TcpCongestion, SlowStartAddsOneSegmentPerAckThenAvoidanceOnePerWindow) {
@@ -44,7 +44,7 @@ TEST(TcpCongestion, TimeoutHalvesSsthreshAndRestartsFromOneSegment) {
     auto i = t.stack.info(id);
     EXPECT_EQ(i->cwnd, 1460u);
     EXPECT_EQ(i->ssthresh, 2u * 1460);  // max(FlightSize / 2, 2 SMSS)
-    EXPECT_EQ(i->rto, Duration{2s});   // backed off
+    EXPECT_EQ(i->rto, Duration{2s});    // backed off
 }
 
 TEST(TcpCongestion, KarnIgnoresTheAckOfARetransmittedSegment) {
@@ -70,7 +70,7 @@ TEST(TcpCongestion, NewRenoLeavesRecoveryOnTheAckOfEverythingSentBefore) {
     for (int i = 0; i < 3; ++i) t.peer_sends(seg().ack_(1).seq_(1));
     EXPECT_TRUE(t.stack.info(id)->in_recovery);
     uint32_t ssthresh = t.stack.info(id)->ssthresh;
-    EXPECT_EQ(ssthresh, 3u * 1460);  // half of six segments in flight
+    EXPECT_EQ(ssthresh, 3u * 1460);                  // half of six segments in flight
     t.peer_sends(seg().ack_(1 + 3 * 1460).seq_(1));  // partial: still recovering
     EXPECT_TRUE(t.stack.info(id)->in_recovery);
     t.peer_sends(seg().ack_(1 + 6 * 1460).seq_(1));  // all of it
@@ -169,7 +169,7 @@ TEST(TcpLossDetection, AProbeAnsweredWithSackStartsRecovery) {
     t.write(id, as_bytes(data));
     t.poll();
     for (int n = 0; n < 3; ++n) t.next_sent();
-    t.advance(30ms);  // PTO: SRTT + 4 RTTVAR after one sample
+    t.advance(30ms);                                           // PTO: SRTT + 4 RTTVAR after one sample
     t.expect_sent(seg().ack_(1).seq_(2 + 2 * seg_len).psh());  // the probe: the last segment
     // The peer holds only the last segment: the first two were lost. One SACK, no three
     // duplicates; after RTT + RTT/4 (RACK) the first hole is called lost.
@@ -254,8 +254,7 @@ TEST(TcpSackRecovery, BlocksForDataNeverSentAreIgnored) {
     t.write(id, as_bytes("abc"));
     t.poll();
     t.next_sent();
-    for (int i = 0; i < 3; ++i)
-        t.peer_sends(seg().ack_(1).seq_(1).win(2000).sacks({{100000, 200000}}).ts(5002, 0));
+    for (int i = 0; i < 3; ++i) t.peer_sends(seg().ack_(1).seq_(1).win(2000).sacks({{100000, 200000}}).ts(5002, 0));
     EXPECT_EQ(t.stack.info(id)->retransmissions, 1u);  // three duplicate ACKs, nothing more
 }
 

@@ -178,7 +178,7 @@ TEST(TcpUserTimeout, GivesUpWhenDataStaysUnacknowledgedThatLong) {
     t.advance(1s);
     t.expect_sent(seg().ack_(1).seq_(1).psh().data("void"));  // 1 s: retransmission
     EXPECT_TRUE(t.app.closed.empty());
-    t.advance(2s);                              // 3 s: past the user timeout
+    t.advance(2s);  // 3 s: past the user timeout
     t.expect_sent(seg().rst().seq_(5));
     ASSERT_EQ(t.app.closed.size(), 1u);
     EXPECT_EQ(t.app.closed[0].second, CloseReason::TimedOut);

@@ -27,8 +27,8 @@ class TempDir {
 public:
     TempDir() {
         const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        path_ = fs::temp_directory_path() /
-                (std::string{"annotate_test-"} + info->test_suite_name() + "-" + info->name() + "-" + std::to_string(::getpid()));
+        path_ = fs::temp_directory_path() / (std::string{"annotate_test-"} + info->test_suite_name() + "-" +
+                                             info->name() + "-" + std::to_string(::getpid()));
         fs::remove_all(path_);
         fs::create_directories(path_);
     }
@@ -76,7 +76,9 @@ std::vector<uint8_t> read_bytes(const std::string& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
 
 // --- exit statuses ------------------------------------------------------------------------
 
@@ -195,7 +197,8 @@ TEST(Annotate, JsonFormatPrintsOneObjectPerFrame) {
     ASSERT_EQ(r.status, 0) << r.err;
     size_t lines = 0;
     for (size_t start = 0, end; (end = r.out.find('\n', start)) != std::string::npos; start = end + 1, ++lines)
-        EXPECT_TRUE(test::parse_json_object(std::string_view{r.out}.substr(start, end - start))) << r.out.substr(start, end - start);
+        EXPECT_TRUE(test::parse_json_object(std::string_view{r.out}.substr(start, end - start)))
+            << r.out.substr(start, end - start);
     EXPECT_EQ(lines, 10u);
 }
 
@@ -219,8 +222,9 @@ TEST(ArticlePcap, CommittedCaptureIsWhatTheGeneratorMakes) {
         fs::create_directories(fs::path(committed).parent_path());
         fs::copy_file(fresh, committed, fs::copy_options::overwrite_existing);
     }
-    ASSERT_TRUE(fs::exists(committed)) << committed << " is missing; make it with: TAPSTACK_WRITE_TEST_DATA=1 make unit "
-                                                        "GTEST_FILTER='ArticlePcap.*'";
+    ASSERT_TRUE(fs::exists(committed)) << committed
+                                       << " is missing; make it with: TAPSTACK_WRITE_TEST_DATA=1 make unit "
+                                          "GTEST_FILTER='ArticlePcap.*'";
     EXPECT_EQ(read_bytes(committed), read_bytes(fresh))
         << committed << " differs from the generator; if the change is intended, rewrite it with: "
         << "TAPSTACK_WRITE_TEST_DATA=1 make unit GTEST_FILTER='ArticlePcap.*'";

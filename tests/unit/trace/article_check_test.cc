@@ -22,7 +22,8 @@ ArticleCheck check(const std::vector<ScriptedSegment>& script, CloseOrder order,
 }
 
 bool report_has(const ArticleCheck& r, const std::string& text) {
-    return std::any_of(r.report.begin(), r.report.end(), [&](const std::string& line) { return line.find(text) != std::string::npos; });
+    return std::any_of(r.report.begin(), r.report.end(),
+                       [&](const std::string& line) { return line.find(text) != std::string::npos; });
 }
 
 std::string report(const ArticleCheck& r) {

@@ -49,14 +49,18 @@ const std::vector<std::string> article_text = {
     "   2    0.000100  server→client  10.0.0.2:80 → 10.0.0.1:54321  [SYN, ACK]  seq=0 ack=1 win=65160 len=0 next_seq=1 "
     "MSS=1460 SACK_PERM TSval=2216543210 TSecr=3847203921 WS=128",
     "   3    0.000200  client→server  10.0.0.1:54321 → 10.0.0.2:80  [ACK]  seq=1 ack=1 win=64256 len=0",
-    "   4    0.000300  client→server  10.0.0.1:54321 → 10.0.0.2:80  [PSH, ACK]  seq=1 ack=1 win=64256 len=322 next_seq=323"
+    "   4    0.000300  client→server  10.0.0.1:54321 → 10.0.0.2:80  [PSH, ACK]  seq=1 ack=1 win=64256 len=322 "
+    "next_seq=323"
     "  \"GET / HTTP/1.1\"",
     "   5    0.000400  server→client  10.0.0.2:80 → 10.0.0.1:54321  [ACK]  seq=1 ack=323 win=65152 len=0",
-    "   6    0.000500  server→client  10.0.0.2:80 → 10.0.0.1:54321  [PSH, ACK]  seq=1 ack=323 win=65152 len=279 next_seq=280"
+    "   6    0.000500  server→client  10.0.0.2:80 → 10.0.0.1:54321  [PSH, ACK]  seq=1 ack=323 win=65152 len=279 "
+    "next_seq=280"
     "  \"HTTP/1.1 200 OK\"",
-    "   7    0.000600  server→client  10.0.0.2:80 → 10.0.0.1:54321  [FIN, ACK]  seq=280 ack=323 win=65152 len=0 next_seq=281",
+    "   7    0.000600  server→client  10.0.0.2:80 → 10.0.0.1:54321  [FIN, ACK]  seq=280 ack=323 win=65152 len=0 "
+    "next_seq=281",
     "   8    0.000700  client→server  10.0.0.1:54321 → 10.0.0.2:80  [ACK]  seq=323 ack=281 win=64256 len=0",
-    "   9    0.000800  client→server  10.0.0.1:54321 → 10.0.0.2:80  [FIN, ACK]  seq=323 ack=281 win=64256 len=0 next_seq=324",
+    "   9    0.000800  client→server  10.0.0.1:54321 → 10.0.0.2:80  [FIN, ACK]  seq=323 ack=281 win=64256 len=0 "
+    "next_seq=324",
     "  10    0.000900  server→client  10.0.0.2:80 → 10.0.0.1:54321  [ACK]  seq=281 ack=324 win=65152 len=0",
 };
 
@@ -117,7 +121,8 @@ TEST(ConversationTracer, CaptureStartingMidStreamCountsFromOne) {
     auto lines = trace_lines(frames, TraceFormat::Text);
     ASSERT_EQ(lines.size(), 8u);
     // Without the SYNs the window scale is unknown: the raw window is shown.
-    EXPECT_EQ(lines[0], "   1    0.000000  client→server  10.0.0.1:54321 → 10.0.0.2:80  [ACK]  seq=1 ack=1 win=502 len=0");
+    EXPECT_EQ(lines[0],
+              "   1    0.000000  client→server  10.0.0.1:54321 → 10.0.0.2:80  [ACK]  seq=1 ack=1 win=502 len=0");
     EXPECT_NE(lines[3].find("[PSH, ACK]  seq=1 ack=323 win=509 len=279 next_seq=280"), std::string::npos) << lines[3];
 }
 
@@ -235,7 +240,8 @@ TEST(ConversationTracer, JsonStateChangeIsAnObject) {
     std::vector<std::string> lines;
     ConversationTracer tracer([&](std::string_view line) { lines.emplace_back(line); }, TraceFormat::Json);
     FourTuple t{Ipv4Address::from_octets(10, 0, 0, 2), 80, Ipv4Address::from_octets(10, 0, 0, 1), 54321};
-    tracer.on_state_change(Instant::from_ms(5), t, TcpState::Established, TcpState::FinWait1, "close() with \"quotes\"");
+    tracer.on_state_change(Instant::from_ms(5), t, TcpState::Established, TcpState::FinWait1,
+                           "close() with \"quotes\"");
     ASSERT_EQ(lines.size(), 1u);
     auto o = parse_json_object(lines[0]);
     ASSERT_TRUE(o) << lines[0];
@@ -297,7 +303,8 @@ TEST(ConversationTracer, RandomTcpBytesBehindAValidIpv4HeaderNeverCrash) {
         std::vector<uint8_t> f(capture::l4_at + tcp_len);
         std::copy(capture::linux_syn.begin(), capture::linux_syn.begin() + capture::l4_at, f.begin());
         for (size_t k = capture::l4_at; k < f.size(); ++k) f[k] = static_cast<uint8_t>(rng());
-        if (tcp_len >= 13 && rng() % 2) f[capture::l4_at + tcp_field::offset] = static_cast<uint8_t>((5 + rng() % 11) << 4);
+        if (tcp_len >= 13 && rng() % 2)
+            f[capture::l4_at + tcp_field::offset] = static_cast<uint8_t>((5 + rng() % 11) << 4);
         MutBytes ip = MutBytes{f}.subspan(capture::ip_at);
         store_be16(ip, ipv4_field::total_len, static_cast<uint16_t>(ip.size()));
         test::refresh_ipv4_checksum(ip);

@@ -20,7 +20,9 @@ std::string peek_all(const ByteRing& r) {
     return out;
 }
 
-std::string joined(std::pair<Bytes, Bytes> v) { return std::string{as_chars(v.first)} + std::string{as_chars(v.second)}; }
+std::string joined(std::pair<Bytes, Bytes> v) {
+    return std::string{as_chars(v.first)} + std::string{as_chars(v.second)};
+}
 
 // A ring of capacity 8 whose front is at physical offset 4, holding "efghijk" (wrapped after "efgh").
 ByteRing wrapped_ring() {
@@ -234,7 +236,8 @@ TEST(Reassembler, RangesMergeAcrossTheWrap) {
 
 TEST(Reassembler, RangeBeyondMaxRangesIsRefusedAndNothingRecorded) {
     Reassembler r;
-    for (uint32_t k = 0; k < Reassembler::max_ranges; ++k) ASSERT_TRUE(r.add(SeqNum{100 * k + 10}, SeqNum{100 * k + 20}));
+    for (uint32_t k = 0; k < Reassembler::max_ranges; ++k)
+        ASSERT_TRUE(r.add(SeqNum{100 * k + 10}, SeqNum{100 * k + 20}));
     const Ranges before = ranges(r);
     EXPECT_FALSE(r.add(SeqNum{5000}, SeqNum{5010}));
     EXPECT_FALSE(r.add(SeqNum{0}, SeqNum{5}));

@@ -25,13 +25,9 @@ std::vector<uint8_t> counting_bytes(size_t n) {
     return v;
 }
 
-TEST(InternetChecksum, Rfc1071ExampleGives220d) {
-    EXPECT_EQ(internet_checksum(rfc1071_example), 0x220d);
-}
+TEST(InternetChecksum, Rfc1071ExampleGives220d) { EXPECT_EQ(internet_checksum(rfc1071_example), 0x220d); }
 
-TEST(InternetChecksum, Ipv4HeaderWithItsChecksumVerifiesToZero) {
-    EXPECT_EQ(internet_checksum(ipv4_header), 0);
-}
+TEST(InternetChecksum, Ipv4HeaderWithItsChecksumVerifiesToZero) { EXPECT_EQ(internet_checksum(ipv4_header), 0); }
 
 TEST(InternetChecksum, Ipv4HeaderWithChecksumFieldZeroGivesTheStoredChecksum) {
     auto h = ipv4_header;
@@ -39,9 +35,7 @@ TEST(InternetChecksum, Ipv4HeaderWithChecksumFieldZeroGivesTheStoredChecksum) {
     EXPECT_EQ(internet_checksum(h), 0xb861);
 }
 
-TEST(InternetChecksum, EmptyInputGivesFfff) {
-    EXPECT_EQ(internet_checksum(Bytes{}), 0xffff);
-}
+TEST(InternetChecksum, EmptyInputGivesFfff) { EXPECT_EQ(internet_checksum(Bytes{}), 0xffff); }
 
 TEST(InternetChecksum, OddLengthCountsTheLastByteAsHighByteOfAWord) {
     const std::array<uint8_t, 3> odd = {0x12, 0x34, 0x56};
@@ -98,7 +92,8 @@ TEST(InternetChecksum, ByteAtATimeMatchesOnePiece) {
 // The plain definition, a 16-bit big-endian word at a time: what the fast path must equal.
 uint16_t reference_checksum(Bytes data) {
     uint64_t sum = 0;
-    for (size_t i = 0; i < data.size(); i += 2) sum += (uint32_t{data[i]} << 8) | (i + 1 < data.size() ? data[i + 1] : 0);
+    for (size_t i = 0; i < data.size(); i += 2)
+        sum += (uint32_t{data[i]} << 8) | (i + 1 < data.size() ? data[i + 1] : 0);
     while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
     return static_cast<uint16_t>(~sum & 0xffff);
 }

@@ -51,8 +51,13 @@ TEST(Ipv4View, CapturedSynHeaderParsesEveryField) {
 }
 
 TEST(Ipv4Header, EmitWritesTheCapturedBytes) {
-    Ipv4Header h{Ipv4Address::from_octets(192, 168, 1, 10), Ipv4Address::from_octets(93, 184, 216, 34),
-                 IpProtocol::Tcp, 40, 0x1c46, 64, true};
+    Ipv4Header h{Ipv4Address::from_octets(192, 168, 1, 10),
+                 Ipv4Address::from_octets(93, 184, 216, 34),
+                 IpProtocol::Tcp,
+                 40,
+                 0x1c46,
+                 64,
+                 true};
     std::array<uint8_t, Ipv4Header::len> out{};
     h.emit(out);
     EXPECT_EQ(hex(out), hex(syn_ip().first(20)));
@@ -233,7 +238,8 @@ TEST(IcmpView, EveryTruncationIsRefused) {
     for (size_t n = 0; n < echo_icmp().size(); ++n) {
         auto icmp = IcmpView::parse(echo_icmp().first(n));
         ASSERT_FALSE(icmp) << n << " bytes";
-        EXPECT_EQ(icmp.error(), n < icmp_field::header_len ? IcmpError::Truncated : IcmpError::BadChecksum) << n << " bytes";
+        EXPECT_EQ(icmp.error(), n < icmp_field::header_len ? IcmpError::Truncated : IcmpError::BadChecksum)
+            << n << " bytes";
     }
 }
 

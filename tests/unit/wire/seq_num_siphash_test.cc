@@ -75,9 +75,7 @@ TEST(SeqNum, MaxAndMinFollowWrapOrder) {
     EXPECT_EQ(seq_min(SeqNum{0xfffffff0u}, SeqNum{3}), SeqNum{0xfffffff0u});
 }
 
-TEST(SeqNum, FormatsAsTheRawNumber) {
-    EXPECT_EQ(fmt::format("{}", SeqNum{4294967295u}), "4294967295");
-}
+TEST(SeqNum, FormatsAsTheRawNumber) { EXPECT_EQ(fmt::format("{}", SeqNum{4294967295u}), "4294967295"); }
 
 // --- SipHash-2-4 --------------------------------------------------------------------------
 
@@ -90,29 +88,17 @@ uint64_t siphash_of_first(size_t len) {
     return siphash24(k0, k1, message);
 }
 
-TEST(SipHash24, EmptyMessageMatchesReferenceVector) {
-    EXPECT_EQ(siphash_of_first(0), 0x726fdb47dd0e0e31ull);
-}
+TEST(SipHash24, EmptyMessageMatchesReferenceVector) { EXPECT_EQ(siphash_of_first(0), 0x726fdb47dd0e0e31ull); }
 
-TEST(SipHash24, OneByteMessageMatchesReferenceVector) {
-    EXPECT_EQ(siphash_of_first(1), 0x74f839c593dc67fdull);
-}
+TEST(SipHash24, OneByteMessageMatchesReferenceVector) { EXPECT_EQ(siphash_of_first(1), 0x74f839c593dc67fdull); }
 
-TEST(SipHash24, SevenByteMessageMatchesReferenceVector) {
-    EXPECT_EQ(siphash_of_first(7), 0xab0200f58b01d137ull);
-}
+TEST(SipHash24, SevenByteMessageMatchesReferenceVector) { EXPECT_EQ(siphash_of_first(7), 0xab0200f58b01d137ull); }
 
-TEST(SipHash24, ExactlyOneBlockMatchesReferenceVector) {
-    EXPECT_EQ(siphash_of_first(8), 0x93f5f5799a932462ull);
-}
+TEST(SipHash24, ExactlyOneBlockMatchesReferenceVector) { EXPECT_EQ(siphash_of_first(8), 0x93f5f5799a932462ull); }
 
-TEST(SipHash24, FifteenByteMessageMatchesReferenceVector) {
-    EXPECT_EQ(siphash_of_first(15), 0xa129ca6149be45e5ull);
-}
+TEST(SipHash24, FifteenByteMessageMatchesReferenceVector) { EXPECT_EQ(siphash_of_first(15), 0xa129ca6149be45e5ull); }
 
-TEST(SipHash24, TwoBlocksMatchReferenceVector) {
-    EXPECT_EQ(siphash_of_first(16), 0x3f2acc7f57c29bdbull);
-}
+TEST(SipHash24, TwoBlocksMatchReferenceVector) { EXPECT_EQ(siphash_of_first(16), 0x3f2acc7f57c29bdbull); }
 
 TEST(SipHash24, DifferentKeyGivesADifferentHash) {
     const std::vector<uint8_t> message = {1, 2, 3};

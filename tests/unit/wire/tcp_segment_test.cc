@@ -326,8 +326,8 @@ TEST(TcpSegment, KnownOptionWithTheWrongLengthIsIgnored) {
 }
 
 TEST(TcpSegment, SackWithARaggedLengthIsIgnored) {
-    auto seg = TcpSegment::parse(
-        syn_with_options({0x01, 0x01, 0x05, 0x0c, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3}), client_ph(36));
+    auto seg = TcpSegment::parse(syn_with_options({0x01, 0x01, 0x05, 0x0c, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3}),
+                                 client_ph(36));
     ASSERT_TRUE(seg);
     EXPECT_EQ(seg->options.sack_count, 0);
 }
@@ -357,9 +357,7 @@ TEST(TcpFlagsString, AllEightFlagsComeInBitOrder) {
     EXPECT_EQ(tcp_flags_string(0xff), "FIN, SYN, RST, PSH, ACK, URG, ECE, CWR");
 }
 
-TEST(TcpFlagsString, NoFlagsIsWiresharksNone) {
-    EXPECT_EQ(tcp_flags_string(0), "<None>");
-}
+TEST(TcpFlagsString, NoFlagsIsWiresharksNone) { EXPECT_EQ(tcp_flags_string(0), "<None>"); }
 
 }  // namespace
 }  // namespace tapstack
