@@ -6,6 +6,21 @@
 
 namespace tapstack::test {
 
+namespace {
+
+// Both calls on `id` fail with `want` (and so move no bytes).
+void expect_io_error(Stack& stack, SocketId id, IoError want) {
+    uint8_t buf[16];
+    auto r = stack.read(id, MutBytes{buf, sizeof buf});
+    ASSERT_FALSE(r.has_value()) << "read on " << id.index << "/" << id.generation;
+    EXPECT_EQ(r.error(), want);
+    auto w = stack.write(id, as_bytes("late"));
+    ASSERT_FALSE(w.has_value()) << "write on " << id.index << "/" << id.generation;
+    EXPECT_EQ(w.error(), want);
+}
+
+}  // namespace
+
 TEST(TcpStaleSocket, NothingToReadIsZeroBytesNotAnError) {
     TcpScript t;
     SocketId id = t.establish();
@@ -22,13 +37,7 @@ TEST(TcpStaleSocket, ReadAndWriteAfterCloseAreStale) {
     t.poll();
     t.expect_sent(seg().fin().ack_(1).seq_(1));
     EXPECT_EQ(t.state_of(id), TcpState::FinWait1);  // the connection lives on; the id does not
-    uint8_t buf[16];
-    auto r = t.stack.read(id, MutBytes{buf, sizeof buf});
-    ASSERT_FALSE(r.has_value());
-    EXPECT_EQ(r.error(), IoError::StaleSocket);
-    auto w = t.stack.write(id, as_bytes("late"));
-    ASSERT_FALSE(w.has_value());
-    EXPECT_EQ(w.error(), IoError::StaleSocket);
+    expect_io_error(t.stack, id, IoError::StaleSocket);
     t.poll();
     t.expect_nothing();
 }
@@ -39,13 +48,7 @@ TEST(TcpStaleSocket, ReadAndWriteAfterAResetAreStale) {
     t.peer_sends(seg().rst().seq_(1));
     ASSERT_EQ(t.app.closed.size(), 1u);
     EXPECT_EQ(t.app.closed[0].second, CloseReason::Reset);
-    uint8_t buf[16];
-    auto r = t.stack.read(id, MutBytes{buf, sizeof buf});
-    ASSERT_FALSE(r.has_value());
-    EXPECT_EQ(r.error(), IoError::StaleSocket);
-    auto w = t.stack.write(id, as_bytes("late"));
-    ASSERT_FALSE(w.has_value());
-    EXPECT_EQ(w.error(), IoError::StaleSocket);
+    expect_io_error(t.stack, id, IoError::StaleSocket);
     t.poll();
     t.expect_nothing();
 }
@@ -53,15 +56,8 @@ TEST(TcpStaleSocket, ReadAndWriteAfterAResetAreStale) {
 TEST(TcpStaleSocket, IdsThatNeverNamedAConnectionAreStale) {
     TcpScript t;
     SocketId id = t.establish();
-    uint8_t buf[16];
-    for (SocketId bad : {SocketId{}, SocketId{id.index, id.generation + 1}, SocketId{id.index + 100, 1}}) {
-        auto r = t.stack.read(bad, MutBytes{buf, sizeof buf});
-        ASSERT_FALSE(r.has_value()) << bad.index << "/" << bad.generation;
-        EXPECT_EQ(r.error(), IoError::StaleSocket);
-        auto w = t.stack.write(bad, as_bytes("x"));
-        ASSERT_FALSE(w.has_value());
-        EXPECT_EQ(w.error(), IoError::StaleSocket);
-    }
+    for (SocketId bad : {SocketId{}, SocketId{id.index, id.generation + 1}, SocketId{id.index + 100, 1}})
+        expect_io_error(t.stack, bad, IoError::StaleSocket);
     t.poll();
     t.expect_nothing();
 }
@@ -70,13 +66,7 @@ TEST(TcpStaleSocket, AListenerCarriesNoData) {
     TcpScript t;
     auto listener = t.stack.listen(8080, t.app);
     ASSERT_TRUE(listener.has_value());
-    uint8_t buf[16];
-    auto r = t.stack.read(*listener, MutBytes{buf, sizeof buf});
-    ASSERT_FALSE(r.has_value());
-    EXPECT_EQ(r.error(), IoError::NotConnected);
-    auto w = t.stack.write(*listener, as_bytes("x"));
-    ASSERT_FALSE(w.has_value());
-    EXPECT_EQ(w.error(), IoError::NotConnected);
+    expect_io_error(t.stack, *listener, IoError::NotConnected);
 }
 
 }  // namespace tapstack::test
