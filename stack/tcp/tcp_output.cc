@@ -39,9 +39,10 @@ TcpSegment TcpConnection::make_segment(uint8_t flags, SeqNum seq, Bytes payload,
 
 void TcpConnection::send_rst(Instant now) {
     // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>, for an abort, a close with data unread or a
-    // timeout. Like Linux's tcp_send_active_reset, it carries the timestamps the connection
-    // negotiated (TSecr zero: the ACK bit is off, RFC 7323 §3.2).
-    TcpSegment seg = make_segment(tcp_flag::rst, snd_.nxt, {}, false);
+    // timeout. Like Linux's tcp_send_active_reset it also carries the ACK bit, with RCV.NXT and
+    // our window (the RFC leaves the ACK field of a reset free), and the timestamps the
+    // connection negotiated, TSecr being TS.Recent (RFC 7323 §3.2).
+    TcpSegment seg = make_segment(tcp_flag::rst | tcp_flag::ack, snd_.nxt, {}, false);
     add_options(seg, now);
     env_.transmit(*this, seg, now);
 }
@@ -66,7 +67,7 @@ void TcpConnection::add_syn_options(TcpOptions& o) const {
 void TcpConnection::add_options(TcpSegment& seg, Instant now) {
     // RFC 7323 §3.2: once agreed, every segment carries timestamps (an RST only when the
     // connection sends it on its own, send_rst); TSecr is TS.Recent, zero where the ACK bit is
-    // off (our first SYN, an RST).
+    // off (our first SYN).
     bool offering = state_ == TcpState::SynSent && seg.syn() && settings_.timestamps;
     if (ts_ok_ || offering)
         seg.options.timestamps = TcpOptions::Timestamps{ts_now(now), seg.has_ack() ? ts_recent_ : 0};

@@ -111,7 +111,8 @@ void TcpConnection::on_retransmit_timeout(Instant now) {
     }
     if (give_up(now)) {
         TS_LOG(Info, "{}: giving up after {} retransmissions", tuple_, backoff_count_ - 1);
-        if (state_ != TcpState::SynSent) send_rst(now);
+        // No RST: the peer has answered nothing for a while, and Linux's tcp_write_err() sends
+        // none either (a segment that comes later gets the RST of a connection that is gone).
         terminate(CloseReason::TimedOut, now);
         return;
     }

@@ -198,14 +198,14 @@ TEST_F(PosixTest, CloseWithLingerZeroSendsRst) {
         errno_of(sockets.setsockopt(fd, SOL_SOCKET, SO_LINGER, Bytes{reinterpret_cast<const uint8_t*>(&l), sizeof l})),
         0);
     ASSERT_EQ(errno_of(sockets.close(fd)), 0);
-    t.expect_sent(seg().rst().seq_(1));
+    t.expect_sent(seg().rst().ack_(1).seq_(1));
 }
 
 TEST_F(PosixTest, ClosingAListenerResetsConnectionsNotYetAccepted) {
     int l = listener();
     handshake();
     ASSERT_EQ(errno_of(sockets.close(l)), 0);
-    t.expect_sent(seg().rst().seq_(1));
+    t.expect_sent(seg().rst().ack_(1).seq_(1));
 }
 
 }  // namespace

@@ -183,7 +183,7 @@ TEST(TcpReset, AbortSendsRst) {
     SocketId id = t.establish();
     t.stack.abort(id);
     t.poll();
-    t.expect_sent(seg().rst().seq_(1));
+    t.expect_sent(seg().rst().ack_(1).seq_(1));
     EXPECT_EQ(t.stack.connection_count(), 0u);
 }
 
@@ -220,7 +220,7 @@ TEST(TcpClose, CloseWithUnreadDataSendsRst) {
     t.expect_sent(seg().ack_(7).seq_(1));
     t.stack.close(id);
     t.poll();
-    t.expect_sent(seg().rst().seq_(1));  // RFC 2525 §2.17
+    t.expect_sent(seg().rst().ack_(7).seq_(1));  // RFC 2525 §2.17
 }
 
 // Found by tcp_pair_fuzz: in CLOSE-WAIT, close() moved to LAST-ACK first, and abort() sends no
@@ -234,7 +234,7 @@ TEST(TcpClose, CloseWithUnreadDataInCloseWaitSendsRst) {
     EXPECT_EQ(t.state_of(id), TcpState::CloseWait);
     t.stack.close(id);
     t.poll();
-    t.expect_sent(seg().rst().seq_(1));
+    t.expect_sent(seg().rst().ack_(8).seq_(1));
     t.expect_nothing();
     EXPECT_EQ(t.state_log.back(), "CLOSE-WAIT->CLOSED");
     EXPECT_EQ(t.stack.connection_count(), 0u);

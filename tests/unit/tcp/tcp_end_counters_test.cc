@@ -108,7 +108,7 @@ TEST(TcpEndCounters, AnAbortCountsAsResetByUs) {
     SocketId id = t.establish();
     t.stack.abort(id);
     t.poll();
-    t.expect_sent(seg().rst().seq_(1));
+    t.expect_sent(seg().rst().ack_(1).seq_(1));
     EXPECT_EQ(ends(t.stack.stats()), "opened=1 closed=0 time_wait=0 reset_by_peer=0 reset_by_us=1 aborted=0 open=0");
 }
 

@@ -160,8 +160,8 @@ TEST(TcpOptions, ForgedInWindowSegmentWithAHugeTsvalCannotStopHonestTraffic) {
 }
 
 // Linux's tcp_send_active_reset: an RST that a connection sends on its own (abort, close with
-// unread data, a timeout) carries the timestamps it negotiated; TSecr is zero, as RFC 7323 §3.2
-// asks of a segment without ACK.
+// unread data, keep-alive giving up) carries the ACK bit and the timestamps it negotiated; TSecr
+// is TS.Recent, as RFC 7323 §3.2 asks of a segment with ACK.
 TEST(TcpOptions, AnAbortedConnectionSendsItsRstWithTimestamps) {
     TcpScript t;
     t.peer_sends(full_syn());
@@ -169,7 +169,7 @@ TEST(TcpOptions, AnAbortedConnectionSendsItsRstWithTimestamps) {
     t.peer_sends(seg().ack_(1).seq_(1).ts(6000, 0));
     t.stack.abort(t.app.last);
     t.poll();
-    t.expect_sent(seg().rst().seq_(1).ts(0, 0));
+    t.expect_sent(seg().rst().ack_(1).seq_(1).ts(0, 6000));
 }
 
 // Linux's tcp_v4_send_reset: an RST that answers a segment nobody takes has no options.

@@ -86,21 +86,22 @@ TEST(TcpRetransmit, GivesUpAfterTooManyTimeoutsAndTellsTheApplication) {
     ASSERT_EQ(t.app.closed.size(), 1u);
     EXPECT_EQ(t.app.closed[0].second, CloseReason::TimedOut);
     EXPECT_EQ(t.stack.connection_count(), 0u);
-    // 1 original + 3 retransmissions, then the RST.
+    // 1 original + 3 retransmissions, and no RST: the peer has answered nothing, and Linux's
+    // tcp_write_err() sends none either.
     size_t data_segments = 0, resets = 0;
     while (auto s = t.next_sent()) {
         if (s->rst()) ++resets;
         else if (!s->payload.empty()) ++data_segments;
     }
     EXPECT_EQ(data_segments, 4u);
-    EXPECT_EQ(resets, 1u);
+    EXPECT_EQ(resets, 0u);
 }
 
 // Linux's counts: 15 retransmissions (tcp_retries2) while the application holds the connection,
 // 8 (tcp_orphan_retries) once it has closed it. At 20 % loss each way a segment and its ACK both
 // get through with p = 0.64, so 9 failures in a row (p = 0.36^9) come now and then over the
 // hundreds of timeouts of a 20 MB download: with 8 for every connection such a download was reset.
-uint64_t retransmissions_until_reset(bool close_first) {
+uint64_t retransmissions_until_giving_up(bool close_first) {
     TcpScript t;
     SocketId id = t.establish();
     t.write(id, as_bytes(std::string(100, 'd')));
@@ -108,13 +109,13 @@ uint64_t retransmissions_until_reset(bool close_first) {
     t.poll();
     for (int i = 0; i < 30 && t.stack.connection_count() > 0; ++i) t.advance(60s);
     EXPECT_EQ(t.stack.connection_count(), 0u);
-    EXPECT_EQ(t.stack.stats().tcp_resets_sent, 1u);
+    EXPECT_EQ(t.stack.stats().tcp_resets_sent, 0u);
     return t.stack.stats().tcp_retransmissions;
 }
 
 TEST(TcpRetransmit, AHeldConnectionTriesFifteenTimesAnOrphanedOneEight) {
-    EXPECT_EQ(retransmissions_until_reset(false), 15u);
-    EXPECT_EQ(retransmissions_until_reset(true), 8u);
+    EXPECT_EQ(retransmissions_until_giving_up(false), 15u);
+    EXPECT_EQ(retransmissions_until_giving_up(true), 8u);
 }
 
 }  // namespace tapstack::test
