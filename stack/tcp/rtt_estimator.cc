@@ -18,8 +18,10 @@ void RttEstimator::on_sample(Duration r) {
         rttvar_ = (3 * rttvar_ + diff) / 4;
         srtt_ = (7 * *srtt_ + r) / 8;
     }
-    Duration rto = *srtt_ + std::max<Duration>(std::chrono::milliseconds{1}, 4 * rttvar_);
-    rto_ = std::clamp(rto, rto_min, rto_max);
+    // RFC 6298 §2.3's RTO = SRTT + max(G, K*RTTVAR), with Linux's floor (tcp_set_rto): the
+    // minimum bounds the variance term, not the sum, so the RTO stays at least 200 ms above
+    // SRTT however steady the samples are (the RFC's own floor is a whole second, §2.4).
+    rto_ = std::min(*srtt_ + std::max<Duration>(rto_min, 4 * rttvar_), rto_max);
 }
 
 void RttEstimator::back_off() { rto_ = std::min(rto_ * 2, rto_max); }

@@ -14,7 +14,8 @@
 namespace tapstack {
 
 // RFC 6298 §2: initial RTO 1 s; we use Linux's 200 ms minimum rather than the RFC's 1 s (§2.4
-// allows it: "MAY be lower"), so that a lost segment costs 0.2 s, not 1 s; and 60 s maximum.
+// allows it: "MAY be lower"), so that a lost segment costs 0.2 s, not 1 s, and apply it as Linux
+// does, to the variance term (RTO >= SRTT + 200 ms); 60 s maximum.
 inline constexpr Duration rto_initial = std::chrono::seconds{1};
 inline constexpr Duration rto_min = std::chrono::milliseconds{200};
 inline constexpr Duration rto_max = std::chrono::seconds{60};

@@ -65,6 +65,7 @@ void TcpConnection::accept_syn(const TcpSegment& syn, Instant now) {
     set_state(TcpState::SynReceived, "SYN received", now);
     send_segment(tcp_flag::syn | tcp_flag::ack, iss_, {}, now, /*with_options=*/true);
     snd_.nxt = snd_.max = iss_ + 1;
+    rtt_.start_timing(iss_, now);  // the handshake's RTT, as Linux's tcp_synack_rtt_meas()
     retransmit_timer_.arm(now, rtt_.rto());
 }
 
@@ -134,6 +135,9 @@ void TcpConnection::connect(Instant now) {
     set_state(TcpState::SynSent, "active open", now);
     send_segment(tcp_flag::syn, iss_, {}, now, /*with_options=*/true);
     snd_.nxt = snd_.max = iss_ + 1;
+    // RFC 6298 §2.1 starts at 1 s "until a round-trip time measurement has been made"; like
+    // Linux (tcp_ack_update_rtt on the SYN,ACK) we time the SYN, unless it has to go again (Karn).
+    rtt_.start_timing(iss_, now);
     retransmit_timer_.arm(now, rtt_.rto());
 }
 

@@ -58,9 +58,13 @@ struct TcpSettings {
 
     // TCP extensions, offered in our SYN or SYN,ACK and used only when the peer offers them too
     // (README, "TCP").
-    bool window_scaling = true;                                         // RFC 7323 §2
-    bool timestamps = true;                                             // RFC 7323 §3 (RTTM) and §5 (PAWS)
-    bool sack = true;                                                   // RFC 2018, with RFC 6675 loss recovery
+    bool window_scaling = true;  // RFC 7323 §2
+    bool timestamps = true;      // RFC 7323 §3 (RTTM) and §5 (PAWS)
+    bool sack = true;            // RFC 2018, with RFC 6675 loss recovery
+    // The probe timer (loss_recovery.hh): RFC 8985's tail loss probe and, in recovery, the resend
+    // of a lost retransmission (RACK by order). Off: only duplicate ACKs and the retransmission
+    // timer find losses (Linux's net.ipv4.tcp_early_retrans=0).
+    bool tail_loss_probe = true;
     CongestionControl congestion_control = CongestionControl::NewReno;  // congestion.hh; --congestion
     bool nagle = true;  // RFC 896 / RFC 1122 §4.2.3.4; per connection: set_nodelay()
     // Delayed ACKs (RFC 1122 §4.2.3.2, RFC 5681 §4.2): in-order data is acknowledged at least

@@ -139,7 +139,7 @@ void TcpConnection::arm_tail_loss_probe(Instant now) {
     // Loss recovery says how long (LossRecovery::probe_timeout); the probe must come before the
     // retransmission timeout.
     std::optional<Duration> pto;
-    if (snd_.una != snd_.max && !retransmission_pending() && can_send_data())
+    if (settings_.tail_loss_probe && snd_.una != snd_.max && !retransmission_pending() && can_send_data())
         pto = recovery_.probe_timeout(rtt_.srtt(), rtt_.rttvar(), flight_size(), smss());
     auto rto_at = retransmit_timer_.deadline();
     if (!pto || (rto_at && now + *pto >= *rto_at)) probe_timer_.disarm();

@@ -210,9 +210,10 @@ size_t TcpScript::write(SocketId id, Bytes data, const char* file, int line) {
     return written.value_or(0);
 }
 
-SocketId TcpScript::establish(uint16_t peer_window) {
+SocketId TcpScript::establish(uint16_t peer_window, Duration handshake_rtt) {
     peer_sends(seg().syn().seq_(0).mss_(1460).win(peer_window));
     expect_sent(seg().syn().ack_(1).seq_(0));
+    if (handshake_rtt > Duration{0}) advance(handshake_rtt);
     peer_sends(seg().ack_(1).seq_(1).win(peer_window));
     EXPECT_EQ(app.accepted.size(), 1u);
     return app.last;

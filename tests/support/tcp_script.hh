@@ -68,6 +68,13 @@ struct Seg {
 };
 inline Seg seg() { return Seg{}; }
 
+// A stack whose losses only the retransmission timer (and duplicate ACKs) find: no tail loss
+// probe. For tests about the timer itself, which the probe would otherwise come before.
+inline StackConfig rto_only_config(StackConfig config = {}) {
+    config.tcp.tail_loss_probe = false;
+    return config;
+}
+
 // Records what the application sees.
 class RecordingApp : public SocketHandler {
 public:
@@ -121,8 +128,9 @@ public:
     std::optional<TcpSegment> next_sent();
     size_t sent_count() const { return dev.sent.size(); }
 
-    // Drives the handshake: SYN, expect SYN-ACK, ACK. Afterwards app.last is the socket.
-    SocketId establish(uint16_t peer_window = 64240);
+    // Drives the handshake: SYN, expect SYN-ACK, ACK `handshake_rtt` later (the stack's first RTT
+    // sample, as in Linux: RTO = that + 200 ms). Afterwards app.last is the socket.
+    SocketId establish(uint16_t peer_window = 64240, Duration handshake_rtt = Duration{0});
 
     // Starting states, each reached by real segments from establish() on (relative numbers as
     // in the comments; our data, if any, is acknowledged unless said otherwise):

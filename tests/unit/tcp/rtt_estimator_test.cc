@@ -37,17 +37,18 @@ TEST(RttEstimator, LaterSamplesAreSmoothedWithAnEighthAndAQuarter) {
     EXPECT_EQ(e.rto(), Duration{362500us});
 }
 
-TEST(RttEstimator, VarianceTermIsAtLeastTheClockGranularity) {
+// Linux's floor (tcp_set_rto): the 200 ms minimum bounds the variance term, not the sum.
+TEST(RttEstimator, VarianceTermIsAtLeastTheMinimum) {
     RttEstimator e;
     for (int i = 0; i < 100; ++i) e.on_sample(300ms);  // RTTVAR decays to 0
     EXPECT_EQ(e.rttvar(), Duration{0});
-    EXPECT_EQ(e.rto(), Duration{301ms});  // SRTT + max(G, 4 RTTVAR), G = 1 ms
+    EXPECT_EQ(e.rto(), Duration{500ms});  // SRTT + max(200 ms, 4 RTTVAR)
 }
 
-TEST(RttEstimator, RtoIsAtLeast200MsAndAtMost60s) {
+TEST(RttEstimator, RtoIsAtLeast200MsAboveSrttAndAtMost60s) {
     RttEstimator fast;
     fast.on_sample(10ms);
-    EXPECT_EQ(fast.rto(), rto_min);
+    EXPECT_EQ(fast.rto(), 10ms + rto_min);
     EXPECT_EQ(rto_min, Duration{200ms});
     RttEstimator slow;
     slow.on_sample(50s);

@@ -118,7 +118,7 @@ TEST(TcpEstablished, ZeroWindowIsProbedAndSendingResumesWhenItOpens) {
     t.write(id, as_bytes("waiting"));
     t.poll();
     t.expect_nothing();
-    t.advance(1s);
+    t.advance(200ms);                                // the persist timer starts at the RTO
     t.expect_sent(seg().ack_(1).seq_(1).data("w"));  // a one-byte probe
     t.peer_sends(seg().ack_(1).seq_(1).win(1000));
     t.expect_sent(seg().ack_(1).seq_(1).psh().data("waiting"));

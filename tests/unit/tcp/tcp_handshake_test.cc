@@ -136,6 +136,40 @@ TEST(TcpSynSent, ActiveOpenCompletesOnSynAck) {
     EXPECT_EQ(t.app.connected.size(), 1u);
 }
 
+// The SYN is timed (as Linux's tcp_ack_update_rtt does on the SYN,ACK), so the first data goes
+// out with SRTT + 200 ms as its timeout, not RFC 6298's initial second; a SYN sent twice is not
+// timed (Karn), and the RTO stays where the back-off left it.
+SocketId connect_with_handshake_rtt(TcpScript& t, Duration syn_ack_after, bool syn_lost) {
+    auto id = t.stack.connect(Ipv4Address::from_octets(10, 0, 0, 1), 8080, t.app);
+    EXPECT_TRUE(id.has_value());
+    t.poll();
+    auto syn = t.next_sent();
+    EXPECT_TRUE(syn);
+    if (syn_lost) {
+        t.advance(1s);  // the SYN again, after the initial RTO
+        EXPECT_TRUE(t.next_sent());
+    }
+    t.advance(syn_ack_after);
+    Seg synack = seg().syn().ack_(1).seq_(0);
+    synack.src_port = 8080;
+    synack.dst_port = syn ? syn->src_port : 0;
+    t.peer_sends(synack);
+    EXPECT_EQ(t.state_of(*id), TcpState::Established);
+    return *id;
+}
+
+TEST(TcpSynSent, TheHandshakeGivesTheFirstRttSample) {
+    TcpScript t;
+    SocketId id = connect_with_handshake_rtt(t, 50ms, /*syn_lost=*/false);
+    EXPECT_EQ(t.stack.info(id)->rto, Duration{250ms});  // 50 ms + max(200 ms, 4 x 25 ms)
+}
+
+TEST(TcpSynSent, ASynSentTwiceIsNotTimed) {
+    TcpScript t;
+    SocketId id = connect_with_handshake_rtt(t, 50ms, /*syn_lost=*/true);
+    EXPECT_EQ(t.stack.info(id)->rto, Duration{2s});  // backed off, and no sample to bring it down
+}
+
 TEST(TcpSynSent, RstAckMeansRefused) {
     TcpScript t;
     auto id = t.stack.connect(Ipv4Address::from_octets(10, 0, 0, 1), 8080, t.app);

@@ -35,16 +35,16 @@ TEST(TcpCongestion, SlowStartAddsOneSegmentPerAckThenAvoidanceOnePerWindow) {
 }
 
 TEST(TcpCongestion, TimeoutHalvesSsthreshAndRestartsFromOneSegment) {
-    TcpScript t;
+    TcpScript t(0, 1000, rto_only_config());
     SocketId id = t.establish();
     std::string data(4 * 1460, 'c');
     t.write(id, as_bytes(data));
     t.poll();
-    t.advance(1s);
+    t.advance(200ms);
     auto i = t.stack.info(id);
     EXPECT_EQ(i->cwnd, 1460u);
-    EXPECT_EQ(i->ssthresh, 2u * 1460);  // max(FlightSize / 2, 2 SMSS)
-    EXPECT_EQ(i->rto, Duration{2s});    // backed off
+    EXPECT_EQ(i->ssthresh, 2u * 1460);   // max(FlightSize / 2, 2 SMSS)
+    EXPECT_EQ(i->rto, Duration{400ms});  // backed off from the handshake's 200 ms
 }
 
 TEST(TcpCongestion, KarnIgnoresTheAckOfARetransmittedSegment) {
@@ -53,12 +53,13 @@ TEST(TcpCongestion, KarnIgnoresTheAckOfARetransmittedSegment) {
     t.write(id, as_bytes("k"));
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(1).psh().data("k"));
-    t.advance(1s);
+    t.advance(200ms);
     t.expect_sent(seg().ack_(1).seq_(1).psh().data("k"));
     t.advance(5ms);
     t.peer_sends(seg().ack_(2).seq_(1));
-    // Was it the first copy or the second that arrived? Unknown, so no sample: RTO stays 2 s.
-    EXPECT_EQ(t.stack.info(id)->rto, Duration{2s});
+    // Was it the first copy or the second that arrived? Unknown, so no sample: the RTO stays
+    // backed off (200 ms after the handshake, doubled).
+    EXPECT_EQ(t.stack.info(id)->rto, Duration{400ms});
 }
 
 TEST(TcpCongestion, NewRenoLeavesRecoveryOnTheAckOfEverythingSentBefore) {
@@ -115,12 +116,7 @@ TEST(TcpLossDetection, EarlyRetransmitWithFewSegmentsOutstanding) {
 
 TEST(TcpLossDetection, TailLossProbeResendsTheLastSegmentBeforeTheTimeout) {
     TcpScript t;
-    SocketId id = t.establish();
-    t.write(id, as_bytes("a"));
-    t.poll();
-    t.next_sent();
-    t.advance(10ms);
-    t.peer_sends(seg().ack_(2).seq_(1));  // SRTT 10 ms
+    SocketId id = t.establish(64240, 10ms);  // the handshake's sample: SRTT 10 ms, RTTVAR 5 ms
     std::string data(2 * 1460, 't');
     t.write(id, as_bytes(data));
     t.poll();
@@ -129,23 +125,18 @@ TEST(TcpLossDetection, TailLossProbeResendsTheLastSegmentBeforeTheTimeout) {
     t.advance(29ms);
     t.expect_nothing();
     t.advance(1ms);  // PTO = SRTT + 4 RTTVAR: 30 ms after one sample (more than 2 SRTT)
-    t.expect_sent(seg().ack_(1).seq_(2 + 1460).psh());
+    t.expect_sent(seg().ack_(1).seq_(1 + 1460).psh());
     t.advance(59ms);
     t.expect_nothing();
     t.advance(1ms);  // no answer: a second probe after twice the time
-    t.expect_sent(seg().ack_(1).seq_(2 + 1460).psh());
+    t.expect_sent(seg().ack_(1).seq_(1 + 1460).psh());
     t.advance(150ms);
     t.expect_nothing();  // then only the retransmission timer
 }
 
 TEST(TcpLossDetection, TailLossProbeWaitsForTheRttVariance) {
     TcpScript t;
-    SocketId id = t.establish();
-    t.write(id, as_bytes("a"));
-    t.poll();
-    t.next_sent();
-    t.advance(1ms);
-    t.peer_sends(seg().ack_(2).seq_(1));  // first sample 1 ms: SRTT 1 ms, RTTVAR 0.5 ms
+    SocketId id = t.establish(64240, 1ms);  // first sample 1 ms: SRTT 1 ms, RTTVAR 0.5 ms
     std::string data(2 * 1460, 't');
     t.write(id, as_bytes(data));
     t.poll();
@@ -154,7 +145,7 @@ TEST(TcpLossDetection, TailLossProbeWaitsForTheRttVariance) {
     t.advance(3ms - 1us);  // 2 SRTT = 2 ms would have probed already; SRTT + 4 RTTVAR = 3 ms
     t.expect_nothing();
     t.advance(1us);
-    t.expect_sent(seg().ack_(1).seq_(2 + 1460).psh());
+    t.expect_sent(seg().ack_(1).seq_(1 + 1460).psh());
 }
 
 TEST(TcpLossDetection, AProbeAnsweredWithSackStartsRecovery) {
@@ -208,7 +199,7 @@ TEST(TcpSackRecovery, OnlyTheHolesAreResent) {
 }
 
 TEST(TcpSackRecovery, AfterATimeoutSackedDataIsNotSentAgain) {
-    TcpScript t;
+    TcpScript t(0, 1000, rto_only_config());  // else the probe timer finds segment 0 lost first
     SocketId id = establish_with_sack(t);
     std::string data(4 * seg_len, 'r');
     t.write(id, as_bytes(data));
@@ -217,7 +208,7 @@ TEST(TcpSackRecovery, AfterATimeoutSackedDataIsNotSentAgain) {
     // Segment 0 lost; only segment 3 was SACKed (too little for fast retransmit).
     t.peer_sends(seg().ack_(1).seq_(1).win(2000).sacks({{at(3), at(4)}}).ts(5002, 0));
     t.expect_nothing();
-    t.advance(1s);
+    t.advance(200ms);
     t.expect_sent(seg().ack_(1).seq_(at(0)));
     t.peer_sends(seg().ack_(at(1)).seq_(1).win(2000).sacks({{at(3), at(4)}}).ts(5003, 0));
     t.expect_sent(seg().ack_(1).seq_(at(1)));
@@ -268,13 +259,14 @@ TEST(TcpTimestamps, RttIsMeasuredFromTheEchoAcrossRetransmissions) {
     t.write(id, as_bytes("x"));
     t.poll();
     (void)our_tsval();
-    t.advance(1s);
+    t.advance(200ms);
     uint32_t resent = our_tsval();  // the retransmission carries a new TSval
     t.advance(20ms);
-    // The echo names the copy that arrived: a valid sample of 20 ms despite Karn. RTO is
-    // SRTT + 4 RTTVAR = 20 + 40 = 60 ms, raised to the minimum.
+    // The echo names the copy that arrived: a valid sample of 20 ms despite Karn (without it the
+    // RTO would stay backed off at 400 ms). After the handshake's sample of 0: SRTT 2.5 ms,
+    // RTTVAR 5 ms, RTO = 2.5 ms + max(200 ms, 20 ms).
     t.peer_sends(seg().ack_(2).seq_(1).win(2000).ts(5002, resent));
-    EXPECT_EQ(t.stack.info(id)->rto, Duration{200ms});
+    EXPECT_EQ(t.stack.info(id)->rto, Duration{202500us});
 }
 
 }  // namespace

@@ -11,11 +11,11 @@ TEST(TcpRetransmit, LostSegmentIsResentAfterTheTimeoutThenBackedOff) {
     t.write(id, as_bytes("lost"));
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(1).psh().data("lost"));
-    t.advance(999ms);
+    t.advance(199ms);  // the RTO after a handshake of no time: 0 + 200 ms
     t.expect_nothing();
     t.advance(1ms);
     t.expect_sent(seg().ack_(1).seq_(1).psh().data("lost"));
-    t.advance(2s);
+    t.advance(400ms);
     t.expect_sent(seg().ack_(1).seq_(1).psh().data("lost"));
     t.peer_sends(seg().ack_(5).seq_(1));
     t.advance(10s);
@@ -25,20 +25,16 @@ TEST(TcpRetransmit, LostSegmentIsResentAfterTheTimeoutThenBackedOff) {
 
 TEST(TcpRetransmit, RttSampleShortensTheTimeout) {
     TcpScript t;
-    SocketId id = t.establish();
-    t.write(id, as_bytes("a"));
-    t.poll();
-    t.expect_sent(seg().ack_(1).seq_(1).psh().data("a"));
-    t.advance(10ms);
-    t.peer_sends(seg().ack_(2).seq_(1));
-    // SRTT = 10 ms, RTTVAR = 5 ms: RTO = 30 ms, raised to the 200 ms minimum.
+    // The handshake is timed (as in Linux): a sample of 10 ms takes the RTO from the initial 1 s
+    // to SRTT + max(200 ms, 4 RTTVAR) = 10 + max(200, 20) = 210 ms.
+    SocketId id = t.establish(64240, 10ms);
     t.write(id, as_bytes("b"));
     t.poll();
-    t.expect_sent(seg().ack_(1).seq_(2).psh().data("b"));
-    t.advance(199ms);
+    t.expect_sent(seg().ack_(1).seq_(1).psh().data("b"));
+    t.advance(209ms);
     t.expect_nothing();
     t.advance(1ms);
-    t.expect_sent(seg().ack_(1).seq_(2).psh().data("b"));
+    t.expect_sent(seg().ack_(1).seq_(1).psh().data("b"));
 }
 
 TEST(TcpRetransmit, ThreeDuplicateAcksTriggerFastRetransmit) {
@@ -61,13 +57,13 @@ TEST(TcpRetransmit, ThreeDuplicateAcksTriggerFastRetransmit) {
 }
 
 TEST(TcpRetransmit, PartialAckAfterTimeoutResendsTheRest) {
-    TcpScript t;
+    TcpScript t(0, 1000, rto_only_config());
     SocketId id = t.establish();
     std::string data(3 * 1460, 'p');
     t.write(id, as_bytes(data));
     t.poll();
     for (int i = 0; i < 3; ++i) t.next_sent();
-    t.advance(1s);
+    t.advance(200ms);
     t.expect_sent(seg().ack_(1).seq_(1));  // cwnd is one segment after a timeout
     t.expect_nothing();
     t.peer_sends(seg().ack_(1461).seq_(1));
@@ -76,7 +72,7 @@ TEST(TcpRetransmit, PartialAckAfterTimeoutResendsTheRest) {
 }
 
 TEST(TcpRetransmit, GivesUpAfterTooManyTimeoutsAndTellsTheApplication) {
-    StackConfig config;
+    StackConfig config = rto_only_config();  // the timer counts, not the tail loss probes
     config.tcp.max_retransmissions = 3;
     TcpScript t(0, 1000, config);
     SocketId id = t.establish();
@@ -102,7 +98,7 @@ TEST(TcpRetransmit, GivesUpAfterTooManyTimeoutsAndTellsTheApplication) {
 // get through with p = 0.64, so 9 failures in a row (p = 0.36^9) come now and then over the
 // hundreds of timeouts of a 20 MB download: with 8 for every connection such a download was reset.
 uint64_t retransmissions_until_giving_up(bool close_first) {
-    TcpScript t;
+    TcpScript t(0, 1000, rto_only_config());  // the timer's tries, not the tail loss probes
     SocketId id = t.establish();
     t.write(id, as_bytes(std::string(100, 'd')));
     if (close_first) t.stack.close(id);

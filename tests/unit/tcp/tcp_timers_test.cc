@@ -167,7 +167,7 @@ TEST(TcpKeepalive, PerConnectionSwitch) {
 }
 
 TEST(TcpUserTimeout, GivesUpWhenDataStaysUnacknowledgedThatLong) {
-    StackConfig config;
+    StackConfig config = rto_only_config();
     config.tcp.user_timeout = 2500ms;
     config.tcp.max_retransmissions = 100;  // the time limit decides, not the count
     TcpScript t(0, 1000, config);
@@ -175,10 +175,12 @@ TEST(TcpUserTimeout, GivesUpWhenDataStaysUnacknowledgedThatLong) {
     t.write(id, as_bytes("void"));
     t.poll();
     t.expect_sent(seg().ack_(1).seq_(1).psh().data("void"));
-    t.advance(1s);
-    t.expect_sent(seg().ack_(1).seq_(1).psh().data("void"));  // 1 s: retransmission
+    for (Duration rto : {200ms, 400ms, 800ms}) {  // retransmissions at 0.2, 0.6 and 1.4 s
+        t.advance(rto);
+        t.expect_sent(seg().ack_(1).seq_(1).psh().data("void"));
+    }
     EXPECT_TRUE(t.app.closed.empty());
-    t.advance(2s);       // 3 s: past the user timeout
+    t.advance(1600ms);   // 3 s: past the user timeout
     t.expect_nothing();  // no RST: the peer has been silent (Linux's tcp_write_err)
     ASSERT_EQ(t.app.closed.size(), 1u);
     EXPECT_EQ(t.app.closed[0].second, CloseReason::TimedOut);
@@ -256,7 +258,9 @@ TEST(TcpPersist, AUserTimeoutEndsProbingThatLong) {
     ProbeRun run = probe_shut_window(t, /*answer=*/true, 2h);
     EXPECT_TRUE(run.reset);
     EXPECT_GE(run.took, 30s);
-    EXPECT_LE(run.took, 30s + 16s + 1s);  // at the first probe due after 30 s (1, 2, 4, 8, 16 s apart)
+    // At the first probe due after 30 s: they go 0.2, 0.4, ... 25.6 s apart (the RTO after the
+    // handshake, 200 ms, doubled each time), the one after 30 s at 51 s.
+    EXPECT_LE(run.took, 30s + 25600ms + 1s);
 }
 
 // The fuzz target's finding: a server closed with its response queued behind a client's shut
