@@ -24,6 +24,7 @@ LossRecovery::AckVerdict LossRecovery::on_new_ack(SeqNum ack) {
     probes_sent_ = 0;
     resend_unanswered_ = false;
     dup_acks_ = 0;
+    if (after_timeout_ && !(ack < recover_)) after_timeout_ = false;
     if (!in_recovery_) return AckVerdict::Normal;
     if (!(ack < recover_)) {
         in_recovery_ = false;  // RFC 6582 §3.2 step 3: full acknowledgment
@@ -68,6 +69,7 @@ bool LossRecovery::retransmission_lost(SeqNum una) const {
 
 void LossRecovery::on_retransmit_timeout(SeqNum una, SeqNum snd_max, bool forget_sacks) {
     in_recovery_ = false;
+    after_timeout_ = true;
     recover_ = snd_max;
     dup_acks_ = 0;
     high_rxt_ = una;
@@ -132,6 +134,9 @@ std::optional<Duration> LossRecovery::probe_timeout(std::optional<Duration> srtt
     // segment: no progress within PTO means that copy was lost too (RACK's reordering timer,
     // RFC 8985 §6.2, with PTO for the window).
     if (!srtt || !(in_recovery_ || probes_sent_ < 2)) return std::nullopt;
+    // RFC 8985 §7.2: no probe while a timeout's go-back is under way (Linux's CA_Loss state, until
+    // everything sent before the timeout is acknowledged): the timer, backing off, is in charge.
+    if (after_timeout_) return std::nullopt;
     // A peer that answered nothing since our last resend of SND.UNA's segment is not reordering
     // but silent (or everything is lost): the retransmission timer, backing off, takes over.
     // Resent every PTO instead, a silent peer on a 0.1 ms link got a copy every millisecond.

@@ -110,6 +110,7 @@ private:
     uint32_t dup_acks_ = 0;           // duplicate ACKs in a row
     uint8_t probes_sent_ = 0;         // tail loss probes since the last new ACK (at most 2)
     bool resend_unanswered_ = false;  // ResendUna went out and no ACK at all has come since
+    bool after_timeout_ = false;      // a timeout's go-back: until SND.UNA reaches recover_
 };
 
 }  // namespace tapstack
