@@ -64,8 +64,9 @@ void TcpConnection::on_keepalive_timer(Instant now) {
 
 void TcpConnection::on_persist_timer(Instant now) {
     if (snd_.wnd != 0 || unsent_bytes() == 0) return;
-    // Back off like the retransmission timer, up to the maximum (RFC 1122 §4.2.2.17).
-    Duration next = std::min(rto_max, rtt_.rto() * (1 << std::min<uint32_t>(backoff_count_, 10)));
+    // Back off like the retransmission timer, up to the maximum (RFC 1122 §4.2.2.17): as Linux's
+    // tcp_send_probe0, the wait after the n-th probe is RTO·2^n (the first probe came after one RTO).
+    Duration next = std::min(rto_max, rtt_.rto() * (1 << std::min<uint32_t>(backoff_count_ + 1, 10)));
     if (persist_gives_up(now, next)) {
         TS_LOG(Info, "{}: giving up on the peer's zero window after {} probes ({} unanswered{})", tuple_,
                backoff_count_, persist_unanswered_, app_closed_ ? ", the application has closed" : "");
@@ -177,10 +178,12 @@ void TcpConnection::send_tail_loss_probe(Instant now) {
 }
 
 void TcpConnection::send_persist_probe(Instant now) {
-    // One byte beyond the closed window; snd.nxt does not move, so it is not "in flight".
+    // As Linux's tcp_xmit_probe_skb: a segment the peer must answer with its current window, the
+    // byte before SND.UNA and no data (RFC 9293 §3.8.6.1 also allows "at least one octet of new
+    // data"; packetdrill scripts and captures show Linux's form). Nothing goes in flight, so
+    // neither the retransmission timer nor the tail loss probe has anything to time.
     if (unsent_bytes() == 0 || snd_.wnd != 0) return;
-    if (snd_.max < snd_.nxt + 1) snd_.max = snd_.nxt + 1;
-    send_data_segment(snd_.nxt, 1, now);
+    send_segment(tcp_flag::ack, snd_.una - 1, {}, now);
 }
 
 void TcpConnection::send_keepalive_probe(Instant now) {

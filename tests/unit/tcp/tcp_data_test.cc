@@ -118,8 +118,8 @@ TEST(TcpEstablished, ZeroWindowIsProbedAndSendingResumesWhenItOpens) {
     t.write(id, as_bytes("waiting"));
     t.poll();
     t.expect_nothing();
-    t.advance(200ms);                                // the persist timer starts at the RTO
-    t.expect_sent(seg().ack_(1).seq_(1).data("w"));  // a one-byte probe
+    t.advance(200ms);                               // the persist timer starts at the RTO
+    t.expect_sent(seg().ack_(1).seq_(0).data(""));  // a probe: the byte before SND.UNA, no data (Linux)
     t.peer_sends(seg().ack_(1).seq_(1).win(1000));
     t.expect_sent(seg().ack_(1).seq_(1).psh().data("waiting"));
 }

@@ -205,7 +205,7 @@ ProbeRun probe_shut_window(TcpScript& t, bool answer, Duration limit) {
                 run.took = d + 1s;
                 break;
             }
-            EXPECT_EQ(s->payload.size(), 1u) << "only one-byte probes while the window is shut";
+            EXPECT_TRUE(s->payload.empty()) << "only probes (no data) while the window is shut";
             ++run.probes;
             if (answer) t.peer_sends(seg().ack_(1).seq_(1).win(0));
         }
@@ -227,6 +227,22 @@ SocketId shut_window_with_data_queued(TcpScript& t) {
     t.poll();
     t.expect_nothing();
     return id;
+}
+
+// As Linux's tcp_send_probe0: the first probe after one RTO (200 ms after a handshake of no time),
+// then RTO·2^n after the n-th, answered or not. (Found by a packetdrill script: our second probe
+// came one RTO after the first.)
+TEST(TcpPersist, ProbesBackOffFromTheFirst) {
+    TcpScript t;
+    shut_window_with_data_queued(t);
+    for (Duration wait : {200ms, 400ms, 800ms, 1600ms}) {
+        t.advance(wait - 1ms);
+        t.expect_nothing();
+        t.advance(1ms);
+        t.expect_sent(seg().ack_(1).seq_(0).data(""));
+        t.peer_sends(seg().ack_(1).seq_(1).win(0));
+        t.expect_nothing();
+    }
 }
 
 TEST(TcpPersist, ProbesGoOnForHoursWhileThePeerAnswers) {
