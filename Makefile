@@ -1,6 +1,6 @@
 # tapstack — build, test and demo. `make help` lists the targets.
 #
-# Modes build into build/$(MODE)/: release (-O2 -g, the default), debug (-O0 -g3, for gdb),
+# Modes build into build/$(MODE)/: release (-O2 -g -flto, the default), debug (-O0 -g3, for gdb),
 # asan (AddressSanitizer + UndefinedBehaviorSanitizer). Plain `make` leaves the program at
 # build/tapstack (release). Dependencies come from Debian packages through scripts/install-deps.sh.
 
@@ -21,7 +21,14 @@ WARNINGS := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
 # locations at every instruction, so `break f` stops before f's prologue has stored the arguments
 # (garbage in the backtrace). An empty FMT_GCC_PRAGMA keeps the whole build at -O0.
 CXXFLAGS_debug := -O0 -g3 '-DFMT_GCC_PRAGMA(arg)='
-CXXFLAGS_release := -O2 -g -DNDEBUG
+# Link-time optimization: the stack is split by layer and by algorithm into many small files
+# (stack/tcp/ alone has thirteen), and without it every call from one to another stays a call
+# (the layers' receive/route, the RTT estimator, loss recovery, the congestion controller). With
+# it the compiler inlines across files as it did inside the one stack.cc of old: scripts/bench.sh's
+# instructions per request went from ~27,300 to ~26,000. Flags are not a dependency of the
+# objects: after changing them, `rm -rf build/release` (or make clean).
+CXXFLAGS_release := -O2 -g -DNDEBUG -flto=auto
+LDFLAGS_release := -flto=auto
 CXXFLAGS_asan := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS_asan := -fsanitize=address,undefined
 ifeq ($(CXXFLAGS_$(MODE)),)

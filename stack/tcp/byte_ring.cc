@@ -4,25 +4,64 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <utility>
+#include <vector>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_POISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#define ASAN_UNPOISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#endif
 
 namespace tapstack {
+namespace {
+
+using Block = std::unique_ptr<uint8_t[]>;
+
+// Released first blocks (ByteRing::first_block bytes each), newest last. Per thread: the stack
+// is single-threaded, and two stacks in two threads must not share it.
+std::vector<Block>& spare() {
+    thread_local std::vector<Block> blocks;
+    return blocks;
+}
+
+// Not zeroed: every byte is written before it is read.
+Block take_block(size_t size) {
+    if (size != ByteRing::first_block || spare().empty()) return std::make_unique_for_overwrite<uint8_t[]>(size);
+    Block b = std::move(spare().back());
+    spare().pop_back();
+    ASAN_UNPOISON_MEMORY_REGION(b.get(), size);
+    return b;
+}
+
+void give_back(Block b, size_t size) {
+    if (b && size == ByteRing::first_block && spare().size() < ByteRing::max_spare_blocks) {
+        // Under AddressSanitizer a cached block is poisoned: a use after release is still caught.
+        ASAN_POISON_MEMORY_REGION(b.get(), size);
+        spare().push_back(std::move(b));
+    }
+}
+
+}  // namespace
+
+size_t ByteRing::spare_blocks() { return spare().size(); }
 
 void ByteRing::reserve(size_t end) {
     // Memory grows with use (doubling from 4 KiB) up to the capacity, so a connection that moves
     // a few hundred bytes holds a few KiB, not the whole window.
     assert(end <= capacity_);
     if (end <= allocated_) return;
-    size_t grown = std::max<size_t>(allocated_ * 2, 4096);
+    size_t grown = std::max<size_t>(allocated_ * 2, first_block);
     while (grown < end) grown *= 2;
     grown = std::min(grown, capacity_);
-    auto bigger =
-        std::make_unique_for_overwrite<uint8_t[]>(grown);  // not zeroed: every byte is written before it is read
+    Block bigger = take_block(grown);
     // Keep every byte at its offset from the front (readable ones and any written ahead).
     if (allocated_ > 0) {
         std::memcpy(bigger.get(), data_.get() + head_, allocated_ - head_);
         std::memcpy(bigger.get() + (allocated_ - head_), data_.get(), head_);
     }
-    data_ = std::move(bigger);
+    give_back(std::exchange(data_, std::move(bigger)), allocated_);
     allocated_ = grown;
     head_ = 0;
 }
@@ -76,7 +115,7 @@ void ByteRing::commit(size_t n) {
 
 void ByteRing::release() {
     if (size_ == 0) {
-        data_.reset();
+        give_back(std::move(data_), allocated_);
         allocated_ = 0;
         head_ = 0;
     }

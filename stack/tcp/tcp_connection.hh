@@ -98,9 +98,12 @@ public:
     enum Event : uint8_t { Accepted = 1, Connected = 2, Readable = 4, Writable = 8, Closed = 16 };
 
     // A passive open starts in LISTEN (the TCB is the listener's, specialised by the SYN, as in
-    // RFC 9293 §3.10.7.2); an active open starts in CLOSED.
-    TcpConnection(TcpEnvironment&, const TcpSettings&, const FourTuple&, SeqNum iss,
+    // RFC 9293 §3.10.7.2); an active open starts in CLOSED. `settings` are shared, not copied
+    // (the table's, the same for all its connections): they must outlive the connection.
+    TcpConnection(TcpEnvironment&, const TcpSettings& settings, const FourTuple&, SeqNum iss,
                   TcpState initial = TcpState::Closed);
+    TcpConnection(TcpEnvironment&, const TcpSettings&&, const FourTuple&, SeqNum,
+                  TcpState = TcpState::Closed) = delete;  // a temporary would not outlive it
 
     // --- opening ---
     // Passive open: a SYN arrived at a listener. Sends SYN,ACK; state SYN-RECEIVED.
@@ -302,7 +305,7 @@ private:
     void account_buffers();  // tells the stack what the rings hold now
 
     TcpEnvironment& env_;
-    TcpSettings settings_;
+    const TcpSettings& settings_;  // the table's, shared by its connections (not a copy each)
     FourTuple tuple_;
     TcpState state_;
 

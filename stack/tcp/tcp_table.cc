@@ -45,21 +45,6 @@ void TcpTable::receive(const Ipv4View& ip, Instant now) {
 }
 
 // ---------------------------------------------------------------- slots
-TcpConnection* TcpTable::get(SocketId id) const {
-    if (id.index >= slots_.size()) return nullptr;
-    const Slot& s = slots_[id.index];
-    if (s.generation != id.generation || !s.conn) return nullptr;
-    return s.conn.get();
-}
-
-void TcpTable::mark(TcpConnection& c) {
-    Slot& s = slots_[slot_of(c)];
-    if (!s.queued_for_dispatch) {
-        s.queued_for_dispatch = true;
-        dispatch_queue_.push_back(slot_of(c));
-    }
-}
-
 TcpConnection* TcpTable::create_connection(const FourTuple& tuple, SeqNum iss, SocketHandler* handler,
                                            TcpState initial) {
     if (by_tuple_.size() >= config_.max_connections && !evict_oldest_time_wait()) return nullptr;

@@ -73,8 +73,19 @@ public:
     Result<SocketId, ConnectError> connect(Ipv4Address dst, uint16_t port, SocketHandler& handler, Instant now,
                                            uint16_t local_port = 0);
     void close_all(Instant now);  // stops listening and closes every connection
-    TcpConnection* get(SocketId id) const;
-    void mark(TcpConnection& c);        // to dispatch at the end of this poll phase
+    // The connection behind `id`, or nullptr when its slot is empty or was reused since.
+    TcpConnection* get(SocketId id) const {
+        if (id.index >= slots_.size()) return nullptr;
+        const Slot& s = slots_[id.index];
+        return s.generation == id.generation ? s.conn.get() : nullptr;
+    }
+    // To dispatch at the end of this poll phase (once, however often it is marked).
+    void mark(TcpConnection& c) {
+        Slot& s = slots_[slot_of(c)];
+        if (s.queued_for_dispatch) return;
+        s.queued_for_dispatch = true;
+        dispatch_queue_.push_back(slot_of(c));
+    }
     void reschedule(TcpConnection& c);  // its deadline may have moved
     size_t connection_count() const { return by_tuple_.size(); }
 

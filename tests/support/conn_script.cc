@@ -21,7 +21,8 @@ PseudoHeader pseudo_header(Ipv4Address src, Ipv4Address dst, size_t tcp_len) {
 ConnScript::ConnScript(Open open, TcpSettings settings, uint32_t our_iss, uint32_t peer_iss)
     : our_iss_(our_iss),
       peer_iss_(peer_iss),
-      conn_(*this, settings, FourTuple{our_ip, our_port, the_peer, peer_port}, SeqNum{our_iss},
+      settings_(settings),
+      conn_(*this, settings_, FourTuple{our_ip, our_port, the_peer, peer_port}, SeqNum{our_iss},
             open == Open::Passive ? TcpState::Listen : TcpState::Closed) {}
 
 ConnScript::~ConnScript() {

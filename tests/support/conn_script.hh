@@ -73,6 +73,7 @@ public:
 private:
     TcpSegment from_peer(const Seg& s);
     uint32_t our_iss_, peer_iss_;
+    TcpSettings settings_;  // the connection shares them (as a TcpTable's): declared before it
     TcpConnection conn_;
     std::deque<std::vector<uint8_t>> sent_;  // emitted TCP segments (header and payload)
     std::deque<std::vector<uint8_t>> held_;  // bytes behind segments handed out by next_sent()

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // ByteRing grows its memory with use: every byte, readable or written ahead, keeps its offset
-// across a growth, also when the ring had wrapped.
+// across a growth, also when the ring had wrapped. Released first blocks start later rings.
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "stack/tcp/byte_ring.hh"
 
@@ -37,6 +38,48 @@ TEST(ByteRingGrowth, ReleaseFreesAndTheRingWorksAgain) {
     ASSERT_EQ(ring.push(as_bytes("again")), 5u);
     auto [head, tail] = ring.view(0, 5);
     EXPECT_EQ(std::string(as_chars(head)) + std::string(as_chars(tail)), "again");
+}
+
+namespace {
+const uint8_t* first_byte(const ByteRing& ring) { return ring.view(0, 1).first.data(); }
+}  // namespace
+
+TEST(ByteRingGrowth, AReleasedFirstBlockStartsTheNextRing) {
+    ByteRing closing(65536);
+    closing.push(as_bytes("reply"));
+    const uint8_t* block = first_byte(closing);
+    closing.pop(5);
+    closing.release();  // as in TIME-WAIT
+    ByteRing next(65536);
+    next.push(as_bytes("request"));
+    EXPECT_EQ(first_byte(next), block);
+    auto [head, tail] = next.view(0, 7);
+    EXPECT_EQ(std::string(as_chars(head)) + std::string(as_chars(tail)), "request");
+}
+
+TEST(ByteRingGrowth, TheFirstBlockOfAGrownRingIsKeptToo) {
+    ByteRing growing(65536);
+    growing.push(as_bytes("x"));
+    const uint8_t* block = first_byte(growing);
+    growing.push(as_bytes(std::string(5000, 'y')));  // 4 KiB -> 8 KiB
+    EXPECT_NE(first_byte(growing), block);
+    ByteRing next(65536);
+    next.push(as_bytes("z"));
+    EXPECT_EQ(first_byte(next), block);
+}
+
+TEST(ByteRingGrowth, TheCacheOfFirstBlocksIsBounded) {
+    std::vector<ByteRing> rings;
+    for (size_t i = 0; i < 2 * ByteRing::max_spare_blocks; ++i) {
+        rings.emplace_back(65536);
+        rings.back().push(as_bytes("x"));
+    }
+    EXPECT_EQ(ByteRing::spare_blocks(), 0u);  // the rings took every cached block
+    for (ByteRing& r : rings) {
+        r.pop(1);
+        r.release();
+    }
+    EXPECT_EQ(ByteRing::spare_blocks(), ByteRing::max_spare_blocks);
 }
 
 }  // namespace tapstack
