@@ -20,6 +20,7 @@ A user-space TCP/IP stack on a Linux TAP device, serving HTTP. Every frame goes 
 GET, the response, the close) and writes the body to standard output or FILE; the status line
 and a summary go to standard error. Exit status 0 for a 2xx answer, 1 for anything else (another
 status, refused, reset, timed out after --timeout SECONDS [10]). The URL's host is an IPv4 address.
+
 `tapstack pkt` runs packetdrill scripts against a fresh stack each, in virtual time (no TAP, no
 root): one line per script, PASS path, FAIL path: line N: what was expected, what came, or
 SKIP path: why; then "N passed, M failed, K skipped". Exit status 0 when none failed, 1 otherwise.

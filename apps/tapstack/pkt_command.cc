@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -17,8 +18,8 @@ int run_pkt(const Options& o) {
     for (const std::string& path : o.pkt_files) {
         std::ifstream in(path, std::ios::binary);
         std::stringstream text;
-        if (in) text << in.rdbuf();
-        if (!in || in.bad()) {
+        if (in && std::filesystem::is_regular_file(path)) text << in.rdbuf();
+        if (!in || in.bad() || !std::filesystem::is_regular_file(path)) {
             fmt::print(stderr, "tapstack: pkt: cannot read {}\n", path);
             return 2;
         }
