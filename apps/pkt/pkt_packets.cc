@@ -74,20 +74,22 @@ Result<RawOption, std::string> raw_option(const TcpOption& o, uint32_t sack_offs
 
 // The TS ecr the peer puts on the wire for the script's `ecr`: the TS val we sent that the
 // script called by that number (packetdrill's rule), or as written when the segment has no ACK.
-Result<uint32_t, std::string> inbound_ecr(const TcpPacket& p, const TcpOption& ts, const Flow& flow) {
+Result<uint32_t, std::string> inbound_ecr(const TcpPacket& p, const TcpOption& ts, const Flow& flow,
+                                          std::optional<uint32_t> guessed) {
     if (!(p.flags & tcp_flag::ack)) return ts.echo;
     if (auto it = flow.ts_vals.find(ts.echo); it != flow.ts_vals.end()) return it->second;
-    if (flow.last_ts_val) return *flow.last_ts_val;  // see Flow::last_ts_val
+    if (guessed) return *guessed;
     return Err{
         fmt::format("TS ecr {}: no segment we sent so far carried the TS val the script calls {}", ts.echo, ts.echo)};
 }
 
-Result<std::vector<uint8_t>, std::string> option_bytes(const TcpPacket& p, const Flow& flow) {
+Result<std::vector<uint8_t>, std::string> option_bytes(const TcpPacket& p, const Flow& flow,
+                                                       std::optional<uint32_t> guessed_ecr) {
     std::vector<uint8_t> out;
     for (const TcpOption& o : p.options) {
         uint32_t ecr = 0;
         if (o.kind == TcpOption::Kind::Timestamp) {
-            auto mapped = inbound_ecr(p, o, flow);
+            auto mapped = inbound_ecr(p, o, flow, guessed_ecr);
             if (!mapped) return Err{mapped.error()};
             ecr = *mapped;
         }
@@ -125,8 +127,9 @@ void write_tcp_header(MutBytes tcp, const TcpPacket& p, const Flow& flow, size_t
 }  // namespace
 
 Result<std::vector<uint8_t>, std::string> build_inbound(const TcpPacket& p, const std::optional<IpInfo>& ip,
-                                                        const Flow& flow, const Ends& ends) {
-    auto options = option_bytes(p, flow);
+                                                        const Flow& flow, const Ends& ends,
+                                                        std::optional<uint32_t> guessed_ecr) {
+    auto options = option_bytes(p, flow, guessed_ecr);
     if (!options) return Err{options.error()};
     size_t tcp_len = tcp_field::min_header_len + options->size() + p.payload_len;
     std::vector<uint8_t> frame(ethernet_field::header_len + Ipv4Header::len + tcp_len, 0);

@@ -27,8 +27,7 @@ struct Flow {
     // TS val as the script wrote it -> the TS val we really sent, from the segments matched so far.
     std::map<uint32_t, uint32_t> ts_vals;
     std::optional<uint32_t> first_script_ts, first_actual_ts;  // the first pair, for --tcp_ts_tick_usecs
-    // The last TS val we sent, matched or not: the ecr of a packet the peer sends while a
-    // blocking call runs, before the runner has matched what we sent meanwhile.
+    // The last TS val we sent, matched or not (the runner's guessed_ecr while a blocking call runs).
     std::optional<uint32_t> last_ts_val;
     std::optional<uint32_t> remote_isn;  // the peer's SYN
     bool active = false;                 // opened by our connect()
@@ -40,9 +39,11 @@ struct Ends {
     Ipv4Address local_ip, remote_ip;
 };
 
-// The frame of an inbound TCP packet (payload: zeros), or why it cannot be built.
+// The frame of an inbound TCP packet (payload: zeros), or why it cannot be built. `guessed_ecr`
+// is the TS ecr to send when the script's names no TS val we sent (nullopt: that is an error).
 Result<std::vector<uint8_t>, std::string> build_inbound(const TcpPacket&, const std::optional<IpInfo>&, const Flow&,
-                                                        const Ends&);
+                                                        const Ends&,
+                                                        std::optional<uint32_t> guessed_ecr = std::nullopt);
 
 // A TCP option as it went out: kind and the bytes after kind and length.
 struct RawOption {

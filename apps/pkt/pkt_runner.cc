@@ -256,7 +256,9 @@ void Runner::inject(size_t i) {
     const auto& p = std::get<TcpPacket>(packet.packet);
     const std::optional<IpInfo>& ip = packet.ip;
     Flow& flow = inbound_flow(p);
-    auto frame = build_inbound(p, ip, flow, ends_);
+    // While a blocking call runs, the `>` lines before this packet are matched only after it
+    // returns: the TS val the script names may not be known yet.
+    auto frame = build_inbound(p, ip, flow, ends_, planned_[i] ? flow.last_ts_val : std::nullopt);
     if (!frame) {
         if (inject_error_.empty()) {
             inject_error_line_ = script_.events[i].pos.line;

@@ -241,7 +241,7 @@ CallResult do_setsockopt(SyscallContext& c, const SyscallEvent& call) {
     return outcome(r);
 }
 
-// getsockopt(fd, level, name, [expected value], [expected length]): the value is compared here.
+// getsockopt(fd, level, name, [expected value], [expected length]): both are compared here.
 CallResult do_getsockopt(SyscallContext& c, const SyscallEvent& call) {
     auto a = args(call, 4);
     if (!a) return Err{a.error()};
@@ -253,16 +253,23 @@ CallResult do_getsockopt(SyscallContext& c, const SyscallEvent& call) {
     auto r = c.sockets().getsockopt(c.fd(fd), static_cast<int>(level), static_cast<int>(name), buffer);
     if (!r && r.error().code == ENOPROTOOPT && !(call.errno_name && *call.errno_name == "ENOPROTOOPT"))
         return skip(fmt::format("unsupported socket option {}", to_string((*a)->at(2))));
-    if (!r || want.kind == Expr::Kind::Ellipsis) return outcome(r);
-    auto expected = option_value(want);
-    if (!expected) return Err{expected.error()};
+    if (!r) return outcome(r);
     buffer.resize(*r);
-    if (buffer != *expected) {
-        int got = 0;
-        std::memcpy(&got, buffer.data(), std::min(sizeof got, buffer.size()));
-        return fail(fmt::format("{}() value {} expected, {} came", call.name, to_string(want), got));
+    if (want.kind != Expr::Kind::Ellipsis) {
+        auto expected = option_value(want);
+        if (!expected) return Err{expected.error()};
+        if (buffer != *expected) {
+            int got = 0;
+            std::memcpy(&got, buffer.data(), std::min(sizeof got, buffer.size()));
+            return fail(fmt::format("{}() value {} expected, {} came", call.name, to_string(want), got));
+        }
     }
-    return outcome(r);
+    if ((*a)->size() >= 5 && (*a)->at(4).kind != Expr::Kind::Ellipsis) {
+        INTEGER_ARG(length, (*a)->at(4));
+        if (length != static_cast<int64_t>(*r))
+            return fail(fmt::format("{}() length {} expected, {} came", call.name, length, *r));
+    }
+    return CallOutcome{};  // 0: the value and its length went into the arguments
 }
 
 // poll([{fd=4, events=POLLIN, revents=POLLIN}], 1, timeout): each revents is compared here.

@@ -239,4 +239,79 @@ TEST(PktRunner, VerbosePrintsEventsAndFrames) {
         << out;
 }
 
+TEST(PktRunner, WithoutSegmentationOffloadEachSegmentIsALine) {
+    // The peer's MSS is 1000: a 3000-byte write is one 3000-byte line with offload, three without.
+    std::string tail = R"(
+   +0 write(4, ..., 3000) = 3000
+   +0 > . 1:1001(1000) ack 1
+   +0 > . 1001:2001(1000) ack 1
+   +0 > P. 2001:3001(1000) ack 1
+)";
+    EXPECT_PASS(run("`ethtool -K tun0 tso off gso off`\n" + script(tail)));
+    EXPECT_EQ(run(script(tail)).message.substr(0, 74),
+              "expected > . 1:1001(1000) ack 1, > P. 1:3001(3000) ack 1 win 61440 came at");
+}
+
+TEST(PktRunner, BufferSysctlsSetTheStacksBuffers) {
+    // tcp_rmem's largest buffer sets the window scale we offer: 65535 << 2 covers 200 KB.
+    RunResult r = run(R"(
+`../common/set_sysctls.py /proc/sys/net/ipv4/tcp_rmem="4096 87380 200000"`
+    0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+   +0 bind(3, ..., ...) = 0
+   +0 listen(3, 1) = 0
+  +.1 < S 0:0(0) win 32792 <mss 1000,nop,wscale 7>
+   +0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 2>
+)");
+    EXPECT_PASS(r);
+    EXPECT_EQ(run("`sysctl -q net.ipv4.tcp_wmem=\"4096 oops 4194304\"`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n")
+                  .message,
+              "sysctl net.ipv4.tcp_wmem=\"4096 oops 4194304\": no such setting in tapstack");
+}
+
+TEST(PktRunner, PollAndGetsockoptCompareWhatTheyReturn) {
+    EXPECT_PASS(run(script(R"(
+   +0 poll([{fd=4, events=POLLIN, revents=0}], 1, 0) = 0
+   +0 < P. 1:11(10) ack 1 win 257
+   +0 > . 1:1(0) ack 11
+   +0 poll([{fd=4, events=POLLIN|POLLOUT, revents=POLLIN|POLLOUT}], 1, 0) = 1
+   +0 getsockopt(4, SOL_SOCKET, SO_ERROR, [0], [4]) = 0
+   +0 setsockopt(4, SOL_SOCKET, SO_LINGER, {onoff=1, linger=0}, 8) = 0
+   +0 getsockopt(4, SOL_SOCKET, SO_LINGER, {onoff=1, linger=0}, [8]) = 0
+)")));
+    RunResult r = run(script("   +0 poll([{fd=4, events=POLLIN, revents=POLLIN}], 1, 0) = 1\n"));
+    EXPECT_EQ(r.message, "poll() revents 0x1 expected for entry 0, 0x0 came");
+    r = run(script("   +0 getsockopt(4, SOL_SOCKET, SO_KEEPALIVE, [1], [4]) = 0\n"));
+    EXPECT_EQ(r.message, "getsockopt() value [1] expected, 0 came");
+    r = run(script("   +0 getsockopt(4, SOL_SOCKET, SO_ERROR, [0], [8]) = 0\n"));
+    EXPECT_EQ(r.message, "getsockopt() length 8 expected, 4 came");
+}
+
+TEST(PktRunner, AnUnsupportedSocketOptionSkipsWhenTheCallIsMade) {
+    RunResult r = run(script("   +0 setsockopt(4, SOL_TCP, TCP_CONGESTION, [1], 4) = 0\n"));
+    EXPECT_EQ(r.verdict, Verdict::Skip);
+    EXPECT_EQ(r.message, "unsupported socket option TCP_CONGESTION (line 10)");
+}
+
+TEST(PktRunner, AShellLineWhileTheScriptRunsSkips) {
+    RunResult r = run(script("   +0 `sysctl -q net.ipv4.tcp_sack=0`\n"));
+    EXPECT_EQ(r.verdict, Verdict::Skip);
+    EXPECT_EQ(r.message, "a shell line while the script runs (line 10): sysctl -q net.ipv4.tcp_sack=0");
+}
+
+TEST(PktRunner, AnEcrNamingNoTsValWeSentFails) {
+    RunResult r = run(R"(
+    0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+   +0 bind(3, ..., ...) = 0
+   +0 listen(3, 1) = 0
+  +.1 < S 0:0(0) win 32792 <mss 1000,sackOK,TS val 100 ecr 0,nop,wscale 7>
+   +0 > S. 0:0(0) ack 1 <...>
+  +.1 < . 1:1(0) ack 1 win 257 <nop,nop,TS val 200 ecr 555>
+)");
+    EXPECT_EQ(r.verdict, Verdict::Fail);
+    EXPECT_EQ(r.line, 7);
+    EXPECT_EQ(r.message,
+              "cannot build this packet: TS ecr 555: no segment we sent so far carried the TS val the "
+              "script calls 555");
+}
+
 }  // namespace
