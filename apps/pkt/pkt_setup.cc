@@ -63,6 +63,7 @@ constexpr Agreed agreed_values[] = {
     {"tcp_notsent_lowat", "4294967295"},
     {"tcp_fastopen", "0"},
     {"tcp_syncookies", "1"},
+    {"tcp_recovery", "1"},  // RACK: our probe timer resends by order in recovery
     {"tcp_min_tso_segs", "2"},
     {"tcp_min_tso_segs", "10"},  // our TSO segments are as large as allowed
 };
@@ -96,6 +97,13 @@ std::optional<std::string> apply_sysctl(std::string_view name, std::string_view 
         auto on = flag(value);
         if (!on) return why;
         *switched = *on;
+        return std::nullopt;
+    }
+    // 3 and 4 (defaults.sh) turn the tail loss probe on; 0-2 leave early retransmit alone.
+    if (name == "tcp_early_retrans") {
+        auto mode = to_int(value);
+        if (!mode || *mode < 0 || *mode > 4) return why;
+        tcp.tail_loss_probe = *mode >= 3;
         return std::nullopt;
     }
     if (name == "tcp_rmem" || name == "tcp_wmem") {

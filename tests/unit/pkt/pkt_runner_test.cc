@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 // The packetdrill runner (apps/pkt/pkt_runner.hh) on small scripts written here: a passive and an
 // active open that pass, each kind of failure with its message, the timing tolerance, blocking
-// calls, the settings shell lines map onto, and the reasons a script is skipped.
+// calls, the settings shell lines and option lines map onto (pkt_setup.hh), and the reasons a
+// script is skipped.
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "apps/pkt/pkt_runner.hh"
+#include "apps/pkt/pkt_setup.hh"
 
 using namespace tapstack::pkt;
 
@@ -250,6 +252,36 @@ TEST(PktRunner, WithoutSegmentationOffloadEachSegmentIsALine) {
     EXPECT_PASS(run("`ethtool -K tun0 tso off gso off`\n" + script(tail)));
     EXPECT_EQ(run(script(tail)).message.substr(0, 74),
               "expected > . 1:1001(1000) ack 1, > P. 1:3001(3000) ack 1 win 61440 came at");
+}
+
+TEST(PktSetup, SysctlsMapOntoTheStacksSettings) {
+    ScriptSettings s = linux_profile();
+    EXPECT_TRUE(s.stack.tcp.tail_loss_probe);
+    EXPECT_EQ(apply_command("sysctl -q net.ipv4.tcp_early_retrans=0 net.ipv4.tcp_sack=0\n"
+                            "../common/set_sysctls.py /proc/sys/net/ipv4/tcp_wmem=\"4096 50000 4194304\"",
+                            s),
+              std::nullopt);
+    EXPECT_FALSE(s.stack.tcp.tail_loss_probe);
+    EXPECT_FALSE(s.stack.tcp.sack);
+    EXPECT_EQ(s.stack.tcp.send_buffer, 50000u);
+    EXPECT_EQ(apply_command("sysctl -q net.ipv4.tcp_early_retrans=4", s), std::nullopt);
+    EXPECT_TRUE(s.stack.tcp.tail_loss_probe);
+    EXPECT_EQ(apply_command("sysctl -q net.ipv4.tcp_early_retrans=9", s),
+              "sysctl net.ipv4.tcp_early_retrans=9: no such setting in tapstack");
+    // What defaults.sh sets and tapstack already does changes nothing; other values skip.
+    EXPECT_EQ(apply_command("sysctl -q net.ipv4.tcp_reordering=3", s), std::nullopt);
+    EXPECT_EQ(apply_command("sysctl -q net.ipv4.tcp_reordering=10", s),
+              "sysctl net.ipv4.tcp_reordering=10: no such setting in tapstack");
+}
+
+TEST(PktSetup, ScriptOptions) {
+    ScriptSettings s = linux_profile();
+    EXPECT_EQ(apply_option({{}, "tolerance_usecs", "10000"}, s), std::nullopt);
+    EXPECT_EQ(s.tolerance_usecs, 10000);
+    EXPECT_EQ(apply_option({{}, "tcp_ts_tick_usecs", "1000"}, s), std::nullopt);
+    EXPECT_EQ(s.ts_tick_usecs, 1000);
+    EXPECT_EQ(apply_option({{}, "ip_version", "ipv4"}, s), std::nullopt);
+    EXPECT_EQ(apply_option({{}, "mtu", "1200"}, s), "option --mtu=1200 not supported");
 }
 
 TEST(PktRunner, BufferSysctlsSetTheStacksBuffers) {
