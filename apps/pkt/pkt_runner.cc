@@ -68,6 +68,13 @@ std::optional<std::string> unsupported_event(const Event& e) {
     if (auto* call = std::get_if<SyscallEvent>(&e.action); call && !has_handler(call->name))
         return fmt::format("unsupported call: {} (line {})", call->name, e.pos.line);
     if (auto* packet = std::get_if<PacketEvent>(&e.action)) {
+        if (auto* tcp = std::get_if<TcpPacket>(&packet->packet)) {
+            for (const TcpOption& o : tcp->options) {
+                using K = TcpOption::Kind;
+                if (o.kind == K::Md5 || o.kind == K::FastOpen || o.kind == K::FastOpenExp || o.kind == K::AccEcn)
+                    return fmt::format("TCP option {} is not supported (line {})", to_string(o), e.pos.line);
+            }
+        }
         if (std::holds_alternative<IcmpPacket>(packet->packet))
             return fmt::format("ICMP packets are not supported yet (line {})", e.pos.line);
         if (std::holds_alternative<UdpPacket>(packet->packet))
@@ -351,7 +358,8 @@ std::optional<RunResult> Runner::check_result(size_t i, const SyscallEvent& call
                                        call.errno_name ? " " + *call.errno_name : "");
     if (call.result.kind != Expr::Kind::Ellipsis) {
         auto want = integer_value(call.result);
-        if (!want) return fail(line, want.error());
+        if (!want && want.error().skip) return skip(fmt::format("{} (line {})", want.error().message, line));
+        if (!want) return fail(line, want.error().message);
         int64_t value = got.error ? -1 : got.value;
         // A new descriptor may have any number: the script's names it from now on (packetdrill
         // maps them too).

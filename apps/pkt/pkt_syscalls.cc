@@ -35,9 +35,9 @@ Result<const std::vector<Expr>*, CallProblem> args(const SyscallEvent& call, siz
 }
 
 // The n-th argument as an integer (a word, a sum of flags...), or a FAIL naming it.
-#define INTEGER_ARG(var, expr)                                       \
-    int64_t var = 0;                                                 \
-    if (auto v_ = integer_value(expr); !v_) return fail(v_.error()); \
+#define INTEGER_ARG(var, expr)                                      \
+    int64_t var = 0;                                                \
+    if (auto v_ = integer_value(expr); !v_) return Err{v_.error()}; \
     else var = *v_
 
 // A sockaddr argument: `...` is the script's peer (connect) or our own address (bind);
@@ -353,12 +353,13 @@ int SyscallContext::fd(int64_t script_fd) const {
     return static_cast<int>(script_fd);
 }
 
-Result<int64_t, std::string> integer_value(const Expr& e) {
+Result<int64_t, CallProblem> integer_value(const Expr& e) {
     switch (e.kind) {
     case Expr::Kind::Integer: return e.integer;
     case Expr::Kind::Word: {
         if (auto v = symbol_value(e.text)) return int64_t{*v};
-        return Err{fmt::format("unknown name {} (line {})", e.text, e.pos.line)};
+        // A constant of something tapstack lacks (MSG_FASTOPEN, IP_MTU_DISCOVER...): a SKIP.
+        return skip(fmt::format("unknown name {}", e.text));
     }
     case Expr::Kind::Or: {
         int64_t value = 0;
@@ -377,7 +378,7 @@ Result<int64_t, std::string> integer_value(const Expr& e) {
         break;
     default: break;
     }
-    return Err{fmt::format("{} is not a number the runner understands", to_string(e))};
+    return fail(fmt::format("{} is not a number the runner understands", to_string(e)));
 }
 
 }  // namespace tapstack::pkt

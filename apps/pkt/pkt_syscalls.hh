@@ -50,7 +50,8 @@ private:
 
 bool has_handler(std::string_view call_name);
 
-// The integer an argument stands for: 3, SOL_SOCKET, O_RDWR|O_NONBLOCK, [1], htons(8080).
-Result<int64_t, std::string> integer_value(const Expr&);
+// The integer an argument stands for: 3, SOL_SOCKET, O_RDWR|O_NONBLOCK, [1], htons(8080); a
+// name the table lacks is a SKIP problem, anything else that is no number a FAIL.
+Result<int64_t, CallProblem> integer_value(const Expr&);
 
 }  // namespace tapstack::pkt

@@ -207,6 +207,10 @@ TEST(PktRunner, SkipsWhatItCannotRun) {
               "shell line not understood: ip link set dev tun0 mtu 1280");
     RunResult r = run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 epoll_create(1) = 4\n");
     EXPECT_EQ(r.verdict, Verdict::Skip);
+    r = run(
+        "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN_CONNECT, [1], 4) = 0\n");
+    EXPECT_EQ(r.verdict, Verdict::Skip);
+    EXPECT_EQ(r.message, "unknown name TCP_FASTOPEN_CONNECT (line 2)");
 }
 
 TEST(PktRunner, TheUpstreamDefaultsAndRestoresAreUnderstood) {
