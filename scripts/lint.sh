@@ -69,8 +69,8 @@ report "no ntohs/htons/ntohl/htonl in stack/" \
 # layers (link, ip, tcp, trace) <- stack.{hh,cc}; stack/ defines the device interface
 # (stack/device.hh) and includes nothing from netdev/, apps/ or tests/; netdev/ implements the
 # device with stack/base, stack/wire and stack/device.hh only; stack/posix/ (the socket layer) sees
-# only the stack's public API; apps/pkt/ (the script parser) uses
-# only itself and stack/base; the rest of apps/ may use anything. Each rule is
+# only the stack's public API; apps/pkt/'s parser uses only itself and stack/base, its runner the
+# stack's public API, stack/posix and stack/wire; the rest of apps/ may use anything. Each rule is
 # "files under DIR include only headers matching ALLOWED".
 include_rule() {  # include_rule DESCRIPTION DIR ALLOWED_ERE
   local files
@@ -88,8 +88,13 @@ include_rule "netdev/ includes only netdev/, stack/base/, stack/wire/ and stack/
 # (socket.hh, tcp_settings.hh, the address and time types), never wire/ or the TCP internals.
 include_rule "stack/posix/ includes only stack/posix/, stack/stack.hh and the public headers" stack/posix \
   'stack/posix/[^"]*|stack/stack\.hh|stack/base/[^"]*|stack/tcp/(socket|tcp_state|tcp_settings)\.hh|stack/wire/address\.hh'
-# The packetdrill script parser reads text and knows nothing of the stack it will drive.
-include_rule "apps/pkt/ includes only apps/pkt/ and stack/base/" apps/pkt 'apps/pkt/[^"]*|stack/base/[^"]*'
+# The packetdrill script parser reads text and knows nothing of the stack it will drive; the
+# runner beside it drives a stack through its public API, the socket layer, the wire formats and
+# an in-memory link, never the TCP internals.
+include_rule "apps/pkt/'s parser (pkt_lexer, pkt_parser, pkt_script) includes only itself and stack/base/" \
+  "apps/pkt/pkt_lexer.* apps/pkt/pkt_parser.* apps/pkt/pkt_script.*" 'apps/pkt/pkt_(lexer|parser|script)\.hh|stack/base/[^"]*'
+include_rule "apps/pkt/ includes only apps/pkt/, stack/stack.hh, stack/posix/, stack/base/, stack/wire/ and netdev/memory_link.hh" \
+  apps/pkt 'apps/pkt/[^"]*|stack/stack\.hh|stack/posix/[^"]*|stack/(base|wire)/[^"]*|netdev/memory_link\.hh'
 
 # 6. The docs name functions that exist (docs/article-in-code.md): a renamed or deleted function
 # must take its reference with it. The checker first shows that it catches a bad reference.

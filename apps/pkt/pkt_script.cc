@@ -31,6 +31,8 @@ std::string to_string(const IpInfo& ip) {
     return fmt::format("[{}] ", fmt::join(parts, ","));
 }
 
+}  // namespace
+
 std::string to_string(const TcpOption& o) {
     using K = TcpOption::Kind;
     switch (o.kind) {
@@ -70,6 +72,8 @@ std::string to_string(const TcpPacket& p) {
     }
     return out;
 }
+
+namespace {
 
 std::string to_string(const IcmpPacket& p) {
     std::string out = "icmp " + p.type;

@@ -181,6 +181,8 @@ struct Script {
 // (for tools printing what was parsed, and for tests: parse, print, compare).
 std::string to_string(const EventTime&);
 std::string to_string(const Expr&);
+std::string to_string(const TcpOption&);  // "TS val 100 ecr 0"
+std::string to_string(const TcpPacket&);  // "S. 0:0(0) ack 1 win 5792 <mss 1460>"
 std::string to_string(const Event&);
 
 }  // namespace tapstack::pkt

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The tapstack program: wires a TAP device, the pcap tee, the stack and the HTTP server together
 // and runs the single-threaded event loop (`tapstack get` is apps/tapstack/get.cc, the offline
-// tools annotate.cc and simulate.cc). Each turn reads the monotonic clock, polls the stack and
+// tools annotate.cc, simulate.cc and pkt_command.cc). Each turn reads the monotonic clock, polls the stack and
 // the server, then waits in ppoll() on the device until the next deadline or a signal; the
 // clock, the signals and the device chain are apps/tapstack/host.cc.
 #include <fmt/core.h>
@@ -16,6 +16,7 @@
 #include "apps/tapstack/get.hh"
 #include "apps/tapstack/host.hh"
 #include "apps/tapstack/options.hh"
+#include "apps/tapstack/pkt_command.hh"
 #include "apps/tapstack/replay.hh"
 #include "apps/tapstack/simulate.hh"
 #include "stack/stack.hh"
@@ -128,6 +129,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     try {
+        if (o.pkt) return run_pkt(o);
         if (o.get) return run_get(o);
         if (o.replay) return run_replay(o);
         if (o.simulate) {

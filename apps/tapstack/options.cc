@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::string_view usage_head = R"(Usage: tapstack [OPTIONS]
        tapstack get [OPTIONS] http://A.B.C.D[:PORT][/PATH] [-o FILE] [--timeout SECONDS]
+       tapstack pkt [--tolerance_usecs=N] [-v] FILE.pkt...
        tapstack annotate FILE.pcap [--format text|json] [--check-article [--expect server-first|client-first|any]] [--port N]
 
 A user-space TCP/IP stack on a Linux TAP device, serving HTTP. Every frame goes into a pcap file.
@@ -19,6 +20,10 @@ A user-space TCP/IP stack on a Linux TAP device, serving HTTP. Every frame goes 
 GET, the response, the close) and writes the body to standard output or FILE; the status line
 and a summary go to standard error. Exit status 0 for a 2xx answer, 1 for anything else (another
 status, refused, reset, timed out after --timeout SECONDS [10]). The URL's host is an IPv4 address.
+
+`tapstack pkt` runs packetdrill scripts against a fresh stack each, in virtual time (no TAP, no
+root): one line per script, PASS path, FAIL path: line N: what was expected, what came, or
+SKIP path: why; then "N passed, M failed, K skipped". Exit status 0 when none failed, 1 otherwise.
 
 Options:
 )";
@@ -110,6 +115,7 @@ struct OptionSpec {
     std::string_view section = {};  // printed in --help before this option
     std::string_view help = {};     // the --help text, '\n' between lines; empty: in the usage lines only
     bool get_only = false;          // for `tapstack get` only
+    bool pkt_only = false;          // for `tapstack pkt` only (which takes these and --help alone)
     Problem (*apply)(Options&, std::string_view value) = nullptr;  // value is empty for a flag
 };
 
@@ -313,6 +319,25 @@ constexpr OptionSpec option_table[] = {
          o.version = true;
          return std::nullopt;
      }},
+    {.names = "--tolerance_usecs",
+     .value = "N",
+     .section = "\ntapstack pkt:\n",
+     .help = "how far from its time an event may happen, in microseconds\n"
+             "(a script's own --tolerance_usecs line wins)                 [4000]",
+     .pkt_only = true,
+     .apply = [](Options& o, std::string_view v) -> Problem {
+         auto n = parse_uint<uint32_t>(v, 60'000'000);
+         if (!n || *n == 0) return fmt::format("'{}' is not a number of microseconds (1 to 60000000)", v);
+         o.tolerance_usecs = *n;
+         return std::nullopt;
+     }},
+    {.names = "-v, --verbose",
+     .help = "print each event as it runs, and every frame in and out",
+     .pkt_only = true,
+     .apply = [](Options& o, std::string_view) -> Problem {
+         o.verbose = true;
+         return std::nullopt;
+     }},
     {.names = "-o, --output",
      .value = "FILE",
      .get_only = true,
@@ -337,9 +362,14 @@ bool names_match(std::string_view names, std::string_view arg) {
     return false;
 }
 
-const OptionSpec* find_option(std::string_view arg, bool get) {
-    for (const OptionSpec& spec : option_table)
-        if (names_match(spec.names, arg) && (get || !spec.get_only)) return &spec;
+// `tapstack pkt` takes its own options and --help; the others take every option but the ones
+// of the other subcommands.
+const OptionSpec* find_option(std::string_view arg, const Options& o) {
+    for (const OptionSpec& spec : option_table) {
+        if (!names_match(spec.names, arg)) continue;
+        if (o.pkt ? spec.pkt_only || names_match(spec.names, "--help") : !spec.pkt_only && (o.get || !spec.get_only))
+            return &spec;
+    }
     return nullptr;
 }
 
@@ -354,6 +384,7 @@ size_t display_width(std::string_view s) {
 Problem check_combinations(const Options& o) {
     if (o.gateway && !o.ip.contains(*o.gateway)) return "--gateway: must be inside the --ip prefix";
     if (o.get && !o.url && !o.help) return "get: which URL? (tapstack get http://10.0.0.1/)";
+    if (o.pkt && o.pkt_files.empty() && !o.help) return "pkt: which scripts? (tapstack pkt FILE.pkt...)";
     if (o.get && (o.simulate || o.replay)) return "get: --simulate and --replay are for the server";
     if (o.simulate && o.replay) return "--replay: one of --simulate and --replay";
     if (o.offload && (o.simulate || o.replay))
@@ -386,6 +417,9 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
     if (argc >= 2 && std::string_view{argv[1]} == "get") {
         o.get = true;
         first = 2;
+    } else if (argc >= 2 && std::string_view{argv[1]} == "pkt") {
+        o.pkt = true;
+        first = 2;
     }
     for (int i = first; i < argc; ++i) {
         std::string_view arg = argv[i];
@@ -394,12 +428,16 @@ std::variant<Options, ParseError> parse_options(int argc, char** argv) {
             o.url = std::string{arg};
             continue;
         }
+        if (o.pkt && !arg.starts_with("-")) {
+            o.pkt_files.emplace_back(arg);
+            continue;
+        }
         std::optional<std::string_view> value;  // --name=value or --name value
         if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
             value = arg.substr(eq + 1);
             arg = arg.substr(0, eq);
         }
-        const OptionSpec* spec = find_option(arg, o.get);
+        const OptionSpec* spec = find_option(arg, o);
         if (!spec) return ParseError{fmt::format("unknown option '{}' (see --help)", arg)};
         if (spec->value.empty()) {
             value = std::string_view{};  // a flag: an "=value" is ignored

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "netdev/fault_injector.hh"
 #include "stack/base/log.hh"
@@ -42,6 +43,11 @@ struct Options {
     std::optional<std::string> url;
     std::optional<std::string> output;  // -o FILE (default: standard output)
     uint32_t timeout_seconds = 10;
+    // tapstack pkt FILE.pkt...: packetdrill scripts against our stack in virtual time.
+    bool pkt = false;
+    std::vector<std::string> pkt_files;
+    std::optional<int64_t> tolerance_usecs;  // --tolerance_usecs (a script's own option line wins)
+    bool verbose = false;                    // -v: every event and frame
     bool help = false;
     bool version = false;
 };

@@ -101,5 +101,22 @@ TEST(Options, GetOnlyOptionsAreUnknownToTheServer) {
     EXPECT_EQ(std::get<Options>(get).timeout_seconds, 5u);
 }
 
+TEST(Options, PktTakesScriptsItsOwnOptionsAndNothingElse) {
+    auto r = parse({"pkt", "--tolerance_usecs=10000", "a.pkt", "-v", "b.pkt"});
+    ASSERT_TRUE(std::holds_alternative<Options>(r));
+    const Options& o = std::get<Options>(r);
+    EXPECT_TRUE(o.pkt);
+    EXPECT_EQ(o.pkt_files, (std::vector<std::string>{"a.pkt", "b.pkt"}));
+    EXPECT_EQ(o.tolerance_usecs, 10000);
+    EXPECT_TRUE(o.verbose);
+    EXPECT_EQ(std::get<ParseError>(parse({"pkt", "--tap", "tap1", "a.pkt"})).message,
+              "unknown option '--tap' (see --help)");
+    EXPECT_EQ(std::get<ParseError>(parse({"pkt"})).message, "pkt: which scripts? (tapstack pkt FILE.pkt...)");
+    EXPECT_EQ(std::get<ParseError>(parse({"pkt", "--tolerance_usecs=0", "a.pkt"})).message,
+              "--tolerance_usecs: '0' is not a number of microseconds (1 to 60000000)");
+    EXPECT_EQ(std::get<ParseError>(parse({"-v"})).message, "unknown option '-v' (see --help)");
+    EXPECT_TRUE(std::get<Options>(parse({"pkt", "--help"})).help);
+}
+
 }  // namespace
 }  // namespace tapstack
