@@ -271,6 +271,17 @@ std::optional<SocketInfo> Stack::info(SocketId id) const {
     i.in_recovery = c->in_recovery();
     i.timestamps = c->timestamps_enabled();
     i.sack = c->sack_enabled();
+    i.window_scaling = c->window_scaling_enabled();
+    i.send_queue = c->send_queue();
+    i.unsent = c->unsent();
+    i.send_mss = c->send_mss();
+    i.receive_mss = c->receive_mss();
+    i.announced_mss = c->announced_mss();
+    i.srtt = c->rtt().srtt();
+    i.rttvar = c->rtt().rttvar();
+    i.backoff = c->backoff();
+    i.send_window_shift = c->send_window_shift();
+    i.receive_window_shift = c->receive_window_shift();
     return i;
 }
 

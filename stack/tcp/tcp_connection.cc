@@ -167,6 +167,11 @@ void TcpConnection::set_keepalive(bool on, Instant now) {
     else keepalive_timer_.disarm();
 }
 
+uint32_t TcpConnection::send_queue() const {
+    bool fin_acked = fin_sent_ && snd_.una == fin_seq_ + 1;
+    return static_cast<uint32_t>(send_buffer_.size()) + (fin_queued_ && !fin_acked ? 1u : 0u);
+}
+
 size_t TcpConnection::send_space() const {
     switch (state_) {
     case TcpState::SynSent:

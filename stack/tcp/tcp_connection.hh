@@ -192,6 +192,14 @@ public:
     uint8_t send_window_shift() const { return snd_.shift; }
     uint8_t receive_window_shift() const { return rcv_.shift; }
     uint32_t sacked_bytes() const { return recovery_.sacked_bytes(); }
+    bool window_scaling_enabled() const { return ws_ok_; }
+    uint32_t send_queue() const;  // unacknowledged and unsent bytes, and a FIN not yet acknowledged
+    uint32_t unsent() const { return unsent_bytes() + (fin_queued_ && !fin_sent_ ? 1u : 0u); }
+    uint32_t send_mss() const { return smss(); }
+    uint32_t receive_mss() const { return rcv_.mss; }
+    uint16_t announced_mss() const { return settings_.mss; }
+    const RttEstimator& rtt() const { return rtt_; }
+    uint32_t backoff() const { return backoff_count_; }
     size_t buffer_memory() const { return buffers_accounted_; }
 
     void set_socket_id(SocketId id) { socket_id_ = id; }
