@@ -39,7 +39,7 @@ bool Sockets::peer_fin(const Socket& s) const {
 
 SysResult<size_t> Sockets::recv(int fd, MutBytes buffer, int flags) {
     Socket* s = find(fd);
-    if (!s) return sys_error(EBADF);
+    if (!s) return sys_error(not_found(fd));
     if ((flags & ~(MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL | MSG_NOSIGNAL)) != 0) return sys_error(EOPNOTSUPP);
     bool dont_wait = s->nonblocking || (flags & MSG_DONTWAIT) != 0;
     for (;;) {
@@ -77,7 +77,7 @@ SysResult<size_t> Sockets::recv(int fd, MutBytes buffer, int flags) {
 
 SysResult<size_t> Sockets::send(int fd, Bytes data, int flags) {
     Socket* s = find(fd);
-    if (!s) return sys_error(EBADF);
+    if (!s) return sys_error(not_found(fd));
     if ((flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL)) != 0) return sys_error(EOPNOTSUPP);
     bool dont_wait = s->nonblocking || (flags & MSG_DONTWAIT) != 0;
     if (s->state == State::Connecting) {
@@ -100,6 +100,7 @@ SysResult<size_t> Sockets::send(int fd, Bytes data, int flags) {
         }
         done += *written;
         if (done == data.size()) break;
+        s->no_space = true;
         if (dont_wait) {
             if (done == 0) return sys_error(EAGAIN);
             break;
@@ -112,6 +113,24 @@ SysResult<size_t> Sockets::send(int fd, Bytes data, int flags) {
     }
     driver_.flush();
     return done;
+}
+
+// Linux's sk_stream_is_writeable: room for at least half of what is queued (a third of the
+// buffer), so that a writer woken for room finds a good amount of it.
+bool Sockets::writable(const Socket& s) const {
+    size_t room = stack_.send_space(s.id);
+    auto info = stack_.info(s.id);
+    return room > 0 && room >= (info ? info->send_queue : 0) / 2;
+}
+
+// Room came (the peer acknowledged data): a wake-up only for a writer that found none, and only
+// once the socket is writable again (Linux's SOCK_NOSPACE and sk_stream_write_space).
+void Sockets::on_writable(SocketId id) {
+    auto it = fd_of_.find(id);
+    Socket* s = it != fd_of_.end() ? find(it->second) : nullptr;
+    if (!s || !s->no_space || !writable(*s)) return;
+    s->no_space = false;
+    ++s->wakeups;
 }
 
 // Linux's tcp_poll: POLLHUP once both directions are shut (or there is no connection),
@@ -131,7 +150,7 @@ short Sockets::readiness(const Socket& s) const {
     bool read_shut = s.shut_read || peer_fin(s);
     if (read_shut) mask |= in | POLLRDHUP;
     if (stack_.readable_bytes(s.id) > 0) mask |= in;
-    if (s.shut_write || stack_.send_space(s.id) > 0) mask |= out;
+    if (s.shut_write || writable(s)) mask |= out;
     if (read_shut && s.shut_write) mask |= POLLHUP;
     return mask;
 }

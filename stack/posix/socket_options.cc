@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-// Sockets (sockets.hh): fcntl(F_GETFL/F_SETFL) and the socket options the stack can honour:
+// Sockets (sockets.hh): fcntl(F_GETFL/F_SETFL), ioctl and the socket options the stack can honour:
 // SO_ERROR, SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER, SO_TYPE, SO_ACCEPTCONN and TCP_NODELAY.
 // Option values travel as bytes, as through setsockopt(2)'s optval/optlen.
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -30,7 +32,7 @@ size_t store(MutBytes out, const void* value, size_t len) {
 
 SysResult<int> Sockets::fcntl(int fd, int command, int arg) {
     Socket* s = find(fd);
-    if (!s) return sys_error(EBADF);
+    if (!s) return sys_error(not_found(fd));
     switch (command) {
     case F_GETFL: return O_RDWR | (s->nonblocking ? O_NONBLOCK : 0);
     case F_SETFL: s->nonblocking = (arg & O_NONBLOCK) != 0; return 0;
@@ -40,9 +42,27 @@ SysResult<int> Sockets::fcntl(int fd, int command, int arg) {
     }
 }
 
+// Linux's tcp_ioctl: a listener has no queues (EINVAL); a connection not yet established has
+// nothing in them.
+SysResult<int> Sockets::ioctl(int fd, unsigned long request, int* value) {
+    Socket* s = find(fd);
+    if (!s) return sys_error(find_epoll(fd) ? EINVAL : EBADF);
+    if (request == FIONBIO) {
+        s->nonblocking = *value != 0;
+        return 0;
+    }
+    if (request != SIOCINQ && request != SIOCOUTQ && request != SIOCOUTQNSD) return sys_error(ENOTTY);
+    if (s->state == State::Listening) return sys_error(EINVAL);
+    auto info = s->state == State::Connected ? stack_.info(s->id) : std::nullopt;
+    if (request == SIOCINQ) *value = static_cast<int>(info ? stack_.readable_bytes(s->id) : 0);
+    if (request == SIOCOUTQ) *value = static_cast<int>(info ? info->send_queue : 0);
+    if (request == SIOCOUTQNSD) *value = static_cast<int>(info ? info->unsent : 0);
+    return 0;
+}
+
 SysResult<int> Sockets::setsockopt(int fd, int level, int name, Bytes value) {
     Socket* s = find(fd);
-    if (!s) return sys_error(EBADF);
+    if (!s) return sys_error(not_found(fd));
     if (value.size() < sizeof(int)) return sys_error(EINVAL);
     bool on = load_int(value) != 0;
     bool connection = s->state == State::Connecting || s->state == State::Connected;
@@ -68,7 +88,7 @@ SysResult<int> Sockets::setsockopt(int fd, int level, int name, Bytes value) {
 
 SysResult<size_t> Sockets::getsockopt(int fd, int level, int name, MutBytes value) {
     Socket* s = find(fd);
-    if (!s) return sys_error(EBADF);
+    if (!s) return sys_error(not_found(fd));
     if (value.size() < sizeof(int)) return sys_error(EINVAL);
     int v = 0;
     if (level == SOL_SOCKET && name == SO_ERROR) {
