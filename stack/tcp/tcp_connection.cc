@@ -167,6 +167,29 @@ void TcpConnection::set_keepalive(bool on, Instant now) {
     else keepalive_timer_.disarm();
 }
 
+void TcpConnection::set_nodelay(bool on) {
+    nodelay_ = on;
+    // Linux's TCP_NAGLE_PUSH: setting it sends what waits at once, corked or not.
+    push_now_ = push_now_ || on;
+}
+
+void TcpConnection::set_cork(bool on) {
+    corked_ = on;
+    // Uncorked, what waits goes at once; past Nagle too when it is off (Linux's TCP_NAGLE_PUSH).
+    if (!on) push_now_ = push_now_ || nodelay_;
+}
+
+void TcpConnection::set_options(const ConnectionOptions& change, Instant now) {
+    // The rings and the MSS stay as the open made them: the SYN announced them.
+    TcpSettings next = change.applied_to(settings_);
+    settings_.keepalive = next.keepalive;
+    settings_.user_timeout = next.user_timeout;
+    if (change.nodelay) set_nodelay(*change.nodelay);
+    if (change.cork) set_cork(*change.cork);
+    if (change.keepalive || change.keepalive_idle || change.keepalive_interval || change.keepalive_probes)
+        set_keepalive(change.keepalive.value_or(keepalive_), now);  // its timer starts again
+}
+
 uint32_t TcpConnection::send_queue() const {
     bool fin_acked = fin_sent_ && snd_.una == fin_seq_ + 1;
     return static_cast<uint32_t>(send_buffer_.size()) + (fin_queued_ && !fin_acked ? 1u : 0u);
@@ -189,11 +212,21 @@ size_t TcpConnection::send_space() const {
     return 0;
 }
 
-size_t TcpConnection::write(Bytes data) {
+size_t TcpConnection::write(Bytes data, bool more) {
     // RFC 9293 §3.10.2 SEND: queued in SYN-SENT/SYN-RECEIVED until ESTABLISHED, then segmentized.
+    more_ = more;
+    // A push asked for before this write (uncork, TCP_NODELAY) was for the data there then;
+    // Linux would have sent it already.
+    if (more) push_now_ = false;
     if (send_space() == 0) return 0;
     size_t n = send_buffer_.push(data);
     account_buffers();
+    return n;
+}
+
+size_t TcpConnection::peek(MutBytes out) const {
+    size_t n = std::min(out.size(), receive_buffer_.size());
+    if (n > 0) receive_buffer_.peek(0, out.first(n));
     return n;
 }
 

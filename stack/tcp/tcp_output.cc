@@ -214,6 +214,12 @@ bool TcpConnection::send_data(Instant now) {
     uint32_t wanted = std::min({unsent, burst, limit});
     uint32_t len = std::min(wanted, usable);
     if (len > full && len < wanted) len -= len % full;
+    if (cork_holds(len, unsent)) {
+        // Nothing in flight, no ACK will come to release it: it goes after an RTO (200 ms at
+        // least), as Linux's probe timer sends it (tcp(7): TCP_CORK's "200 millisecond ceiling").
+        if (snd_.una == snd_.max && !cork_timer_.armed()) cork_timer_.arm(now, rtt_.rto());
+        return false;
+    }
     if (holds_back(len, wanted, unsent)) return false;
     transmit_data(len, unsent, now);
     return true;
@@ -250,6 +256,14 @@ bool TcpConnection::holds_back(uint32_t len, uint32_t wanted, uint32_t unsent) c
     // only when nothing is outstanding, unless Nagle is off or the application has closed (the
     // last piece goes out with or before the FIN).
     return len < full && len == unsent && !retransmission && outstanding && settings_.nagle && !nodelay_ &&
+           !fin_queued_ && !push_now_;
+}
+
+// TCP_CORK and MSG_MORE (Linux's TCP_NAGLE_CORK): the end of the data, shorter than a full
+// segment, waits for the data that fills it, whether or not anything is in flight; full
+// segments go, and so does the end once the application closes.
+bool TcpConnection::cork_holds(uint32_t len, uint32_t unsent) const {
+    return (corked_ || more_) && !push_now_ && len < max_payload() && len == unsent && !retransmission_pending() &&
            !fin_queued_;
 }
 
@@ -265,6 +279,7 @@ void TcpConnection::transmit_data(uint32_t len, uint32_t unsent, Instant now) {
         fin_sent_ = true;
         fin_seq_ = data_end();
     }
+    if (len == unsent) cork_timer_.disarm();  // nothing is held back any more
     send_data_segment(snd_.nxt, len, now);
     snd_.nxt += len;
     if (fin_sent_ && snd_.nxt == fin_seq_) snd_.nxt += 1;
@@ -312,6 +327,7 @@ void TcpConnection::dispatch(Instant now) {
         break;
     }
     if (ack_pending_) send_ack(now);
+    push_now_ = false;  // a push is for the data there when it was asked for
 }
 
 void TcpConnection::send_fin_alone(Instant now) {

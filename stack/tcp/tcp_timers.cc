@@ -46,6 +46,10 @@ void TcpConnection::on_timer(Instant now) {
         persist_timer_.disarm();
         on_persist_timer(now);
     }
+    if (cork_timer_.expired(now)) {
+        cork_timer_.disarm();
+        push_now_ = snd_.una == snd_.max;  // still nothing in flight: what waits goes (dispatch)
+    }
 }
 
 void TcpConnection::on_keepalive_timer(Instant now) {
@@ -222,6 +226,7 @@ std::optional<Instant> TcpConnection::next_deadline() const {
     at = earliest(at, fin_wait_2_timer_.deadline());
     at = earliest(at, delayed_ack_timer_.deadline());
     at = earliest(at, probe_timer_.deadline());
+    at = earliest(at, cork_timer_.deadline());
     return earliest(at, keepalive_timer_.deadline());
 }
 
