@@ -10,10 +10,12 @@
 
 namespace tapstack {
 
-bool Sockets::wait(Socket&, const std::function<bool()>& ready) {
-    // No SO_RCVTIMEO/SO_SNDTIMEO yet: a blocking call waits without a deadline. A driver that
-    // sees nothing left to happen gives up, and the call fails with EAGAIN, as after a timeout.
-    return driver_.run_until(ready, std::nullopt);
+bool Sockets::wait(std::optional<Duration> timeout, const std::function<bool()>& ready) {
+    // A driver that sees nothing left to happen gives up, and the call fails with EAGAIN, as
+    // after a timeout.
+    std::optional<Instant> deadline;
+    if (timeout) deadline = driver_.instant() + *timeout;
+    return driver_.run_until(ready, deadline);
 }
 
 // The peer's FIN has arrived (Linux's RCV_SHUTDOWN from tcp_fin), whether or not the data before
@@ -65,7 +67,7 @@ SysResult<size_t> Sockets::recv(int fd, MutBytes buffer, int flags) {
         }
         if (at_end) return size_t{0};
         if (dont_wait) return sys_error(EAGAIN);
-        bool waited = wait(*s, [this, s, &buffer, flags] {
+        bool waited = wait(s->receive_timeout, [this, s, &buffer, flags] {
             if (s->state != State::Connected) return s->state != State::Connecting;
             size_t have = stack_.readable_bytes(s->id);
             bool all = (flags & MSG_WAITALL) == 0 || have >= buffer.size();
@@ -78,11 +80,11 @@ SysResult<size_t> Sockets::recv(int fd, MutBytes buffer, int flags) {
 SysResult<size_t> Sockets::send(int fd, Bytes data, int flags) {
     Socket* s = find(fd);
     if (!s) return sys_error(not_found(fd));
-    if ((flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL)) != 0) return sys_error(EOPNOTSUPP);
+    if ((flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE)) != 0) return sys_error(EOPNOTSUPP);
     bool dont_wait = s->nonblocking || (flags & MSG_DONTWAIT) != 0;
     if (s->state == State::Connecting) {
         if (dont_wait) return sys_error(EAGAIN);
-        (void)wait(*s, [s] { return s->state != State::Connecting; });
+        (void)wait(s->send_timeout, [s] { return s->state != State::Connecting; });
     }
     size_t done = 0;
     for (;;) {
@@ -93,7 +95,7 @@ SysResult<size_t> Sockets::send(int fd, Bytes data, int flags) {
             if (int e = take_error(*s)) return sys_error(e);
             return sys_error(s->state == State::Connecting ? EAGAIN : EPIPE);
         }
-        auto written = stack_.write(s->id, data.subspan(done));
+        auto written = stack_.write(s->id, data.subspan(done), (flags & MSG_MORE) != 0);
         if (!written) {  // the stack let the connection go (both sides closed): nothing to send on
             if (done > 0) break;
             return sys_error(EPIPE);
@@ -106,7 +108,8 @@ SysResult<size_t> Sockets::send(int fd, Bytes data, int flags) {
             break;
         }
         driver_.flush();  // what fits goes out while we wait for room
-        if (!wait(*s, [this, s] { return s->state != State::Connected || stack_.send_space(s->id) > 0; })) {
+        if (!wait(s->send_timeout,
+                  [this, s] { return s->state != State::Connected || stack_.send_space(s->id) > 0; })) {
             if (done == 0) return sys_error(EAGAIN);
             break;
         }

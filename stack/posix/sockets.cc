@@ -144,7 +144,7 @@ SysResult<int> Sockets::listen(int fd, int backlog) {
         break;
     case State::Bound: break;
     }
-    auto listener = stack_.listen(s->local.port, *this);
+    auto listener = stack_.listen(s->local.port, *this, s->options);
     if (!listener) return sys_error(EADDRINUSE);  // another program on the stack listens there
     s->id = *listener;
     s->state = State::Listening;
@@ -160,7 +160,7 @@ SysResult<int> Sockets::accept4(int fd, SocketAddress* peer, int flags) {
     if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != 0 || s->state != State::Listening) return sys_error(EINVAL);
     if (s->accept_queue.empty()) {
         if (s->nonblocking) return sys_error(EAGAIN);
-        if (!wait(*s, [s] { return !s->accept_queue.empty() || s->state != State::Listening; }))
+        if (!wait(s->receive_timeout, [s] { return !s->accept_queue.empty() || s->state != State::Listening; }))
             return sys_error(EAGAIN);
         if (s->state != State::Listening) return sys_error(EINVAL);  // shut down meanwhile
     }
@@ -173,8 +173,9 @@ SysResult<int> Sockets::accept4(int fd, SocketAddress* peer, int flags) {
     c.was_connected = true;
     c.nonblocking = (flags & SOCK_NONBLOCK) != 0;
     c.reuse_address = s->reuse_address;
-    c.keepalive = s->keepalive;
-    c.nodelay = s->nodelay;
+    c.options = s->options;  // the stack opened the connection with them too
+    c.receive_timeout = s->receive_timeout;
+    c.send_timeout = s->send_timeout;
     c.linger_seconds = s->linger_seconds;
     c.id = id;
     if (info) {
@@ -182,16 +183,10 @@ SysResult<int> Sockets::accept4(int fd, SocketAddress* peer, int flags) {
         c.remote = {info->remote_ip, info->remote_port};
     }
     if (peer) *peer = c.remote;
-    apply_options(c);
     int new_fd = allocate(std::move(c));
     fd_of_[id] = new_fd;
     driver_.flush();
     return new_fd;
-}
-
-void Sockets::apply_options(const Socket& s) {
-    if (s.nodelay) stack_.set_nodelay(s.id, *s.nodelay);
-    if (s.keepalive) stack_.set_keepalive(s.id, *s.keepalive);
 }
 
 SysResult<int> Sockets::connect(int fd, SocketAddress remote) {
@@ -213,8 +208,8 @@ SysResult<int> Sockets::connect(int fd, SocketAddress remote) {
     case State::Unbound:
     case State::Bound: break;
     }
-    auto id = s->state == State::Bound ? stack_.connect(remote.ip, remote.port, *this, s->local.port)
-                                       : stack_.connect(remote.ip, remote.port, *this);
+    uint16_t local_port = s->state == State::Bound ? s->local.port : 0;  // 0: the stack picks one
+    auto id = stack_.connect(remote.ip, remote.port, *this, local_port, s->options);
     if (!id) return sys_error(errno_for(id.error()));
     s->id = *id;
     s->state = State::Connecting;
@@ -223,14 +218,15 @@ SysResult<int> Sockets::connect(int fd, SocketAddress remote) {
     s->reset = false;
     if (auto info = stack_.info(*id)) s->local = {info->local_ip, info->local_port};
     fd_of_[*id] = fd;
-    apply_options(*s);
     driver_.flush();  // the SYN leaves now
     if (s->nonblocking) return sys_error(EINPROGRESS);
     return finish_connect(*s);
 }
 
 SysResult<int> Sockets::finish_connect(Socket& s) {
-    if (!wait(s, [&s] { return s.state != State::Connecting; })) return sys_error(EAGAIN);
+    // Linux: a connect that SO_SNDTIMEO cuts short goes on in the background (EINPROGRESS).
+    if (!wait(s.send_timeout, [&s] { return s.state != State::Connecting; }))
+        return sys_error(s.send_timeout ? EINPROGRESS : EAGAIN);
     if (s.state == State::Connected) {
         s.connect_unreported = false;
         return 0;

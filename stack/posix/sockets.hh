@@ -7,8 +7,8 @@
 // (driver.hh), never by spinning. An epoll instance is a descriptor of the same table. The calls
 // live by theme: sockets.cc makes and ends connections, socket_io.cc reads, writes and polls,
 // socket_msg.cc has the vector and message forms (readv ... recvmsg), socket_options.cc fcntl,
-// ioctl and the socket options, socket_epoll.cc epoll. docs/design.md ("The socket layer") lists
-// what Linux does that this does not.
+// ioctl and setsockopt, socket_getopt.cc getsockopt and TCP_INFO, socket_epoll.cc epoll. docs/design.md ("The socket
+// layer") lists what Linux does that this does not.
 #pragma once
 
 #include <cstdint>
@@ -93,7 +93,7 @@ public:
     SysResult<size_t> read(int fd, MutBytes buffer) { return recv(fd, buffer, 0); }
     SysResult<size_t> write(int fd, Bytes data) { return send(fd, data, 0); }
     SysResult<size_t> recv(int fd, MutBytes buffer, int flags);  // MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL
-    SysResult<size_t> send(int fd, Bytes data, int flags);       // MSG_DONTWAIT, MSG_NOSIGNAL
+    SysResult<size_t> send(int fd, Bytes data, int flags);       // MSG_DONTWAIT, MSG_NOSIGNAL, MSG_MORE
     // timeout_ms < 0: wait for ever; 0: look and return.
     SysResult<int> poll(std::span<PollFd> fds, int timeout_ms);
 
@@ -107,12 +107,14 @@ public:
     SysResult<size_t> sendmsg(int fd, const MsgHdr& msg, int flags);
     SysResult<size_t> recvmsg(int fd, MsgHdr& msg, int flags);
 
-    // --- socket_options.cc ---
+    // --- socket_options.cc: fcntl, ioctl, setsockopt ---
     SysResult<int> fcntl(int fd, int command, int arg = 0);  // F_GETFL, F_SETFL (O_NONBLOCK)
     // FIONREAD/SIOCINQ, SIOCOUTQ, SIOCOUTQNSD (into *value), FIONBIO (from *value).
     SysResult<int> ioctl(int fd, unsigned long request, int* value);
     SysResult<int> setsockopt(int fd, int level, int name, Bytes value);
-    // The option's value into `value`; returns its length (optlen).
+    // --- socket_getopt.cc ---
+    // The option's value into `value`, cut to its size as Linux does; returns the length
+    // written (optlen). TCP_INFO fills a struct tcp_info (<netinet/tcp.h>).
     SysResult<size_t> getsockopt(int fd, int level, int name, MutBytes value);
 
     // --- socket_epoll.cc ---
@@ -137,9 +139,11 @@ private:
         bool shut_read = false, shut_write = false;
         bool port_chosen_by_us = false;  // an ephemeral port, given back if a connect fails
         bool reuse_address = false;
-        // Set by setsockopt; unset, the stack's defaults hold (StackConfig::tcp).
-        std::optional<bool> keepalive, nodelay;
-        std::optional<int> linger_seconds;  // SO_LINGER on
+        // Set by setsockopt; unset, the stack's defaults hold (StackConfig::tcp). The stack
+        // opens the socket's connections with them.
+        ConnectionOptions options;
+        std::optional<int> linger_seconds;                      // SO_LINGER on
+        std::optional<Duration> receive_timeout, send_timeout;  // SO_RCVTIMEO, SO_SNDTIMEO
         SocketAddress local, remote;
         SocketId id;  // the stack's connection or listener
         int backlog = 0;
@@ -178,14 +182,21 @@ private:
     std::optional<uint16_t> ephemeral_port(const Socket& asking);
     void update_accept_room(Socket& listener);
     SysResult<int> finish_connect(Socket& s);
-    void apply_options(const Socket& s);
     int take_error(Socket& s);
     // socket_io.cc
-    // Blocks until ready() (true) or the driver gives up. Per socket, for SO_RCVTIMEO later.
-    bool wait(Socket& s, const std::function<bool()>& ready);
+    // Blocks until ready() (true), or until `timeout` (SO_RCVTIMEO, SO_SNDTIMEO; none: for
+    // ever) passes or the driver gives up (false).
+    bool wait(std::optional<Duration> timeout, const std::function<bool()>& ready);
     short readiness(const Socket& s) const;
     bool writable(const Socket& s) const;
     bool peer_fin(const Socket& s) const;
+    // socket_options.cc, socket_getopt.cc
+    SysResult<int> set_socket_option(Socket& s, int name, Bytes value);
+    SysResult<int> set_tcp_option(Socket& s, int name, Bytes value);
+    void change_options(Socket& s, const ConnectionOptions& change);
+    std::optional<int> socket_option(Socket& s, int name);  // SO_ERROR reads and clears
+    std::optional<int> tcp_option(const Socket& s, int name) const;
+    size_t get_tcp_info(const Socket& s, MutBytes out) const;
     // socket_epoll.cc
     uint32_t epoll_ready(Epoll::Interest& interest, int fd, bool report);
     int epoll_collect(Epoll& epoll, std::span<EpollEvent> out);
