@@ -72,7 +72,7 @@ void fill_tcp_info(tcp_info& t, const SocketInfo& i) {
     t.tcpi_snd_mss = i.send_mss;
     t.tcpi_rcv_mss = i.receive_mss;
     // Linux counts segments in flight; tapstack counts bytes: full-sized segments are assumed.
-    uint32_t in_flight = i.send_queue - i.unsent;
+    uint32_t in_flight = i.send_queue > i.unsent ? i.send_queue - i.unsent : 0;
     t.tcpi_unacked = i.send_mss > 0 ? (in_flight + i.send_mss - 1) / i.send_mss : 0;
     t.tcpi_rtt = i.srtt ? microseconds(*i.srtt) : 0;
     t.tcpi_rttvar = microseconds(i.rttvar);
@@ -130,7 +130,8 @@ std::optional<int> Sockets::tcp_option(const Socket& s, int name) const {
         // Linux: the MSS in use once there is a connection, else the clamp set, else 536.
         auto info = s.state == State::Connecting || s.state == State::Connected ? stack_.info(s.id) : std::nullopt;
         if (info) return static_cast<int>(info->send_mss);
-        return s.options.max_segment ? int{*s.options.max_segment} : mss_default;
+        int clamp = s.options.max_segment.value_or(0);
+        return clamp > 0 ? clamp : mss_default;
     }
     case TCP_KEEPIDLE: return seconds(s.options.keepalive_idle.value_or(stack.keepalive.idle));
     case TCP_KEEPINTVL: return seconds(s.options.keepalive_interval.value_or(stack.keepalive.interval));

@@ -137,8 +137,9 @@ SysResult<int> Sockets::set_tcp_option(Socket& s, int name, Bytes value) {
     case TCP_CORK: change_options(s, {.cork = v != 0}); return 0;
     case TCP_MAXSEG:
         if (v != 0 && (v < mss_min || v > mss_max)) return sys_error(EINVAL);
-        // 0 takes the clamp away; it counts at the open only (the SYN announces it).
-        s.options.max_segment = v != 0 ? std::optional<uint16_t>{static_cast<uint16_t>(v)} : std::nullopt;
+        // It counts at the open only (the SYN announces it): a socket's connect(), a listener's
+        // next connections. 0 takes it away.
+        change_options(s, {.max_segment = static_cast<uint16_t>(v)});
         return 0;
     case TCP_KEEPIDLE:
         if (v < 1 || v > keepalive_time_max) return sys_error(EINVAL);

@@ -92,11 +92,11 @@ struct TcpSettings {
 // and the MSS clamp no longer do: the SYN has announced the window scale and MSS they give.
 struct ConnectionOptions {
     // ({} on each: a designated initializer may name just one.)
-    std::optional<uint32_t> receive_buffer{}, send_buffer{};         // SO_RCVBUF, SO_SNDBUF: the rings' capacity
-    std::optional<uint16_t> max_segment{};                           // TCP_MAXSEG: the MSS we announce and use, at most
-    std::optional<bool> nodelay{};                                   // TCP_NODELAY: Nagle's algorithm off
-    std::optional<bool> cork{};                                      // TCP_CORK: partial segments wait (tcp_output.cc)
-    std::optional<bool> keepalive{};                                 // SO_KEEPALIVE
+    std::optional<uint32_t> receive_buffer{}, send_buffer{};  // SO_RCVBUF, SO_SNDBUF: the rings' capacity
+    std::optional<uint16_t> max_segment{};  // TCP_MAXSEG: the MSS we announce and use, at most (0: none)
+    std::optional<bool> nodelay{};          // TCP_NODELAY: Nagle's algorithm off
+    std::optional<bool> cork{};             // TCP_CORK: partial segments wait (tcp_output.cc)
+    std::optional<bool> keepalive{};        // SO_KEEPALIVE
     std::optional<Duration> keepalive_idle{}, keepalive_interval{};  // TCP_KEEPIDLE, TCP_KEEPINTVL
     std::optional<uint32_t> keepalive_probes{};                      // TCP_KEEPCNT
     std::optional<Duration> user_timeout{};                          // TCP_USER_TIMEOUT (0: off)
@@ -106,7 +106,7 @@ struct ConnectionOptions {
     TcpSettings applied_to(TcpSettings base) const {
         if (receive_buffer) base.receive_buffer = *receive_buffer;
         if (send_buffer) base.send_buffer = *send_buffer;
-        if (max_segment) base.mss = std::min(base.mss, *max_segment);
+        if (max_segment && *max_segment > 0) base.mss = std::min(base.mss, *max_segment);
         if (keepalive) base.keepalive.enabled = *keepalive;
         if (keepalive_idle) base.keepalive.idle = *keepalive_idle;
         if (keepalive_interval) base.keepalive.interval = *keepalive_interval;

@@ -106,6 +106,18 @@ TEST_F(PosixOptionsTest, TcpMaxsegBeforeListenClampsTheAnnouncedMss) {
     EXPECT_EQ(synack->options.mss, std::optional<uint16_t>{1000});
 }
 
+TEST_F(PosixOptionsTest, TcpMaxsegOnAListeningSocketClampsItsNextConnections) {
+    int l = listener();
+    ASSERT_EQ(errno_of(set(l, IPPROTO_TCP, TCP_MAXSEG, 900)), 0);
+    peer(seg().syn().seq_(0).mss_(1460));
+    t.expect_sent(seg().syn().ack_(1).seq_(0).mss_(900));
+    ASSERT_EQ(errno_of(set(l, IPPROTO_TCP, TCP_MAXSEG, 0)), 0);  // the clamp comes off
+    Seg syn = seg().syn().seq_(0).mss_(1460);
+    syn.src_port = TcpScript::peer_port + 1;
+    peer(syn);
+    t.expect_sent(seg().syn().ack_(1).seq_(0).mss_(1460));
+}
+
 TEST_F(PosixOptionsTest, TcpMaxsegBeforeConnectClampsTheSynsMss) {
     int fd = *sockets.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     ASSERT_EQ(errno_of(set(fd, IPPROTO_TCP, TCP_MAXSEG, 700)), 0);
