@@ -149,7 +149,7 @@ TEST_F(PosixOptionsTest, KeepaliveTimingsReachTheConnection) {
     advance(seconds{5});
     t.expect_sent(seg().ack_(1).seq_(0));
     advance(seconds{2});
-    t.expect_sent(seg().rst().seq_(1));
+    t.expect_sent(seg().rst().ack_(1).seq_(1));
     uint8_t b[4];
     EXPECT_EQ(errno_of(sockets.read(fd, MutBytes{b, 4})), ETIMEDOUT);
 }
@@ -208,7 +208,7 @@ TEST_F(PosixOptionsTest, TcpInfoOfAConnection) {
     EXPECT_EQ(info.tcpi_ca_state, 0);
     EXPECT_EQ(info.tcpi_snd_mss, 1460u);
     EXPECT_EQ(info.tcpi_advmss, 1460u);
-    EXPECT_EQ(info.tcpi_rto, 1000000u);  // RFC 6298's first second: no RTT sample yet
+    EXPECT_EQ(info.tcpi_rto, 200000u);   // SRTT (0 here) + 200 ms, from the handshake's sample
     EXPECT_EQ(info.tcpi_snd_cwnd, 10u);  // RFC 6928's initial window, in segments
     EXPECT_EQ(info.tcpi_unacked, 0u);
     ASSERT_EQ(*sockets.write(fd, text(std::string(2000, 'x'))), 2000u);
