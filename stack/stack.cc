@@ -145,9 +145,9 @@ void Stack::set_observer(ConnectionObserver* o) {
 }
 size_t Stack::connection_count() const { return impl_->tcp.connection_count(); }
 
-Result<SocketId, ListenError> Stack::listen(uint16_t port, SocketHandler& handler) {
+Result<SocketId, ListenError> Stack::listen(uint16_t port, SocketHandler& handler, const ConnectionOptions& options) {
     if (port == 0) return Err{ListenError::InvalidPort};
-    if (!impl_->tcp.listen(port, handler)) return Err{ListenError::PortInUse};
+    if (!impl_->tcp.listen(port, handler, options)) return Err{ListenError::PortInUse};
     return SocketId{listener_index_base | port, 1};
 }
 
@@ -157,9 +157,9 @@ Result<SocketId, ConnectError> Stack::connect(Ipv4Address dst, uint16_t port, So
 }
 
 Result<SocketId, ConnectError> Stack::connect(Ipv4Address dst, uint16_t port, SocketHandler& handler,
-                                              uint16_t local_port) {
+                                              uint16_t local_port, const ConnectionOptions& options) {
     if (!impl_->ipv4.next_hop(dst)) return Err{ConnectError::NoRoute};
-    return impl_->tcp.connect(dst, port, handler, impl_->now, local_port);
+    return impl_->tcp.connect(dst, port, handler, impl_->now, local_port, options);
 }
 
 void Stack::set_accept_room(SocketId listener, std::optional<uint32_t> room) {
@@ -198,12 +198,12 @@ Result<size_t, IoError> Stack::peek(SocketId id, MutBytes out) {
     return (*found)->peek(out);
 }
 
-Result<size_t, IoError> Stack::write(SocketId id, Bytes data) {
+Result<size_t, IoError> Stack::write(SocketId id, Bytes data, bool more) {
     auto found = impl_->open_connection(id);
     if (!found) return Err{found.error()};
     TcpConnection* c = *found;
-    size_t n = c->write(data);
-    if (n > 0) impl_->tcp.mark(*c);
+    size_t n = c->write(data, more);
+    if (n > 0 || !more) impl_->tcp.mark(*c);  // a write without MSG_MORE pushes what waits
     return n;
 }
 
@@ -259,6 +259,16 @@ void Stack::set_keepalive(SocketId id, bool on) {
     }
 }
 
+void Stack::set_options(SocketId id, const ConnectionOptions& change) {
+    if (id.index >= listener_index_base && id.index != UINT32_MAX) {
+        impl_->tcp.update_listener_options(static_cast<uint16_t>(id.index & 0xffff), change);
+    } else if (TcpConnection* c = impl_->tcp.get(id)) {
+        c->set_options(change, impl_->now);
+        impl_->tcp.mark(*c);        // an uncork or TCP_NODELAY sends what waits
+        impl_->tcp.reschedule(*c);  // keep-alive timings move its timer
+    }
+}
+
 std::optional<SocketInfo> Stack::info(SocketId id) const {
     TcpConnection* c = impl_->tcp.get(id);
     if (!c) return std::nullopt;
@@ -271,6 +281,17 @@ std::optional<SocketInfo> Stack::info(SocketId id) const {
     i.in_recovery = c->in_recovery();
     i.timestamps = c->timestamps_enabled();
     i.sack = c->sack_enabled();
+    i.window_scaling = c->window_scaling_enabled();
+    i.send_queue = c->send_queue();
+    i.unsent = c->unsent();
+    i.send_mss = c->send_mss();
+    i.receive_mss = c->receive_mss();
+    i.announced_mss = c->announced_mss();
+    i.srtt = c->rtt().srtt();
+    i.rttvar = c->rtt().rttvar();
+    i.backoff = c->backoff();
+    i.send_window_shift = c->send_window_shift();
+    i.receive_window_shift = c->receive_window_shift();
     return i;
 }
 

@@ -59,13 +59,16 @@ public:
     std::optional<Instant> poll_at() const;
 
     // --- sockets ---
-    Result<SocketId, ListenError> listen(uint16_t port, SocketHandler& handler);
+    // The listener's connections are opened with `options` (tcp_settings.hh: buffer sizes, MSS
+    // clamp, keep-alive...), the stack's settings filling in the rest.
+    Result<SocketId, ListenError> listen(uint16_t port, SocketHandler& handler, const ConnectionOptions& options = {});
     // Active open. Its timers start at the time of the last poll(): poll once before the first
     // connect of a program.
     Result<SocketId, ConnectError> connect(Ipv4Address dst, uint16_t port, SocketHandler& handler);
-    // The same from a chosen local port (bind() before connect()); AddressInUse if the 4-tuple
-    // is taken.
-    Result<SocketId, ConnectError> connect(Ipv4Address dst, uint16_t port, SocketHandler& handler, uint16_t local_port);
+    // The same from a chosen local port (bind() before connect(); 0: an ephemeral one) and with
+    // the application's options; AddressInUse if the 4-tuple is taken.
+    Result<SocketId, ConnectError> connect(Ipv4Address dst, uint16_t port, SocketHandler& handler, uint16_t local_port,
+                                           const ConnectionOptions& options = {});
     // A listener's accept queue limit (listen()'s backlog, kept by the socket layer): how many
     // more handshakes it may complete before the application takes some (nullopt, the default:
     // no limit). At 0, SYNs and handshake-completing ACKs are dropped, as Linux does when the
@@ -74,8 +77,10 @@ public:
     // Bytes copied out of the receive buffer (0: nothing buffered, or the peer closed and all is
     // read: see peer_closed()); an IoError for an id that names no connection.
     Result<size_t, IoError> read(SocketId, MutBytes);
-    // Bytes accepted into the send buffer (0: it is full); an IoError as for read().
-    Result<size_t, IoError> write(SocketId, Bytes);
+    // Bytes accepted into the send buffer (0: it is full); an IoError as for read(). `more`
+    // (MSG_MORE): more data follows soon, so a partial segment at the end waits for it, as under
+    // TCP_CORK, until a write without `more` or an ACK of new data.
+    Result<size_t, IoError> write(SocketId, Bytes, bool more = false);
     // What read() would copy, left in the receive buffer (MSG_PEEK).
     Result<size_t, IoError> peek(SocketId, MutBytes);
     size_t readable_bytes(SocketId) const;
@@ -88,6 +93,9 @@ public:
     void abort(SocketId);                   // RST now; the id becomes stale
     void set_nodelay(SocketId, bool on);    // Nagle's algorithm off (TCP_NODELAY)
     void set_keepalive(SocketId, bool on);  // keep-alive probes per StackConfig::tcp.keepalive
+    // The options set in `change` for a connection (from now on: buffer sizes and the MSS clamp
+    // count only at the open), or for a listener's connections to come.
+    void set_options(SocketId, const ConnectionOptions& change);
     std::optional<SocketInfo> info(SocketId) const;
     size_t connection_count() const;
 

@@ -10,10 +10,12 @@
 
 namespace tapstack {
 
-bool Sockets::wait(Socket&, const std::function<bool()>& ready) {
-    // No SO_RCVTIMEO/SO_SNDTIMEO yet: a blocking call waits without a deadline. A driver that
-    // sees nothing left to happen gives up, and the call fails with EAGAIN, as after a timeout.
-    return driver_.run_until(ready, std::nullopt);
+bool Sockets::wait(std::optional<Duration> timeout, const std::function<bool()>& ready) {
+    // A driver that sees nothing left to happen gives up, and the call fails with EAGAIN, as
+    // after a timeout.
+    std::optional<Instant> deadline;
+    if (timeout) deadline = driver_.instant() + *timeout;
+    return driver_.run_until(ready, deadline);
 }
 
 // The peer's FIN has arrived (Linux's RCV_SHUTDOWN from tcp_fin), whether or not the data before
@@ -39,7 +41,7 @@ bool Sockets::peer_fin(const Socket& s) const {
 
 SysResult<size_t> Sockets::recv(int fd, MutBytes buffer, int flags) {
     Socket* s = find(fd);
-    if (!s) return sys_error(EBADF);
+    if (!s) return sys_error(not_found(fd));
     if ((flags & ~(MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL | MSG_NOSIGNAL)) != 0) return sys_error(EOPNOTSUPP);
     bool dont_wait = s->nonblocking || (flags & MSG_DONTWAIT) != 0;
     for (;;) {
@@ -65,7 +67,7 @@ SysResult<size_t> Sockets::recv(int fd, MutBytes buffer, int flags) {
         }
         if (at_end) return size_t{0};
         if (dont_wait) return sys_error(EAGAIN);
-        bool waited = wait(*s, [this, s, &buffer, flags] {
+        bool waited = wait(s->receive_timeout, [this, s, &buffer, flags] {
             if (s->state != State::Connected) return s->state != State::Connecting;
             size_t have = stack_.readable_bytes(s->id);
             bool all = (flags & MSG_WAITALL) == 0 || have >= buffer.size();
@@ -77,12 +79,12 @@ SysResult<size_t> Sockets::recv(int fd, MutBytes buffer, int flags) {
 
 SysResult<size_t> Sockets::send(int fd, Bytes data, int flags) {
     Socket* s = find(fd);
-    if (!s) return sys_error(EBADF);
-    if ((flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL)) != 0) return sys_error(EOPNOTSUPP);
+    if (!s) return sys_error(not_found(fd));
+    if ((flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE)) != 0) return sys_error(EOPNOTSUPP);
     bool dont_wait = s->nonblocking || (flags & MSG_DONTWAIT) != 0;
     if (s->state == State::Connecting) {
         if (dont_wait) return sys_error(EAGAIN);
-        (void)wait(*s, [s] { return s->state != State::Connecting; });
+        (void)wait(s->send_timeout, [s] { return s->state != State::Connecting; });
     }
     size_t done = 0;
     for (;;) {
@@ -93,25 +95,45 @@ SysResult<size_t> Sockets::send(int fd, Bytes data, int flags) {
             if (int e = take_error(*s)) return sys_error(e);
             return sys_error(s->state == State::Connecting ? EAGAIN : EPIPE);
         }
-        auto written = stack_.write(s->id, data.subspan(done));
+        auto written = stack_.write(s->id, data.subspan(done), (flags & MSG_MORE) != 0);
         if (!written) {  // the stack let the connection go (both sides closed): nothing to send on
             if (done > 0) break;
             return sys_error(EPIPE);
         }
         done += *written;
         if (done == data.size()) break;
+        s->no_space = true;
         if (dont_wait) {
             if (done == 0) return sys_error(EAGAIN);
             break;
         }
         driver_.flush();  // what fits goes out while we wait for room
-        if (!wait(*s, [this, s] { return s->state != State::Connected || stack_.send_space(s->id) > 0; })) {
+        if (!wait(s->send_timeout,
+                  [this, s] { return s->state != State::Connected || stack_.send_space(s->id) > 0; })) {
             if (done == 0) return sys_error(EAGAIN);
             break;
         }
     }
     driver_.flush();
     return done;
+}
+
+// Linux's sk_stream_is_writeable: room for at least half of what is queued (a third of the
+// buffer), so that a writer woken for room finds a good amount of it.
+bool Sockets::writable(const Socket& s) const {
+    size_t room = stack_.send_space(s.id);
+    auto info = stack_.info(s.id);
+    return room > 0 && room >= (info ? info->send_queue : 0) / 2;
+}
+
+// Room came (the peer acknowledged data): a wake-up only for a writer that found none, and only
+// once the socket is writable again (Linux's SOCK_NOSPACE and sk_stream_write_space).
+void Sockets::on_writable(SocketId id) {
+    auto it = fd_of_.find(id);
+    Socket* s = it != fd_of_.end() ? find(it->second) : nullptr;
+    if (!s || !s->no_space || !writable(*s)) return;
+    s->no_space = false;
+    ++s->wakeups;
 }
 
 // Linux's tcp_poll: POLLHUP once both directions are shut (or there is no connection),
@@ -131,7 +153,7 @@ short Sockets::readiness(const Socket& s) const {
     bool read_shut = s.shut_read || peer_fin(s);
     if (read_shut) mask |= in | POLLRDHUP;
     if (stack_.readable_bytes(s.id) > 0) mask |= in;
-    if (s.shut_write || stack_.send_space(s.id) > 0) mask |= out;
+    if (s.shut_write || writable(s)) mask |= out;
     if (read_shut && s.shut_write) mask |= POLLHUP;
     return mask;
 }

@@ -34,25 +34,39 @@ Sockets::Sockets(Stack& stack, Driver& driver, int first_fd) : stack_(stack), dr
 
 Sockets::~Sockets() {
     for (size_t i = 0; i < table_.size(); ++i) {
-        if (table_[i]) (void)close(first_fd_ + static_cast<int>(i));
+        if (!std::holds_alternative<std::monostate>(table_[i])) (void)close(first_fd_ + static_cast<int>(i));
     }
 }
 
 Sockets::Socket* Sockets::find(int fd) {
     if (fd < first_fd_ || static_cast<size_t>(fd - first_fd_) >= table_.size()) return nullptr;
-    auto& slot = table_[static_cast<size_t>(fd - first_fd_)];
-    return slot ? &*slot : nullptr;
+    return std::get_if<Socket>(&table_[static_cast<size_t>(fd - first_fd_)]);
 }
 
 const Sockets::Socket* Sockets::find(int fd) const { return const_cast<Sockets*>(this)->find(fd); }
 
-int Sockets::allocate(Socket s) {
+Sockets::Epoll* Sockets::find_epoll(int fd) {
+    if (fd < first_fd_ || static_cast<size_t>(fd - first_fd_) >= table_.size()) return nullptr;
+    return std::get_if<Epoll>(&table_[static_cast<size_t>(fd - first_fd_)]);
+}
+
+int Sockets::not_found(int fd) const { return const_cast<Sockets*>(this)->find_epoll(fd) ? ENOTSOCK : EBADF; }
+
+int Sockets::allocate(Slot slot) {
     // POSIX: the lowest descriptor not open.
-    auto free = std::find_if(table_.begin(), table_.end(), [](const auto& slot) { return !slot.has_value(); });
-    if (free == table_.end()) free = table_.insert(table_.end(), std::nullopt);
-    *free = std::move(s);
+    auto free = std::find_if(table_.begin(), table_.end(),
+                             [](const Slot& s) { return std::holds_alternative<std::monostate>(s); });
+    size_t index = static_cast<size_t>(free - table_.begin());
+    if (free == table_.end()) table_.emplace_back();
+    table_[index] = std::move(slot);
     ++open_;
-    return first_fd_ + static_cast<int>(free - table_.begin());
+    return first_fd_ + static_cast<int>(index);
+}
+
+// The stack has news for this connection's socket (see Socket::wakeups).
+void Sockets::wake(SocketId id) {
+    auto it = fd_of_.find(id);
+    if (Socket* s = it != fd_of_.end() ? find(it->second) : nullptr) ++s->wakeups;
 }
 
 SysResult<int> Sockets::socket(int domain, int type, int protocol) {
@@ -68,9 +82,10 @@ SysResult<int> Sockets::socket(int domain, int type, int protocol) {
 // Linux's rule (inet_csk_bind_conflict): a port is shared only when both sockets set
 // SO_REUSEADDR and the other one is not listening.
 bool Sockets::port_in_use(uint16_t port, const Socket& asking) const {
-    for (const auto& slot : table_) {
-        if (!slot || &*slot == &asking || slot->state == State::Unbound || slot->local.port != port) continue;
-        bool shared = asking.reuse_address && slot->reuse_address && slot->state != State::Listening;
+    for (const Slot& slot : table_) {
+        const Socket* s = std::get_if<Socket>(&slot);
+        if (!s || s == &asking || s->state == State::Unbound || s->local.port != port) continue;
+        bool shared = asking.reuse_address && s->reuse_address && s->state != State::Listening;
         if (!shared) return true;
     }
     return false;
@@ -87,7 +102,7 @@ std::optional<uint16_t> Sockets::ephemeral_port(const Socket& asking) {
 
 SysResult<int> Sockets::bind(int fd, SocketAddress local) {
     Socket* s = find(fd);
-    if (!s) return sys_error(EBADF);
+    if (!s) return sys_error(not_found(fd));
     if (s->state != State::Unbound) return sys_error(EINVAL);  // already bound (or connected)
     Ipv4Address ours = stack_.config().ip.address;
     if (local.ip != Ipv4Address{} && local.ip != ours) return sys_error(EADDRNOTAVAIL);
@@ -114,7 +129,7 @@ void Sockets::update_accept_room(Socket& listener) {
 
 SysResult<int> Sockets::listen(int fd, int backlog) {
     Socket* s = find(fd);
-    if (!s) return sys_error(EBADF);
+    if (!s) return sys_error(not_found(fd));
     backlog = std::clamp(backlog, 0, max_backlog);
     switch (s->state) {
     case State::Listening:
@@ -129,7 +144,7 @@ SysResult<int> Sockets::listen(int fd, int backlog) {
         break;
     case State::Bound: break;
     }
-    auto listener = stack_.listen(s->local.port, *this);
+    auto listener = stack_.listen(s->local.port, *this, s->options);
     if (!listener) return sys_error(EADDRINUSE);  // another program on the stack listens there
     s->id = *listener;
     s->state = State::Listening;
@@ -141,11 +156,11 @@ SysResult<int> Sockets::listen(int fd, int backlog) {
 
 SysResult<int> Sockets::accept4(int fd, SocketAddress* peer, int flags) {
     Socket* s = find(fd);
-    if (!s) return sys_error(EBADF);
+    if (!s) return sys_error(not_found(fd));
     if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != 0 || s->state != State::Listening) return sys_error(EINVAL);
     if (s->accept_queue.empty()) {
         if (s->nonblocking) return sys_error(EAGAIN);
-        if (!wait(*s, [s] { return !s->accept_queue.empty() || s->state != State::Listening; }))
+        if (!wait(s->receive_timeout, [s] { return !s->accept_queue.empty() || s->state != State::Listening; }))
             return sys_error(EAGAIN);
         if (s->state != State::Listening) return sys_error(EINVAL);  // shut down meanwhile
     }
@@ -158,8 +173,9 @@ SysResult<int> Sockets::accept4(int fd, SocketAddress* peer, int flags) {
     c.was_connected = true;
     c.nonblocking = (flags & SOCK_NONBLOCK) != 0;
     c.reuse_address = s->reuse_address;
-    c.keepalive = s->keepalive;
-    c.nodelay = s->nodelay;
+    c.options = s->options;  // the stack opened the connection with them too
+    c.receive_timeout = s->receive_timeout;
+    c.send_timeout = s->send_timeout;
     c.linger_seconds = s->linger_seconds;
     c.id = id;
     if (info) {
@@ -167,21 +183,15 @@ SysResult<int> Sockets::accept4(int fd, SocketAddress* peer, int flags) {
         c.remote = {info->remote_ip, info->remote_port};
     }
     if (peer) *peer = c.remote;
-    apply_options(c);
     int new_fd = allocate(std::move(c));
     fd_of_[id] = new_fd;
     driver_.flush();
     return new_fd;
 }
 
-void Sockets::apply_options(const Socket& s) {
-    if (s.nodelay) stack_.set_nodelay(s.id, *s.nodelay);
-    if (s.keepalive) stack_.set_keepalive(s.id, *s.keepalive);
-}
-
 SysResult<int> Sockets::connect(int fd, SocketAddress remote) {
     Socket* s = find(fd);
-    if (!s) return sys_error(EBADF);
+    if (!s) return sys_error(not_found(fd));
     switch (s->state) {
     case State::Listening: return sys_error(EISCONN);
     case State::Connected:
@@ -198,8 +208,8 @@ SysResult<int> Sockets::connect(int fd, SocketAddress remote) {
     case State::Unbound:
     case State::Bound: break;
     }
-    auto id = s->state == State::Bound ? stack_.connect(remote.ip, remote.port, *this, s->local.port)
-                                       : stack_.connect(remote.ip, remote.port, *this);
+    uint16_t local_port = s->state == State::Bound ? s->local.port : 0;  // 0: the stack picks one
+    auto id = stack_.connect(remote.ip, remote.port, *this, local_port, s->options);
     if (!id) return sys_error(errno_for(id.error()));
     s->id = *id;
     s->state = State::Connecting;
@@ -208,14 +218,15 @@ SysResult<int> Sockets::connect(int fd, SocketAddress remote) {
     s->reset = false;
     if (auto info = stack_.info(*id)) s->local = {info->local_ip, info->local_port};
     fd_of_[*id] = fd;
-    apply_options(*s);
     driver_.flush();  // the SYN leaves now
     if (s->nonblocking) return sys_error(EINPROGRESS);
     return finish_connect(*s);
 }
 
 SysResult<int> Sockets::finish_connect(Socket& s) {
-    if (!wait(s, [&s] { return s.state != State::Connecting; })) return sys_error(EAGAIN);
+    // Linux: a connect that SO_SNDTIMEO cuts short goes on in the background (EINPROGRESS).
+    if (!wait(s.send_timeout, [&s] { return s.state != State::Connecting; }))
+        return sys_error(s.send_timeout ? EINPROGRESS : EAGAIN);
     if (s.state == State::Connected) {
         s.connect_unreported = false;
         return 0;
@@ -232,7 +243,7 @@ int Sockets::take_error(Socket& s) {
 
 SysResult<int> Sockets::shutdown(int fd, int how) {
     Socket* s = find(fd);
-    if (!s) return sys_error(EBADF);
+    if (!s) return sys_error(not_found(fd));
     if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return sys_error(EINVAL);
     switch (s->state) {
     case State::Unbound:
@@ -259,6 +270,7 @@ SysResult<int> Sockets::shutdown(int fd, int how) {
             s->shut_write = true;
             stack_.shutdown_write(s->id);  // FIN after what is queued; reading goes on
         }
+        ++s->wakeups;  // Linux's state change wakes the waiters too
         break;
     }
     driver_.flush();
@@ -267,8 +279,9 @@ SysResult<int> Sockets::shutdown(int fd, int how) {
 
 SysResult<int> Sockets::close(int fd) {
     Socket* s = find(fd);
-    if (!s) return sys_error(EBADF);
-    switch (s->state) {
+    if (!s && !find_epoll(fd)) return sys_error(EBADF);
+    forget_in_epolls(fd);
+    switch (s ? s->state : State::Closed) {
     case State::Listening:
         // Connections the application never accepted are reset, as Linux does.
         for (SocketId queued : s->accept_queue) stack_.abort(queued);
@@ -286,7 +299,7 @@ SysResult<int> Sockets::close(int fd) {
     case State::Bound:
     case State::Closed: break;
     }
-    table_[static_cast<size_t>(fd - first_fd_)].reset();
+    table_[static_cast<size_t>(fd - first_fd_)] = std::monostate{};
     --open_;
     driver_.flush();
     return 0;
@@ -294,13 +307,13 @@ SysResult<int> Sockets::close(int fd) {
 
 SysResult<SocketAddress> Sockets::getsockname(int fd) const {
     const Socket* s = find(fd);
-    if (!s) return sys_error(EBADF);
+    if (!s) return sys_error(not_found(fd));
     return s->local;
 }
 
 SysResult<SocketAddress> Sockets::getpeername(int fd) const {
     const Socket* s = find(fd);
-    if (!s) return sys_error(EBADF);
+    if (!s) return sys_error(not_found(fd));
     if (s->state != State::Connected) return sys_error(ENOTCONN);
     return s->remote;
 }
@@ -313,6 +326,7 @@ void Sockets::on_accept(SocketId accepted) {
     Socket* s = listener != listener_fd_.end() ? find(listener->second) : nullptr;
     if (!s) return stack_.abort(accepted);  // its listener was closed meanwhile
     s->accept_queue.push_back(accepted);
+    ++s->wakeups;
     update_accept_room(*s);
 }
 
@@ -323,6 +337,7 @@ void Sockets::on_connected(SocketId id) {
     s->state = State::Connected;
     s->was_connected = true;
     s->connect_unreported = true;
+    ++s->wakeups;
 }
 
 void Sockets::on_closed(SocketId id, CloseReason reason) {
@@ -352,6 +367,7 @@ void Sockets::on_closed(SocketId id, CloseReason reason) {
     }
     s->state = State::Closed;
     s->reset = true;
+    ++s->wakeups;
 }
 
 }  // namespace tapstack

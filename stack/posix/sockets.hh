@@ -4,15 +4,20 @@
 // stack's public API only (stack/stack.hh): no frames, no TCP internals. Descriptors are small
 // ints, lowest free first; results carry the errno value Linux gives (the constants are the
 // host's, <cerrno>, <sys/socket.h>, <poll.h>...). Blocking calls wait through a Driver
-// (driver.hh), never by spinning. sockets.cc holds the calls that make and end connections,
-// socket_io.cc reading, writing and poll, socket_options.cc fcntl and the socket options.
+// (driver.hh), never by spinning. An epoll instance is a descriptor of the same table. The calls
+// live by theme: sockets.cc makes and ends connections, socket_io.cc reads, writes and polls,
+// socket_msg.cc has the vector and message forms (readv ... recvmsg), socket_options.cc fcntl,
+// ioctl and setsockopt, socket_getopt.cc getsockopt and TCP_INFO, socket_epoll.cc epoll. docs/design.md ("The socket
+// layer") lists what Linux does that this does not.
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
 #include <span>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "stack/base/bytes.hh"
@@ -45,6 +50,22 @@ struct PollFd {
     short revents = 0;
 };
 
+// struct epoll_event: the events (EPOLLIN, EPOLLOUT, EPOLLET...) and the caller's data, as its u64.
+struct EpollEvent {
+    uint32_t events = 0;
+    uint64_t data = 0;
+    friend bool operator==(const EpollEvent&, const EpollEvent&) = default;
+};
+
+// struct msghdr as TCP uses it (no control messages). sendmsg ignores `name`, as Linux does for
+// TCP; recvmsg empties it (msg_namelen 0) and sets `flags` (msg_flags: always 0 for TCP, which
+// has no MSG_TRUNC or MSG_EOR to report).
+struct MsgHdr {
+    std::optional<SocketAddress> name;
+    std::span<const MutBytes> iov;
+    int flags = 0;
+};
+
 class Sockets final : private SocketHandler {
 public:
     // Descriptors start at `first_fd` (3: a process has 0-2 open already, and packetdrill
@@ -72,15 +93,37 @@ public:
     SysResult<size_t> read(int fd, MutBytes buffer) { return recv(fd, buffer, 0); }
     SysResult<size_t> write(int fd, Bytes data) { return send(fd, data, 0); }
     SysResult<size_t> recv(int fd, MutBytes buffer, int flags);  // MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL
-    SysResult<size_t> send(int fd, Bytes data, int flags);       // MSG_DONTWAIT, MSG_NOSIGNAL
+    SysResult<size_t> send(int fd, Bytes data, int flags);       // MSG_DONTWAIT, MSG_NOSIGNAL, MSG_MORE
     // timeout_ms < 0: wait for ever; 0: look and return.
     SysResult<int> poll(std::span<PollFd> fds, int timeout_ms);
 
-    // --- socket_options.cc ---
+    // --- socket_msg.cc: the vector and message forms ---
+    SysResult<size_t> readv(int fd, std::span<const MutBytes> iov);
+    SysResult<size_t> writev(int fd, std::span<const Bytes> iov);
+    // TCP ignores the address of sendto (Linux: EPIPE when not connected, whatever `to` says)
+    // and never fills recvfrom's (`*from` is emptied: addrlen 0).
+    SysResult<size_t> sendto(int fd, Bytes data, int flags, std::optional<SocketAddress> to);
+    SysResult<size_t> recvfrom(int fd, MutBytes buffer, int flags, std::optional<SocketAddress>* from);
+    SysResult<size_t> sendmsg(int fd, const MsgHdr& msg, int flags);
+    SysResult<size_t> recvmsg(int fd, MsgHdr& msg, int flags);
+
+    // --- socket_options.cc: fcntl, ioctl, setsockopt ---
     SysResult<int> fcntl(int fd, int command, int arg = 0);  // F_GETFL, F_SETFL (O_NONBLOCK)
+    // FIONREAD/SIOCINQ, SIOCOUTQ, SIOCOUTQNSD (into *value), FIONBIO (from *value).
+    SysResult<int> ioctl(int fd, unsigned long request, int* value);
     SysResult<int> setsockopt(int fd, int level, int name, Bytes value);
-    // The option's value into `value`; returns its length (optlen).
+    // --- socket_getopt.cc ---
+    // The option's value into `value`, cut to its size as Linux does; returns the length
+    // written (optlen). TCP_INFO fills a struct tcp_info (<netinet/tcp.h>).
     SysResult<size_t> getsockopt(int fd, int level, int name, MutBytes value);
+
+    // --- socket_epoll.cc ---
+    SysResult<int> epoll_create(int size);    // size > 0, and otherwise unused, as in Linux
+    SysResult<int> epoll_create1(int flags);  // 0 or EPOLL_CLOEXEC
+    SysResult<int> epoll_ctl(int epfd, int op, int fd, EpollEvent event);  // EPOLL_CTL_ADD/MOD/DEL
+    // The ready descriptors' events, at most events.size() of them, in descriptor order; waits
+    // like poll() when none is.
+    SysResult<int> epoll_wait(int epfd, std::span<EpollEvent> events, int timeout_ms);
 
     size_t open_count() const { return open_; }
 
@@ -96,40 +139,73 @@ private:
         bool shut_read = false, shut_write = false;
         bool port_chosen_by_us = false;  // an ephemeral port, given back if a connect fails
         bool reuse_address = false;
-        // Set by setsockopt; unset, the stack's defaults hold (StackConfig::tcp).
-        std::optional<bool> keepalive, nodelay;
-        std::optional<int> linger_seconds;  // SO_LINGER on
+        // Set by setsockopt; unset, the stack's defaults hold (StackConfig::tcp). The stack
+        // opens the socket's connections with them.
+        ConnectionOptions options;
+        std::optional<int> linger_seconds;                      // SO_LINGER on
+        std::optional<Duration> receive_timeout, send_timeout;  // SO_RCVTIMEO, SO_SNDTIMEO
         SocketAddress local, remote;
         SocketId id;  // the stack's connection or listener
         int backlog = 0;
         std::deque<SocketId> accept_queue;  // connections the stack completed, not yet accepted
+        // Counts the stack's wake-ups (data or room came, connected, closed): what EPOLLET
+        // reports on, as Linux's wait-queue callbacks do.
+        uint64_t wakeups = 0;
+        bool no_space = false;  // a send found the buffer full: room that comes is a wake-up
     };
+    struct Epoll {
+        struct Interest {
+            EpollEvent event;              // as epoll_ctl gave it
+            std::optional<uint64_t> seen;  // EPOLLET: the socket's wakeups when last reported
+            bool disarmed = false;         // EPOLLONESHOT: reported once, until EPOLL_CTL_MOD
+        };
+        std::map<int, Interest> interests;  // by descriptor
+    };
+    using Slot = std::variant<std::monostate, Socket, Epoll>;
 
     // SocketHandler: what the stack tells us at the end of its poll.
     void on_accept(SocketId accepted) override;
     void on_connected(SocketId id) override;
     void on_closed(SocketId id, CloseReason reason) override;
+    void on_readable(SocketId id) override { wake(id); }
+    void on_writable(SocketId id) override;
 
     // sockets.cc
     Socket* find(int fd);
     const Socket* find(int fd) const;
-    int allocate(Socket s);
+    Epoll* find_epoll(int fd);
+    // The errno for a descriptor find() did not find: ENOTSOCK for an epoll instance, else EBADF.
+    int not_found(int fd) const;
+    int allocate(Slot slot);
+    void wake(SocketId id);
     bool port_in_use(uint16_t port, const Socket& asking) const;
     std::optional<uint16_t> ephemeral_port(const Socket& asking);
     void update_accept_room(Socket& listener);
     SysResult<int> finish_connect(Socket& s);
-    void apply_options(const Socket& s);
     int take_error(Socket& s);
     // socket_io.cc
-    // Blocks until ready() (true) or the driver gives up. Per socket, for SO_RCVTIMEO later.
-    bool wait(Socket& s, const std::function<bool()>& ready);
+    // Blocks until ready() (true), or until `timeout` (SO_RCVTIMEO, SO_SNDTIMEO; none: for
+    // ever) passes or the driver gives up (false).
+    bool wait(std::optional<Duration> timeout, const std::function<bool()>& ready);
     short readiness(const Socket& s) const;
+    bool writable(const Socket& s) const;
     bool peer_fin(const Socket& s) const;
+    // socket_options.cc, socket_getopt.cc
+    SysResult<int> set_socket_option(Socket& s, int name, Bytes value);
+    SysResult<int> set_tcp_option(Socket& s, int name, Bytes value);
+    void change_options(Socket& s, const ConnectionOptions& change);
+    std::optional<int> socket_option(Socket& s, int name);  // SO_ERROR reads and clears
+    std::optional<int> tcp_option(const Socket& s, int name) const;
+    size_t get_tcp_info(const Socket& s, MutBytes out) const;
+    // socket_epoll.cc
+    uint32_t epoll_ready(Epoll::Interest& interest, int fd, bool report);
+    int epoll_collect(Epoll& epoll, std::span<EpollEvent> out);
+    void forget_in_epolls(int fd);  // close(): a closed descriptor leaves every interest list
 
     Stack& stack_;
     Driver& driver_;
     int first_fd_;
-    std::vector<std::optional<Socket>> table_;  // index fd - first_fd_
+    std::vector<Slot> table_;  // index fd - first_fd_; monostate: free
     size_t open_ = 0;
     std::unordered_map<SocketId, int, SocketIdHash> fd_of_;  // connections (not those in accept queues)
     std::unordered_map<uint16_t, int> listener_fd_;          // by port, for on_accept

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "stack/base/time.hh"
@@ -84,7 +85,18 @@ struct SocketInfo {
     Duration rto{0};
     uint32_t retransmissions = 0;
     bool in_recovery = false;
-    bool timestamps = false, sack = false;  // negotiated
+    bool timestamps = false, sack = false, window_scaling = false;  // negotiated
+    // The send queue (Linux's SIOCOUTQ and SIOCOUTQNSD): bytes written and not yet acknowledged,
+    // and of those the ones not sent yet; a FIN queued counts one, as it does in Linux.
+    uint32_t send_queue = 0, unsent = 0;
+    // For TCP_INFO.
+    uint32_t send_mss = 0;           // payload of a full segment we send (less the options every one carries)
+    uint32_t receive_mss = 0;        // the largest segment the peer has sent
+    uint32_t announced_mss = 0;      // the MSS our SYN or SYN,ACK announced
+    std::optional<Duration> srtt{};  // none before the first sample
+    Duration rttvar{0};
+    uint32_t backoff = 0;  // retransmission timeouts in a row, without progress
+    uint8_t send_window_shift = 0, receive_window_shift = 0;
 };
 
 }  // namespace tapstack

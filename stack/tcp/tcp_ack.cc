@@ -89,6 +89,7 @@ void TcpConnection::on_new_ack(SeqNum ack, const TcpSegment* seg, Instant now) {
     una_since_ = now;
     if (snd_.nxt < ack) snd_.nxt = ack;  // after a go-back-N timeout, the ACK may pass snd.nxt
     uint32_t data_acked = release_acknowledged(ack);
+    if (data_acked > 0) more_ = false;  // Linux: an ACK pushes with the socket's own Nagle setting
 
     // RTT sample (RFC 6298 §3, RFC 7323 §4): the estimator decides whether this ACK may be timed.
     std::optional<uint32_t> echo;
@@ -163,7 +164,7 @@ bool TcpConnection::process_fin_acknowledged(Instant now) {
             set_state(TcpState::FinWait2, "our FIN was acknowledged", now);
             // A peer that never sends its FIN: only an orphaned connection times out, as in
             // Linux; after a half-close the application may read for as long as it likes.
-            if (app_closed_) fin_wait_2_timer_.arm(now, settings_.fin_wait_2_timeout);
+            if (app_closed_) fin_wait_2_timer_.arm(now, settings_->fin_wait_2_timeout);
         }
         break;
     case TcpState::Closing:

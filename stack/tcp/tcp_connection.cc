@@ -10,23 +10,31 @@
 
 namespace tapstack {
 
-TcpConnection::TcpConnection(TcpEnvironment& env, const TcpSettings& settings, const FourTuple& tuple, SeqNum iss,
-                             TcpState initial)
+namespace {
+std::unique_ptr<TcpSettings> own_copy(const TcpSettings& shared, const ConnectionOptions& options) {
+    if (!options.changes_settings()) return nullptr;
+    return std::make_unique<TcpSettings>(options.applied_to(shared));
+}
+}  // namespace
+
+TcpConnection::TcpConnection(TcpEnvironment& env, const TcpSettings& shared, const FourTuple& tuple, SeqNum iss,
+                             TcpState initial, const ConnectionOptions& options)
     : env_(env),
-      settings_(settings),
+      own_settings_(own_copy(shared, options)),
+      settings_(own_settings_ ? own_settings_.get() : &shared),
       tuple_(tuple),
       state_(initial),
       iss_(iss),
-      send_buffer_(settings.send_buffer),
-      receive_buffer_(settings.receive_buffer),
-      congestion_(settings.congestion_control),
+      send_buffer_(settings_->send_buffer),
+      receive_buffer_(settings_->receive_buffer),
+      congestion_(settings_->congestion_control),
       recovery_(iss) {
     snd_.una = snd_.nxt = snd_.max = iss;
     send_base_ = pushed_seq_ = iss + 1;
-    rcv_.offered_shift = window_shift_for(settings_.receive_buffer);
+    rcv_.offered_shift = window_shift_for(settings_->receive_buffer);
     ts_offset_ = timestamp_offset(iss);
-    rcv_.quickacks_left = settings_.quickack_segments;
-    keepalive_ = settings_.keepalive.enabled;
+    rcv_.quickacks_left = settings_->quickack_segments;
+    keepalive_ = settings_->keepalive.enabled;
 }
 
 void TcpConnection::set_state(TcpState next, std::string_view why, Instant now) {
@@ -95,18 +103,18 @@ void TcpConnection::accept_cookie(const TcpSegment& ack, const SynCookieOptions&
     irs_ = ack.seq - 1;
     rcv_.nxt = ack.seq;
     rcv_.advertised_edge =
-        rcv_.nxt + std::min<uint32_t>(settings_.receive_buffer, max_unscaled_window);  // what the SYN,ACK offered
-    last_ack_sent_ = rcv_.nxt;                                                         // the SYN,ACK's
+        rcv_.nxt + std::min<uint32_t>(settings_->receive_buffer, max_unscaled_window);  // what the SYN,ACK offered
+    last_ack_sent_ = rcv_.nxt;                                                          // the SYN,ACK's
     snd_.una = snd_.nxt = snd_.max = iss_ + 1;
-    snd_.mss = std::min(cookie.mss, settings_.mss);
+    snd_.mss = std::min(cookie.mss, settings_->mss);
     // What the cookie's SYN,ACK answered, as negotiate_options() would have from the SYN.
-    if (settings_.window_scaling && cookie.window_scale) {
+    if (settings_->window_scaling && cookie.window_scale) {
         ws_ok_ = true;
         snd_.shift = std::min<uint8_t>(*cookie.window_scale, max_window_shift);
         rcv_.shift = rcv_.offered_shift;
     }
     // RFC 7323 §3.2: TS.Recent from this ACK, the first segment we keep (the SYN's TSval is gone).
-    if (settings_.timestamps && cookie.timestamps && ack.options.timestamps) {
+    if (settings_->timestamps && cookie.timestamps && ack.options.timestamps) {
         ts_ok_ = true;
         ts_recent_ = ack.options.timestamps->value;
         // The echo times the cookie's SYN,ACK (RFC 7323 §4), as on any passive open and as in
@@ -115,7 +123,7 @@ void TcpConnection::accept_cookie(const TcpSegment& ack, const SynCookieOptions&
         int32_t ms = static_cast<int32_t>(ts_now(now) - ack.options.timestamps->echo_reply);
         if (ack.options.timestamps->echo_reply != 0 && ms >= 0) rtt_.on_sample(std::chrono::milliseconds{ms});
     }
-    recovery_.enable_sack(settings_.sack && cookie.sack_permitted);
+    recovery_.enable_sack(settings_->sack && cookie.sack_permitted);
     snd_.wnd = static_cast<uint32_t>(ack.window) << snd_.shift;  // RFC 7323 §2.2: scaled but in a SYN
     max_snd_wnd_ = snd_.wnd;
     snd_.wl1 = ack.seq;
@@ -144,20 +152,20 @@ void TcpConnection::connect(Instant now) {
 void TcpConnection::negotiate_options(const TcpOptions& peer) {
     // RFC 9293 §3.7.1: send no more than the peer's MSS (536 if it gave none) nor our own.
     if (peer.mss) snd_.mss = std::max<uint16_t>(*peer.mss, 64);
-    snd_.mss = std::min(snd_.mss, settings_.mss);
+    snd_.mss = std::min(snd_.mss, settings_->mss);
     // RFC 7323 §2.2: scaling is on only when both SYNs carry the option; shifts above 14 are
     // treated as 14 (§2.3).
-    if (settings_.window_scaling && peer.window_scale) {
+    if (settings_->window_scaling && peer.window_scale) {
         ws_ok_ = true;
         snd_.shift = std::min<uint8_t>(*peer.window_scale, max_window_shift);
         rcv_.shift = rcv_.offered_shift;
     }
     // RFC 7323 §3.2: timestamps only if the SYN had them; TS.Recent starts at its TSval.
-    if (settings_.timestamps && peer.timestamps) {
+    if (settings_->timestamps && peer.timestamps) {
         ts_ok_ = true;
         ts_recent_ = peer.timestamps->value;
     }
-    recovery_.enable_sack(settings_.sack && peer.sack_permitted);  // RFC 2018 §2
+    recovery_.enable_sack(settings_->sack && peer.sack_permitted);  // RFC 2018 §2
 }
 
 void TcpConnection::set_keepalive(bool on, Instant now) {
@@ -165,6 +173,40 @@ void TcpConnection::set_keepalive(bool on, Instant now) {
     keepalive_probes_ = 0;
     if (on) restart_keepalive(now);
     else keepalive_timer_.disarm();
+}
+
+void TcpConnection::set_nodelay(bool on) {
+    nodelay_ = on;
+    // Linux's TCP_NAGLE_PUSH: setting it sends what waits at once, corked or not.
+    push_now_ = push_now_ || on;
+}
+
+void TcpConnection::set_cork(bool on) {
+    corked_ = on;
+    // Uncorked, what waits goes at once; past Nagle too when it is off (Linux's TCP_NAGLE_PUSH).
+    if (!on) push_now_ = push_now_ || nodelay_;
+}
+
+void TcpConnection::set_options(const ConnectionOptions& change, Instant now) {
+    // The rings and the MSS stay as the open made them: the SYN announced them.
+    if (change.changes_settings() && !own_settings_) {
+        own_settings_ = std::make_unique<TcpSettings>(*settings_);
+        settings_ = own_settings_.get();
+    }
+    if (own_settings_) {
+        TcpSettings next = change.applied_to(*own_settings_);
+        own_settings_->keepalive = next.keepalive;
+        own_settings_->user_timeout = next.user_timeout;
+    }
+    if (change.nodelay) set_nodelay(*change.nodelay);
+    if (change.cork) set_cork(*change.cork);
+    if (change.keepalive || change.keepalive_idle || change.keepalive_interval || change.keepalive_probes)
+        set_keepalive(change.keepalive.value_or(keepalive_), now);  // its timer starts again
+}
+
+uint32_t TcpConnection::send_queue() const {
+    bool fin_acked = fin_sent_ && snd_.una == fin_seq_ + 1;
+    return static_cast<uint32_t>(send_buffer_.size()) + (fin_queued_ && !fin_acked ? 1u : 0u);
 }
 
 size_t TcpConnection::send_space() const {
@@ -184,11 +226,21 @@ size_t TcpConnection::send_space() const {
     return 0;
 }
 
-size_t TcpConnection::write(Bytes data) {
+size_t TcpConnection::write(Bytes data, bool more) {
     // RFC 9293 §3.10.2 SEND: queued in SYN-SENT/SYN-RECEIVED until ESTABLISHED, then segmentized.
+    more_ = more;
+    // A push asked for before this write (uncork, TCP_NODELAY) was for the data there then;
+    // Linux would have sent it already.
+    if (more) push_now_ = false;
     if (send_space() == 0) return 0;
     size_t n = send_buffer_.push(data);
     account_buffers();
+    return n;
+}
+
+size_t TcpConnection::peek(MutBytes out) const {
+    size_t n = std::min(out.size(), receive_buffer_.size());
+    if (n > 0) receive_buffer_.peek(0, out.first(n));
     return n;
 }
 
@@ -228,7 +280,7 @@ void TcpConnection::close(Instant now) {
     case TcpState::FinWait2:
         // After shutdown_write(): the connection is orphaned now, and a peer that never sends
         // its FIN must not hold it for good (tcp_settings.hh, fin_wait_2_timeout).
-        if (!fin_wait_2_timer_.armed()) fin_wait_2_timer_.arm(now, settings_.fin_wait_2_timeout);
+        if (!fin_wait_2_timer_.armed()) fin_wait_2_timer_.arm(now, settings_->fin_wait_2_timeout);
         break;
     case TcpState::FinWait1:
     case TcpState::Closing:

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -98,12 +99,13 @@ public:
     enum Event : uint8_t { Accepted = 1, Connected = 2, Readable = 4, Writable = 8, Closed = 16 };
 
     // A passive open starts in LISTEN (the TCB is the listener's, specialised by the SYN, as in
-    // RFC 9293 §3.10.7.2); an active open starts in CLOSED. `settings` are shared, not copied
-    // (the table's, the same for all its connections): they must outlive the connection.
-    TcpConnection(TcpEnvironment&, const TcpSettings& settings, const FourTuple&, SeqNum iss,
-                  TcpState initial = TcpState::Closed);
-    TcpConnection(TcpEnvironment&, const TcpSettings&&, const FourTuple&, SeqNum,
-                  TcpState = TcpState::Closed) = delete;  // a temporary would not outlive it
+    // RFC 9293 §3.10.7.2); an active open starts in CLOSED. `shared` are the table's settings,
+    // the same for all its connections and not copied: they must outlive the connection. Only a
+    // connection whose `options` change a setting (setsockopt) gets a copy of its own.
+    TcpConnection(TcpEnvironment&, const TcpSettings& shared, const FourTuple&, SeqNum iss,
+                  TcpState initial = TcpState::Closed, const ConnectionOptions& options = {});
+    TcpConnection(TcpEnvironment&, const TcpSettings&&, const FourTuple&, SeqNum, TcpState = TcpState::Closed,
+                  const ConnectionOptions& = {}) = delete;  // a temporary would not outlive it
 
     // --- opening ---
     // Passive open: a SYN arrived at a listener. Sends SYN,ACK; state SYN-RECEIVED.
@@ -137,21 +139,19 @@ public:
 
     // --- user calls (RFC 9293 §3.10.2–3.10.6) ---
     size_t read(MutBytes out, Instant now);
-    size_t write(Bytes data);
-    void close(Instant now);  // FIN after queued data
+    size_t write(Bytes data, bool more = false);  // more: MSG_MORE (cork_holds, tcp_output.cc)
+    void close(Instant now);                      // FIN after queued data
     // Half-close (shutdown(SHUT_WR)): FIN after queued data, as close() sends it, but the
     // application keeps the connection and goes on reading until the peer's FIN.
     void shutdown_write(Instant now);
-    void abort(Instant now);                      // RST
-    void set_nodelay(bool on) { nodelay_ = on; }  // Nagle off (TCP_NODELAY)
-    void set_keepalive(bool on, Instant now);     // RFC 1122 §4.2.3.6, with settings_.keepalive
+    void abort(Instant now);                                         // RST
+    void set_nodelay(bool on);                                       // Nagle off (TCP_NODELAY); on: what waits goes now
+    void set_cork(bool on);                                          // TCP_CORK: partial segments wait (tcp_output.cc)
+    void set_keepalive(bool on, Instant now);                        // RFC 1122 §4.2.3.6, with settings_->keepalive
+    void set_options(const ConnectionOptions& change, Instant now);  // tcp_settings.hh, on a live one
     size_t readable_bytes() const { return receive_buffer_.size(); }
     // Copies what read() would return, and leaves it in the buffer (MSG_PEEK).
-    size_t peek(MutBytes out) const {
-        size_t n = std::min(out.size(), receive_buffer_.size());
-        if (n > 0) receive_buffer_.peek(0, out.first(n));
-        return n;
-    }
+    size_t peek(MutBytes out) const;
     size_t send_space() const;
     bool peer_closed() const { return fin_received_ && receive_buffer_.empty(); }
 
@@ -195,6 +195,14 @@ public:
     uint8_t send_window_shift() const { return snd_.shift; }
     uint8_t receive_window_shift() const { return rcv_.shift; }
     uint32_t sacked_bytes() const { return recovery_.sacked_bytes(); }
+    bool window_scaling_enabled() const { return ws_ok_; }
+    uint32_t send_queue() const;  // unacknowledged and unsent bytes, and a FIN not yet acknowledged
+    uint32_t unsent() const { return unsent_bytes() + (fin_queued_ && !fin_sent_ ? 1u : 0u); }
+    uint32_t send_mss() const { return smss(); }
+    uint32_t receive_mss() const { return rcv_.mss; }
+    uint16_t announced_mss() const { return settings_->mss; }
+    const RttEstimator& rtt() const { return rtt_; }
+    uint32_t backoff() const { return backoff_count_; }  // timeouts in a row
     size_t buffer_memory() const { return buffers_accounted_; }
 
     void set_socket_id(SocketId id) { socket_id_ = id; }
@@ -261,6 +269,7 @@ private:
     bool send_data(Instant now);  // one segment of new data, if allowed
     uint32_t send_room() const;   // what the peer's and the congestion window let out now
     bool holds_back(uint32_t len, uint32_t wanted, uint32_t unsent) const;  // SWS avoidance, Nagle
+    bool cork_holds(uint32_t len, uint32_t unsent) const;                   // TCP_CORK, MSG_MORE
     void transmit_data(uint32_t len, uint32_t unsent, Instant now);
     void send_data_segment(SeqNum seq, uint32_t len, Instant now);
     bool takes_push(SeqNum end);                   // PSH on a data segment that ends at `end`
@@ -305,7 +314,8 @@ private:
     void account_buffers();  // tells the stack what the rings hold now
 
     TcpEnvironment& env_;
-    const TcpSettings& settings_;  // the table's, shared by its connections (not a copy each)
+    std::unique_ptr<TcpSettings> own_settings_;  // only when options changed a setting
+    const TcpSettings* settings_;                // the table's, shared by its connections, or own_settings_
     FourTuple tuple_;
     TcpState state_;
 
@@ -347,6 +357,9 @@ private:
     bool ack_pending_ = false;            // an ACK must go out at the next dispatch
     bool ack_now_ = false;                // ... at the end of this segment's processing (one ACK per segment)
     bool nodelay_ = false;                // Nagle's algorithm off
+    bool corked_ = false;                 // TCP_CORK
+    bool more_ = false;                   // the last write had MSG_MORE, and no ACK came since
+    bool push_now_ = false;               // this dispatch sends partial segments, corked or not
     // RFC 7323 timestamps: on when both SYNs carried them.
     bool ts_ok_ = false;
     uint32_t ts_offset_ = 0;    // per-connection offset of our TSval clock (RFC 7323 §5.4)
@@ -370,6 +383,7 @@ private:
     Timer delayed_ack_timer_;
     Timer probe_timer_;  // RFC 8985 §7 tail loss probe (recovery_ says when)
     Timer keepalive_timer_;
+    Timer cork_timer_;  // corked data with nothing in flight goes after an RTO (tcp_output.cc)
     bool keepalive_ = false;
     uint32_t keepalive_probes_ = 0;         // sent without an answer
     uint32_t persist_unanswered_ = 0;       // zero-window probes since the peer last sent anything

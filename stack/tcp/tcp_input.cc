@@ -69,7 +69,7 @@ bool TcpConnection::check_sequence_number(const TcpSegment& seg, Instant now) {
         // (unless the RST bit is set)". A retransmitted FIN in TIME-WAIT lands here too.
         drop(DropReason::TcpOutOfWindow);
         if (!seg.rst()) challenge_ack(now);
-        if (state_ == TcpState::TimeWait && seg.fin()) time_wait_timer_.arm(now, settings_.time_wait);
+        if (state_ == TcpState::TimeWait && seg.fin()) time_wait_timer_.arm(now, settings_->time_wait);
         return false;
     }
     // (RFC 7323 §5.3 R3, TS.Recent, waits for the ACK check: process_ack(), docs/design.md.)
@@ -284,10 +284,10 @@ void TcpConnection::acknowledge_received(const TcpSegment& seg, bool plain_in_or
     if (rcv_.quickacks_left > 0) {
         --rcv_.quickacks_left;
         ack_pending_ = true;
-    } else if (settings_.delayed_ack == Duration{0} || rcv_.unacked_bytes >= 2 * rcv_.mss) {
+    } else if (settings_->delayed_ack == Duration{0} || rcv_.unacked_bytes >= 2 * rcv_.mss) {
         ack_pending_ = true;
     } else if (!delayed_ack_timer_.armed()) {
-        delayed_ack_timer_.arm(now, settings_.delayed_ack);
+        delayed_ack_timer_.arm(now, settings_->delayed_ack);
     }
 }
 
@@ -339,7 +339,7 @@ void TcpConnection::enter_time_wait(Instant now) {
     retransmit_timer_.disarm();
     persist_timer_.disarm();
     fin_wait_2_timer_.disarm();
-    time_wait_timer_.arm(now, settings_.time_wait);
+    time_wait_timer_.arm(now, settings_->time_wait);
     // Nothing more can be sent or read: keep no buffers while we wait (memory per connection).
     send_buffer_.pop(send_buffer_.size());
     send_buffer_.release();

@@ -22,12 +22,12 @@ void TcpTable::receive_without_connection(const FourTuple& tuple, const TcpSegme
     }
     if (listener != listeners_.end() && seg.has_ack() && !seg.syn()) {
         if (auto cookie = valid_syn_cookie(tuple, seg, now))
-            return accept_cookie(tuple, seg, *cookie, listener->second.handler, now);
+            return accept_cookie(tuple, seg, *cookie, listener->second, now);
     }
     // (A table full of live connections drops the SYN instead, below: the client tries again
     // later, where a cookie would leave it connected to nothing.)
     if (listener != listeners_.end() && seg.syn() && !seg.has_ack() && half_open_.size() >= config_.max_half_open) {
-        return send_syn_cookie(tuple, seg, now);
+        return send_syn_cookie(tuple, seg, listener->second, now);
     }
     if (listener == listeners_.end() || seg.has_ack() || !seg.syn()) {
         if (listener == listeners_.end()) stats_.drop(DropReason::TcpNoListener);
@@ -36,8 +36,8 @@ void TcpTable::receive_without_connection(const FourTuple& tuple, const TcpSegme
         send_reset_for(tuple, seg, now);
         return;
     }
-    TcpConnection* c =
-        create_connection(tuple, initial_sequence_number(tuple, now), listener->second.handler, TcpState::Listen);
+    TcpConnection* c = create_connection(tuple, initial_sequence_number(tuple, now), listener->second.handler,
+                                         TcpState::Listen, listener->second.options);
     if (!c) return stats_.drop(DropReason::TcpTableFull);
     c->accept_syn(seg, now);
     reschedule(*c);
@@ -46,13 +46,14 @@ void TcpTable::receive_without_connection(const FourTuple& tuple, const TcpSegme
 // When the half-open connections reach max_half_open (a SYN flood), a SYN gets a SYN,ACK whose
 // ISN and TSval encode everything we need (syn_cookies.hh) and no TCB: the client's final ACK
 // proves it received our ISN, and the connection is made then.
-void TcpTable::send_syn_cookie(const FourTuple& tuple, const TcpSegment& syn, Instant now) {
+void TcpTable::send_syn_cookie(const FourTuple& tuple, const TcpSegment& syn, const Listener& listener, Instant now) {
+    TcpSettings settings = listener.options.applied_to(settings_);
     uint16_t peer_mss = syn.options.mss.value_or(default_mss);
-    uint8_t index = syn_cookie::mss_index(std::min<uint16_t>(peer_mss, settings_.mss));
+    uint8_t index = syn_cookie::mss_index(std::min<uint16_t>(peer_mss, settings.mss));
     // What a normal SYN,ACK would answer (RFC 7323 §2.2, §3.2; RFC 2018 §2), if we can carry it.
-    bool timestamps = settings_.timestamps && syn.options.timestamps;
-    bool window_scale = timestamps && settings_.window_scaling && syn.options.window_scale;
-    bool sack = timestamps && settings_.sack && syn.options.sack_permitted;
+    bool timestamps = settings.timestamps && syn.options.timestamps;
+    bool window_scale = timestamps && settings.window_scaling && syn.options.window_scale;
+    bool sack = timestamps && settings.sack && syn.options.sack_permitted;
     uint8_t options =
         syn_cookie::options_bits(timestamps, window_scale ? syn.options.window_scale : std::nullopt, sack);
     TcpSegment synack;
@@ -62,9 +63,9 @@ void TcpTable::send_syn_cookie(const FourTuple& tuple, const TcpSegment& syn, In
         SeqNum{syn_cookie::encode(config_.isn_secret, tuple, syn.seq, syn_cookie::counter(now), index, options)};
     synack.ack = syn.seq + 1;
     synack.flags = tcp_flag::syn | tcp_flag::ack;
-    synack.window = static_cast<uint16_t>(std::min(settings_.receive_buffer, max_unscaled_window));
-    synack.options.mss = settings_.mss;
-    if (window_scale) synack.options.window_scale = window_shift_for(settings_.receive_buffer);
+    synack.window = static_cast<uint16_t>(std::min(settings.receive_buffer, max_unscaled_window));
+    synack.options.mss = settings.mss;
+    if (window_scale) synack.options.window_scale = window_shift_for(settings.receive_buffer);
     synack.options.sack_permitted = sack;
     if (timestamps) {
         uint32_t tsval = syn_cookie::timestamp(timestamp_clock(now, synack.seq), options);
@@ -84,13 +85,17 @@ std::optional<SynCookieOptions> TcpTable::valid_syn_cookie(const FourTuple& tupl
 }
 
 void TcpTable::accept_cookie(const FourTuple& tuple, const TcpSegment& ack, const SynCookieOptions& options,
-                             SocketHandler* handler, Instant now) {
-    TcpConnection* c = create_connection(tuple, ack.ack - 1, handler, TcpState::Listen);
+                             const Listener& listener, Instant now) {
+    TcpConnection* c = create_connection(tuple, ack.ack - 1, listener.handler, TcpState::Listen, listener.options);
     if (!c) return stats_.drop(DropReason::TcpTableFull);
     ++stats_.tcp_syn_cookies_accepted;
     c->accept_cookie(ack, options, now);
     mark(*c);
     reschedule(*c);
+}
+
+void TcpTable::update_listener_options(uint16_t port, const ConnectionOptions& change) {
+    if (auto it = listeners_.find(port); it != listeners_.end()) it->second.options.update(change);
 }
 
 void TcpTable::set_accept_room(uint16_t port, std::optional<uint32_t> room) {

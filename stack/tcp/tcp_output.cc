@@ -59,16 +59,16 @@ void TcpConnection::add_syn_options(TcpOptions& o) const {
     // Our SYN offers what the settings allow; our SYN,ACK answers only what the peer offered
     // (RFC 7323 §2.2, §3.2; RFC 2018 §2).
     bool active = state_ == TcpState::SynSent;
-    o.mss = settings_.mss;
-    if (active ? settings_.window_scaling : ws_ok_) o.window_scale = rcv_.offered_shift;
-    o.sack_permitted = active ? settings_.sack : sack_ok();
+    o.mss = settings_->mss;
+    if (active ? settings_->window_scaling : ws_ok_) o.window_scale = rcv_.offered_shift;
+    o.sack_permitted = active ? settings_->sack : sack_ok();
 }
 
 void TcpConnection::add_options(TcpSegment& seg, Instant now) {
     // RFC 7323 §3.2: once agreed, every segment carries timestamps (an RST only when the
     // connection sends it on its own, send_rst); TSecr is TS.Recent, zero where the ACK bit is
     // off (our first SYN).
-    bool offering = state_ == TcpState::SynSent && seg.syn() && settings_.timestamps;
+    bool offering = state_ == TcpState::SynSent && seg.syn() && settings_->timestamps;
     if (ts_ok_ || offering)
         seg.options.timestamps = TcpOptions::Timestamps{ts_now(now), seg.has_ack() ? ts_recent_ : 0};
     // RFC 2018 §4: every ACK sent while we hold out-of-order data reports it, the block with the
@@ -103,7 +103,7 @@ uint16_t TcpConnection::window_to_advertise(bool syn) {
     // least min(MSS, half the buffer); never move it left (RFC 9293 §3.8.6).
     uint32_t free = std::min<uint32_t>(rcv_wnd(), max_unscaled_window << shift);
     SeqNum edge = rcv_.nxt + free;
-    uint32_t step = std::min<uint32_t>(settings_.mss, settings_.receive_buffer / 2);
+    uint32_t step = std::min<uint32_t>(settings_->mss, settings_->receive_buffer / 2);
     if (rcv_.advertised_edge < edge && static_cast<uint32_t>(edge - rcv_.advertised_edge) < step &&
         rcv_.nxt <= rcv_.advertised_edge) {
         edge = rcv_.advertised_edge;  // too small a step: keep the old edge
@@ -127,13 +127,13 @@ bool TcpConnection::window_update_due() const {
     // is announced (a peer that waits on it would otherwise fall back to probing). Not once the
     // peer's FIN is in: nothing more will come.
     if (fin_received_) return false;
-    uint32_t most = std::min<uint32_t>(settings_.receive_buffer, max_unscaled_window << rcv_.shift);
+    uint32_t most = std::min<uint32_t>(settings_->receive_buffer, max_unscaled_window << rcv_.shift);
     uint32_t left = rcv_.advertised_edge > rcv_.nxt ? static_cast<uint32_t>(rcv_.advertised_edge - rcv_.nxt) : 0;
     if (uint64_t{left} * 2 > most) return false;
     // What window_to_advertise() would announce: the free space, if it moves the right edge by
     // at least its silly-window step.
     uint32_t free = std::min<uint32_t>(rcv_wnd(), max_unscaled_window << rcv_.shift);
-    uint32_t step = std::min<uint32_t>(settings_.mss, settings_.receive_buffer / 2);
+    uint32_t step = std::min<uint32_t>(settings_->mss, settings_->receive_buffer / 2);
     uint32_t next = free >= left + step ? free : left;
     return next > 0 && next >= uint64_t{left} * 2;
 }
@@ -210,10 +210,16 @@ bool TcpConnection::send_data(Instant now) {
     // With segmentation offload one segment may carry many full ones, which the device cuts up;
     // cut short by a window, it ends on a full segment's boundary.
     uint32_t full = max_payload();
-    uint32_t burst = std::max(full, settings_.offload_payload / full * full);
+    uint32_t burst = std::max(full, settings_->offload_payload / full * full);
     uint32_t wanted = std::min({unsent, burst, limit});
     uint32_t len = std::min(wanted, usable);
     if (len > full && len < wanted) len -= len % full;
+    if (cork_holds(len, unsent)) {
+        // Nothing in flight, no ACK will come to release it: it goes after an RTO (200 ms at
+        // least), as Linux's probe timer sends it (tcp(7): TCP_CORK's "200 millisecond ceiling").
+        if (snd_.una == snd_.max && !cork_timer_.armed()) cork_timer_.arm(now, rtt_.rto());
+        return false;
+    }
     if (holds_back(len, wanted, unsent)) return false;
     transmit_data(len, unsent, now);
     return true;
@@ -249,7 +255,15 @@ bool TcpConnection::holds_back(uint32_t len, uint32_t wanted, uint32_t unsent) c
     // Nagle (RFC 896): the end of what the application wrote, shorter than a full segment, goes
     // only when nothing is outstanding, unless Nagle is off or the application has closed (the
     // last piece goes out with or before the FIN).
-    return len < full && len == unsent && !retransmission && outstanding && settings_.nagle && !nodelay_ &&
+    return len < full && len == unsent && !retransmission && outstanding && settings_->nagle && !nodelay_ &&
+           !fin_queued_ && !push_now_;
+}
+
+// TCP_CORK and MSG_MORE (Linux's TCP_NAGLE_CORK): the end of the data, shorter than a full
+// segment, waits for the data that fills it, whether or not anything is in flight; full
+// segments go, and so does the end once the application closes.
+bool TcpConnection::cork_holds(uint32_t len, uint32_t unsent) const {
+    return (corked_ || more_) && !push_now_ && len < max_payload() && len == unsent && !retransmission_pending() &&
            !fin_queued_;
 }
 
@@ -261,10 +275,11 @@ void TcpConnection::transmit_data(uint32_t len, uint32_t unsent, Instant now) {
     // The FIN rides on the segment that carries the last byte the application wrote, so the peer
     // gets the end of the response and the end of the stream in one frame (docs/design.md,
     // "Why the FIN rides on the last data segment").
-    if (settings_.fin_with_last_data && fin_queued_ && !fin_sent_ && len == unsent) {
+    if (settings_->fin_with_last_data && fin_queued_ && !fin_sent_ && len == unsent) {
         fin_sent_ = true;
         fin_seq_ = data_end();
     }
+    if (len == unsent) cork_timer_.disarm();  // nothing is held back any more
     send_data_segment(snd_.nxt, len, now);
     snd_.nxt += len;
     if (fin_sent_ && snd_.nxt == fin_seq_) snd_.nxt += 1;
@@ -312,6 +327,7 @@ void TcpConnection::dispatch(Instant now) {
         break;
     }
     if (ack_pending_) send_ack(now);
+    push_now_ = false;  // a push is for the data there when it was asked for
 }
 
 void TcpConnection::send_fin_alone(Instant now) {

@@ -2,10 +2,13 @@
 // TcpSettings: every knob of a TCP connection, documented once, here. StackConfig embeds one
 // (`config.tcp`) and the Stack hands it to each connection, filling in the two numbers that come
 // from the device (mss, offload_payload). Tests that drive a TcpConnection alone (ConnScript)
-// build one directly. Nothing here is per-connection state.
+// build one directly. Nothing here is per-connection state. ConnectionOptions, below, is what one
+// application may choose for its own connections (the socket layer's setsockopt).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 
 #include "stack/base/time.hh"
 #include "stack/tcp/congestion.hh"
@@ -81,6 +84,57 @@ struct TcpSettings {
     // max_orphan_retransmissions probes backed off to rto_max, answered or not (as Linux).
     Duration user_timeout{0};
     KeepaliveSettings keepalive;  // off unless enabled here or per connection
+};
+
+// What one application chooses for its own connections (the socket options of stack/posix/):
+// each field set replaces the stack's TcpSettings for them. Given at the open (Stack::connect,
+// Stack::listen) all of them count; on a live connection (Stack::set_options) the buffer sizes
+// and the MSS clamp no longer do: the SYN has announced the window scale and MSS they give.
+struct ConnectionOptions {
+    // ({} on each: a designated initializer may name just one.)
+    std::optional<uint32_t> receive_buffer{}, send_buffer{};  // SO_RCVBUF, SO_SNDBUF: the rings' capacity
+    std::optional<uint16_t> max_segment{};  // TCP_MAXSEG: the MSS we announce and use, at most (0: none)
+    std::optional<bool> nodelay{};          // TCP_NODELAY: Nagle's algorithm off
+    std::optional<bool> cork{};             // TCP_CORK: partial segments wait (tcp_output.cc)
+    std::optional<bool> keepalive{};        // SO_KEEPALIVE
+    std::optional<Duration> keepalive_idle{}, keepalive_interval{};  // TCP_KEEPIDLE, TCP_KEEPINTVL
+    std::optional<uint32_t> keepalive_probes{};                      // TCP_KEEPCNT
+    std::optional<Duration> user_timeout{};                          // TCP_USER_TIMEOUT (0: off)
+
+    // Whether any of them replaces a setting (nodelay and cork do not: they are connection state).
+    bool changes_settings() const {
+        return receive_buffer || send_buffer || max_segment || keepalive || keepalive_idle || keepalive_interval ||
+               keepalive_probes || user_timeout;
+    }
+    // `base` with the settings these options replace (nodelay and cork are connection state,
+    // not settings: TcpConnection::set_options applies them).
+    TcpSettings applied_to(TcpSettings base) const {
+        if (receive_buffer) base.receive_buffer = *receive_buffer;
+        if (send_buffer) base.send_buffer = *send_buffer;
+        if (max_segment && *max_segment > 0) base.mss = std::min(base.mss, *max_segment);
+        if (keepalive) base.keepalive.enabled = *keepalive;
+        if (keepalive_idle) base.keepalive.idle = *keepalive_idle;
+        if (keepalive_interval) base.keepalive.interval = *keepalive_interval;
+        if (keepalive_probes) base.keepalive.probes = *keepalive_probes;
+        if (user_timeout) base.user_timeout = *user_timeout;
+        return base;
+    }
+    // Takes the options set in `change`, keeps the rest.
+    void update(const ConnectionOptions& change) {
+        auto take = [](auto& mine, const auto& theirs) {
+            if (theirs) mine = theirs;
+        };
+        take(receive_buffer, change.receive_buffer);
+        take(send_buffer, change.send_buffer);
+        take(max_segment, change.max_segment);
+        take(nodelay, change.nodelay);
+        take(cork, change.cork);
+        take(keepalive, change.keepalive);
+        take(keepalive_idle, change.keepalive_idle);
+        take(keepalive_interval, change.keepalive_interval);
+        take(keepalive_probes, change.keepalive_probes);
+        take(user_timeout, change.user_timeout);
+    }
 };
 
 }  // namespace tapstack

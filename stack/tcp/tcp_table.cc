@@ -45,8 +45,8 @@ void TcpTable::receive(const Ipv4View& ip, Instant now) {
 }
 
 // ---------------------------------------------------------------- slots
-TcpConnection* TcpTable::create_connection(const FourTuple& tuple, SeqNum iss, SocketHandler* handler,
-                                           TcpState initial) {
+TcpConnection* TcpTable::create_connection(const FourTuple& tuple, SeqNum iss, SocketHandler* handler, TcpState initial,
+                                           const ConnectionOptions& options) {
     if (by_tuple_.size() >= config_.max_connections && !evict_oldest_time_wait()) return nullptr;
     uint32_t index;
     if (!free_slots_.empty()) {
@@ -57,7 +57,9 @@ TcpConnection* TcpTable::create_connection(const FourTuple& tuple, SeqNum iss, S
         slots_.emplace_back();
     }
     Slot& s = slots_[index];
-    s.conn = std::make_unique<TcpConnection>(*this, settings_, tuple, iss, initial);
+    s.conn = std::make_unique<TcpConnection>(*this, settings_, tuple, iss, initial, options);
+    if (options.nodelay) s.conn->set_nodelay(*options.nodelay);
+    if (options.cork) s.conn->set_cork(*options.cork);
     s.conn->set_socket_id(SocketId{index, s.generation});
     s.conn->set_handler(handler);
     by_tuple_[tuple] = index;
@@ -111,11 +113,11 @@ SeqNum TcpTable::initial_sequence_number(const FourTuple& t, Instant now) const 
 
 // ---------------------------------------------------------------- for the Stack API
 Result<SocketId, ConnectError> TcpTable::connect(Ipv4Address dst, uint16_t port, SocketHandler& handler, Instant now,
-                                                 uint16_t local_port) {
+                                                 uint16_t local_port, const ConnectionOptions& options) {
     if (local_port != 0) {
         FourTuple tuple{ip_.address(), local_port, dst, port};
         if (by_tuple_.count(tuple)) return Err{ConnectError::AddressInUse};
-        return open_active(tuple, handler, now);
+        return open_active(tuple, handler, now, options);
     }
     // Ephemeral ports 49152-65535 (RFC 6335), the first free one for this destination.
     for (uint32_t tries = 0; tries < 16384; ++tries) {
@@ -123,13 +125,15 @@ Result<SocketId, ConnectError> TcpTable::connect(Ipv4Address dst, uint16_t port,
         next_ephemeral_port_ = static_cast<uint16_t>(p == 65535 ? 49152 : p + 1);
         FourTuple tuple{ip_.address(), p, dst, port};
         if (by_tuple_.count(tuple) || listeners_.count(p)) continue;
-        return open_active(tuple, handler, now);
+        return open_active(tuple, handler, now, options);
     }
     return Err{ConnectError::NoFreePort};
 }
 
-Result<SocketId, ConnectError> TcpTable::open_active(const FourTuple& tuple, SocketHandler& handler, Instant now) {
-    TcpConnection* c = create_connection(tuple, initial_sequence_number(tuple, now), &handler);
+Result<SocketId, ConnectError> TcpTable::open_active(const FourTuple& tuple, SocketHandler& handler, Instant now,
+                                                     const ConnectionOptions& options) {
+    TcpConnection* c =
+        create_connection(tuple, initial_sequence_number(tuple, now), &handler, TcpState::Closed, options);
     if (!c) return Err{ConnectError::TooManyConnections};
     c->connect(now);
     reschedule(*c);

@@ -60,9 +60,11 @@ public:
     void check_no_connection_is_stuck() const;
 
     // --- for the Stack API ---
-    bool listen(uint16_t port, SocketHandler& handler) {
-        return listeners_.emplace(port, Listener{&handler, std::nullopt}).second;
+    // The listener's connections are opened with `options` (tcp_settings.hh).
+    bool listen(uint16_t port, SocketHandler& handler, const ConnectionOptions& options = {}) {
+        return listeners_.emplace(port, Listener{&handler, std::nullopt, options}).second;
     }
+    void update_listener_options(uint16_t port, const ConnectionOptions& change);
     void stop_listening(uint16_t port) { listeners_.erase(port); }
     // How many more handshakes the listener on `port` may complete before its application takes
     // some (nullopt: no limit). At 0, SYNs and handshake-completing ACKs are dropped (Linux's
@@ -71,7 +73,7 @@ public:
     // Active open from `local_port`, or (0) from the next free ephemeral port (RFC 6335:
     // 49152-65535).
     Result<SocketId, ConnectError> connect(Ipv4Address dst, uint16_t port, SocketHandler& handler, Instant now,
-                                           uint16_t local_port = 0);
+                                           uint16_t local_port = 0, const ConnectionOptions& options = {});
     void close_all(Instant now);  // stops listening and closes every connection
     // The connection behind `id`, or nullptr when its slot is empty or was reused since.
     TcpConnection* get(SocketId id) const {
@@ -111,6 +113,7 @@ private:
     struct Listener {
         SocketHandler* handler;
         std::optional<uint32_t> accept_room;  // set_accept_room()
+        ConnectionOptions options;            // for each connection it makes
         bool full() const { return accept_room && *accept_room == 0; }
     };
     struct TimerEntry {
@@ -123,8 +126,9 @@ private:
     // tcp_table.cc
     void send(Ipv4Address dst, const TcpSegment& seg, Instant now);
     TcpConnection* create_connection(const FourTuple& tuple, SeqNum iss, SocketHandler* handler,
-                                     TcpState initial = TcpState::Closed);
-    Result<SocketId, ConnectError> open_active(const FourTuple& tuple, SocketHandler& handler, Instant now);
+                                     TcpState initial = TcpState::Closed, const ConnectionOptions& options = {});
+    Result<SocketId, ConnectError> open_active(const FourTuple& tuple, SocketHandler& handler, Instant now,
+                                               const ConnectionOptions& options);
     bool evict_oldest_time_wait();
     void free_connection(uint32_t index);
     void count_end(TcpEnd end);
@@ -134,10 +138,10 @@ private:
 
     // tcp_listen.cc: segments for no connection (RFC 9293 §3.10.7.1-2) and SYN cookies
     void receive_without_connection(const FourTuple& tuple, const TcpSegment& seg, Instant now);
-    void send_syn_cookie(const FourTuple& tuple, const TcpSegment& syn, Instant now);
+    void send_syn_cookie(const FourTuple& tuple, const TcpSegment& syn, const Listener& listener, Instant now);
     std::optional<SynCookieOptions> valid_syn_cookie(const FourTuple& tuple, const TcpSegment& ack, Instant now) const;
     void accept_cookie(const FourTuple& tuple, const TcpSegment& ack, const SynCookieOptions& options,
-                       SocketHandler* handler, Instant now);
+                       const Listener& listener, Instant now);
     void send_reset_for(const FourTuple& tuple, const TcpSegment& seg, Instant now);
     bool accept_queue_full(uint16_t port) const;
     void took_accept_room(uint16_t port);

@@ -46,12 +46,16 @@ void TcpConnection::on_timer(Instant now) {
         persist_timer_.disarm();
         on_persist_timer(now);
     }
+    if (cork_timer_.expired(now)) {
+        cork_timer_.disarm();
+        push_now_ = snd_.una == snd_.max;  // still nothing in flight: what waits goes (dispatch)
+    }
 }
 
 void TcpConnection::on_keepalive_timer(Instant now) {
     if (snd_.una != snd_.max) {
         restart_keepalive(now);  // data in flight: the retransmission timer watches the peer
-    } else if (keepalive_probes_ >= settings_.keepalive.probes) {
+    } else if (keepalive_probes_ >= settings_->keepalive.probes) {
         TS_LOG(Info, "{}: no answer to {} keep-alive probes", tuple_, keepalive_probes_);
         send_rst(now);
         terminate(CloseReason::TimedOut, now);
@@ -87,19 +91,19 @@ bool TcpConnection::persist_gives_up(Instant now, Duration next) const {
     // timeout, and on an orphaned connection once the probes have backed off to the maximum after
     // tcp_orphan_retries of them, answered or not: nobody will ever read that connection again,
     // and a peer that keeps its window shut would hold its memory for good.
-    if (persist_unanswered_ >= settings_.max_retransmissions) return true;
-    if (settings_.user_timeout > Duration{0} && persist_since_ && now - *persist_since_ >= settings_.user_timeout)
+    if (persist_unanswered_ >= settings_->max_retransmissions) return true;
+    if (settings_->user_timeout > Duration{0} && persist_since_ && now - *persist_since_ >= settings_->user_timeout)
         return true;
-    return app_closed_ && backoff_count_ >= settings_.max_orphan_retransmissions && next >= rto_max;
+    return app_closed_ && backoff_count_ >= settings_->max_orphan_retransmissions && next >= rto_max;
 }
 
 bool TcpConnection::give_up(Instant now) const {
     // A half-open connection has its own, shorter count (TcpSettings::max_synack_retransmissions):
     // it holds one of the few half-open slots, whether or not its peer exists.
-    if (embryonic()) return backoff_count_ > settings_.max_synack_retransmissions;
+    if (embryonic()) return backoff_count_ > settings_->max_synack_retransmissions;
     // RFC 9293 §3.8.3 R2 / USER TIMEOUT: after a time if the user set one, else after a count.
-    if (settings_.user_timeout > Duration{0}) return now - una_since_ >= settings_.user_timeout;
-    return backoff_count_ > (app_closed_ ? settings_.max_orphan_retransmissions : settings_.max_retransmissions);
+    if (settings_->user_timeout > Duration{0}) return now - una_since_ >= settings_->user_timeout;
+    return backoff_count_ > (app_closed_ ? settings_->max_orphan_retransmissions : settings_->max_retransmissions);
 }
 
 void TcpConnection::on_retransmit_timeout(Instant now) {
@@ -140,7 +144,7 @@ void TcpConnection::arm_tail_loss_probe(Instant now) {
     // Loss recovery says how long (LossRecovery::probe_timeout); the probe must come before the
     // retransmission timeout.
     std::optional<Duration> pto;
-    if (settings_.tail_loss_probe && snd_.una != snd_.max && !retransmission_pending() && can_send_data())
+    if (settings_->tail_loss_probe && snd_.una != snd_.max && !retransmission_pending() && can_send_data())
         pto = recovery_.probe_timeout(rtt_.srtt(), rtt_.rttvar(), flight_size(), smss());
     auto rto_at = retransmit_timer_.deadline();
     if (!pto || (rto_at && now + *pto >= *rto_at)) probe_timer_.disarm();
@@ -196,7 +200,7 @@ void TcpConnection::restart_keepalive(Instant now) {
         keepalive_timer_.disarm();
         return;
     }
-    keepalive_timer_.arm(now, keepalive_probes_ == 0 ? settings_.keepalive.idle : settings_.keepalive.interval);
+    keepalive_timer_.arm(now, keepalive_probes_ == 0 ? settings_->keepalive.idle : settings_->keepalive.interval);
 }
 
 bool TcpConnection::needs_deadline() const {
@@ -222,6 +226,7 @@ std::optional<Instant> TcpConnection::next_deadline() const {
     at = earliest(at, fin_wait_2_timer_.deadline());
     at = earliest(at, delayed_ack_timer_.deadline());
     at = earliest(at, probe_timer_.deadline());
+    at = earliest(at, cork_timer_.deadline());
     return earliest(at, keepalive_timer_.deadline());
 }
 

@@ -110,7 +110,7 @@ TEST_F(PosixTest, UnknownOptionIsEnoprotoopt) {
     int fd = *sockets.socket(AF_INET, SOCK_STREAM, 0);
     int v = 1;
     EXPECT_EQ(errno_of(sockets.setsockopt(fd, SOL_SOCKET, SO_BROADCAST, bytes_of(v))), ENOPROTOOPT);
-    EXPECT_EQ(errno_of(sockets.getsockopt(fd, IPPROTO_TCP, TCP_CORK, bytes_of(v))), ENOPROTOOPT);
+    EXPECT_EQ(errno_of(sockets.getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, bytes_of(v))), ENOPROTOOPT);
 }
 
 TEST_F(PosixTest, OptionValueShorterThanAnIntIsEinval) {
