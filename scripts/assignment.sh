@@ -33,10 +33,10 @@ die() {
   exit 2
 }
 
-MARKER_ERE='^[[:space:]]*// ASSIGNMENT [a-z][a-z0-9_]*: (BEGIN|STUB|END)$'
-
-# The files that hold marked regions (tracked, read from the working tree).
-marked_files() { git grep -l -E "$MARKER_ERE" -- 'stack' 'netdev' 'apps' 'tests' 2>/dev/null; }
+# The files that hold marked regions (tracked, read from the working tree; none in a starter tree).
+marked_files() {
+  git grep -l -E '^[[:space:]]*// ASSIGNMENT [a-z][a-z0-9_]*: BEGIN$' -- 'stack' 'netdev' 'apps' 'tests' 2>/dev/null
+}
 
 # transform FILE "NAMES...": FILE with the regions of NAMES replaced by their stubs (the stub's
 # comment lines without their "// "), and the markers of every other region taken out with its
@@ -102,6 +102,10 @@ cmd_list() {
 
 cmd_lint() {
   local f names n failed=0 out
+  if [ -z "$(marked_files)" ]; then
+    echo "assignment lint: no marked regions here (a starter tree?): nothing to check"
+    return 0
+  fi
   declare -A files_of=()
   for f in $(marked_files); do
     out=$(transform "$f" "" 2>&1 >/dev/null) || { echo "$out"; failed=1; continue; }
@@ -140,6 +144,7 @@ cmd_make() {
   git rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
     die "make: starter trees are made from the reference repository (a git checkout), not from a starter tree"
   read_manifest "$name" || exit 2
+  local title=$A_TITLE
   if [ -e "$dir" ] && [ -n "$(ls -A "$dir" 2>/dev/null)" ]; then die "make: $dir exists and is not empty"; fi
   mkdir -p "$dir" || die "make: cannot create $dir"
 
@@ -188,13 +193,13 @@ cmd_make() {
     # Only comments were taken out: the reference's objects are still right for it.
     ((changed)) || touch -r "$f" "$dir/$f"
   done
-  echo "assignment.sh: $dir: $name ($A_TITLE), holes: $holes; handout: $ASSIGNMENT_DIR/$name.md"
+  echo "assignment.sh: $dir: $name ($title), holes: $holes; handout: $ASSIGNMENT_DIR/$name.md"
 }
 
 # One assignment: the reference's grade is full, the starter tree's builds and is not, and the
 # starter tree holds no reference body. Prints one line; returns 1 on a failure.
 check_one() {
-  local name=$1 work=$2 ref tree=$2/$1 got problems=""
+  local name=$1 work=$2 ref tree=$2/$1 got problems="" start=$SECONDS
   ref=$(scripts/grade.sh "$name" 2>&1)
   cp build/grade/results.json "$work/$name-reference.json" 2>/dev/null
   local ref_score=${ref##*score: }
@@ -225,10 +230,11 @@ check_one() {
     done < <(reference_blocks "$f" "$name")
   done
   if [ -n "$problems" ]; then
-    printf '%-14s reference %-7s starter %-7s FAIL:%s (logs: %s)\n' "$name" "$ref_score" "$score" "$problems" "$work"
+    printf '%-14s reference %-7s starter %-7s %3d s  FAIL:%s (logs: %s)\n' "$name" "$ref_score" "$score" \
+      $((SECONDS - start)) "$problems" "$work"
     return 1
   fi
-  printf '%-14s reference %-7s starter %-7s ok\n' "$name" "$ref_score" "$score"
+  printf '%-14s reference %-7s starter %-7s %3d s  ok\n' "$name" "$ref_score" "$score" $((SECONDS - start))
   rm -rf "$tree"
 }
 
