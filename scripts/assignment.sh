@@ -25,7 +25,7 @@ cd "$root" || exit 2
 source scripts/lib/assignments.sh
 
 usage() {
-  sed -n '8,21p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '8,20p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 die() {
@@ -120,6 +120,7 @@ cmd_lint() {
     [ -f "$ASSIGNMENT_DIR/$n.md" ] || { echo "$ASSIGNMENT_DIR/$n.assignment: no handout $ASSIGNMENT_DIR/$n.md"; failed=1; }
     local listed marked
     listed=$(printf '%s\n' "${A_FILES[@]}" | sort -u | xargs)
+    # shellcheck disable=SC2086 # a list of paths, one word each
     marked=$(printf '%s\n' ${files_of[$n]:-} | sort -u | xargs)
     if [ "$listed" != "$marked" ]; then
       echo "$ASSIGNMENT_DIR/$n.assignment: lists the files '$listed', its regions are in '$marked'"
@@ -140,7 +141,9 @@ cmd_make() {
     *) if [ -z "$name" ]; then name=$arg; elif [ -z "$dir" ]; then dir=$arg; else die "make: too many arguments"; fi ;;
     esac
   done
-  [ -n "$name" ] && [ -n "$dir" ] || die "usage: scripts/assignment.sh make NAME DIR [--solved-before|--cumulative] [--with-hidden]"
+  if [ -z "$name" ] || [ -z "$dir" ]; then
+    die "usage: scripts/assignment.sh make NAME DIR [--solved-before|--cumulative] [--with-hidden]"
+  fi
   git rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
     die "make: starter trees are made from the reference repository (a git checkout), not from a starter tree"
   read_manifest "$name" || exit 2
@@ -246,6 +249,7 @@ cmd_check() {
   cmd_lint || { echo "assignment check: FAIL: scripts/assignment.sh lint"; return 1; }
   local work n failed=0 start=$SECONDS
   work=$(mktemp -d "${TMPDIR:-/tmp}/tapstack-assignments.XXXXXX") || die "check: no temporary directory"
+  trap 'rm -rf "$work"; exit 130' INT TERM
   for n in $(assignment_names); do check_one "$n" "$work" || failed=1; done
   if ((failed)); then
     echo "assignment check: FAIL ($((SECONDS - start)) s; the logs stay in $work)"

@@ -37,6 +37,7 @@ for t in "${A_TESTS[@]}"; do
     fi
     unit_files+=("${files[@]}")
   else
+    [ "$visibility" = hidden ] && [ "$kind" = pkt ] && [ ! -f "$args" ] && continue
     need_tapstack=1
   fi
   tests+=("$t")

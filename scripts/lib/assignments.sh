@@ -27,12 +27,12 @@ assignment_names() {
   done | sort -k1,1n -k2,2 | awk '{ print $2 }'
 }
 
-# read_manifest NAME: sets A_NAME, A_TITLE, A_ORDER, A_FILES (paths) and A_TESTS (one entry per
+# read_manifest NAME: sets A_TITLE, A_ORDER, A_FILES (paths) and A_TESTS (one entry per
 # graded test: "POINTS|visible or hidden|KIND|ARGS"). Prints a clear error and returns 1 when the
 # manifest is missing or a line is wrong.
 read_manifest() {
   local name=$1 file="$ASSIGNMENT_DIR/$1.assignment" n=0 key rest points kind args
-  A_NAME=$name A_TITLE="" A_ORDER="" A_FILES=() A_TESTS=()
+  A_TITLE="" A_ORDER="" A_FILES=() A_TESTS=()
   if [[ ! $name =~ ^[a-z][a-z0-9_]*$ ]] || [ ! -f "$file" ]; then
     echo "no assignment '$name' (scripts/assignment.sh list prints them)" >&2
     return 1
