@@ -53,7 +53,8 @@ all: build/tapstack build/tapstack-kernel-httpd
 
 help:
 	@echo "make                build/tapstack (release)"
-	@echo "make test           unit tests under ASan+UBSan, then (as root) the namespace integration tests"
+	@echo "make test           unit tests under ASan+UBSan, the allocation test, the assignments' check"
+	@echo "                    (scripts/assignment.sh check), then (as root) the namespace integration tests"
 	@echo "make unit           unit tests only (no root needed)"
 	@echo "make unit-GROUP     one group of them: $(UNIT_GROUPS)"
 	@echo "make grade ASSIGNMENT=NAME  grade one assignment: a line per graded test, then score: X/Y;"
