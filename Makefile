@@ -1,7 +1,8 @@
 # tapstack — build, test and demo. `make help` lists the targets.
 #
 # Modes build into build/$(MODE)/: release (-O2 -g -flto, the default), debug (-O0 -g3, for gdb),
-# asan (AddressSanitizer + UndefinedBehaviorSanitizer). Plain `make` leaves the program at
+# asan (AddressSanitizer + UndefinedBehaviorSanitizer), grade (-O1 with assertions, no debug
+# information: the cheapest build that runs the tests at speed, for make grade). Plain `make` leaves the program at
 # build/tapstack (release). Dependencies come from Debian packages through scripts/install-deps.sh.
 
 MODE ?= release
@@ -31,8 +32,9 @@ CXXFLAGS_release := -O2 -g -DNDEBUG -flto=auto
 LDFLAGS_release := -flto=auto
 CXXFLAGS_asan := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS_asan := -fsanitize=address,undefined
+CXXFLAGS_grade := -O1
 ifeq ($(CXXFLAGS_$(MODE)),)
-$(error MODE must be release, debug or asan (got '$(MODE)'))
+$(error MODE must be release, debug, asan or grade (got '$(MODE)'))
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags fmt libpcap 2>/dev/null)
@@ -51,15 +53,20 @@ APP_OBJS := $(APP_SRCS:%.cc=$(BUILD)/obj/%.o)
 TEST_OBJS := $(TEST_SRCS:%.cc=$(BUILD)/obj/%.o)
 DEPS := $(LIB_OBJS:.o=.d) $(APP_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
 
-.PHONY: alloc bench all help deps debug asan unit test e2e demo lint format clean compile_commands fuzz golden
+.PHONY: alloc bench all help deps debug asan unit pkt test e2e demo lint format clean compile_commands fuzz golden grade \
+	assignments
 
 all: build/tapstack build/tapstack-kernel-httpd
 
 help:
 	@echo "make                build/tapstack (release)"
-	@echo "make test           unit tests under ASan+UBSan, then (as root) the namespace integration tests"
+	@echo "make test           unit tests under ASan+UBSan, our packetdrill scripts, the allocation test, the assignments' check"
+	@echo "                    (scripts/assignment.sh check), then (as root) the namespace integration tests"
 	@echo "make unit           unit tests only (no root needed)"
 	@echo "make unit-GROUP     one group of them: $(UNIT_GROUPS)"
+	@echo "make pkt            our packetdrill scripts (tests/pkt/) through tapstack pkt (no root needed)"
+	@echo "make grade ASSIGNMENT=NAME  grade one assignment: a line per graded test, then score: X/Y;"
+	@echo "                    build/grade/results.json for Gradescope (scripts/assignment.sh list: the names)"
 	@echo "make e2e            integration tests only (root; runs in its own network namespace)"
 	@echo "sudo make demo      curl against tapstack in a namespace, annotated like the article"
 	@echo "make debug|asan     build/debug/tapstack or build/asan/tapstack"
@@ -152,9 +159,30 @@ unit-%:
 	@scripts/test_group.sh $* >/dev/null
 	$(MAKE) unit GTEST_FILTER="$$(scripts/test_group.sh $*)"
 
-test: unit alloc deps
+# Our own packetdrill scripts (tests/pkt/, one TCP behaviour each, and the article's conversation)
+# through `tapstack pkt`, under ASan+UBSan; the last line is "N passed, M failed, K skipped".
+pkt: deps
+	$(MAKE) MODE=asan build/asan/tapstack
+	build/asan/tapstack pkt tests/pkt/*.pkt
+
+test: unit pkt alloc assignments deps
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) e2e; else \
 	  echo; echo "*** SKIPPED integration tests: they need root (sudo make test, or sudo make e2e) ***"; echo; fi
+
+# The course (docs/teaching.md): grade one assignment (scripts/grade.sh), or prove them all:
+# each starter tree builds and loses marks, the reference gets full marks (assignment.sh check).
+grade: | deps
+	@scripts/grade.sh $(ASSIGNMENT)
+assignments: | deps
+	scripts/assignment.sh check
+
+# A test binary for grading: the library, the program's code, tests/support, and only the test
+# files that define an assignment's graded suites (GRADE_TESTS, which scripts/grade.sh computes
+# from docs/assignments/NAME.assignment, a prerequisite so that a changed list relinks it).
+GRADE_TEST_OBJS = $(GRADE_TESTS:%.cc=$(BUILD)/obj/%.o)
+SUPPORT_OBJS := $(patsubst %.cc,$(BUILD)/obj/%.o,$(wildcard tests/support/*.cc))
+$(BUILD)/tests-%: $(GRADE_TEST_OBJS) $(SUPPORT_OBJS) $(APP_LIB_OBJS) $(BUILD)/libtapstack.a docs/assignments/%.assignment
+	$(CXX) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(PKG_LIBS) $(GTEST_LIBS)
 
 # E2E='article load' runs just those (tests/integration/<name>_test.sh).
 # Everything the integration tests run is built first (the gdb test builds build/debug itself).

@@ -98,13 +98,18 @@ include_rule "apps/pkt/ includes only apps/pkt/, stack/stack.hh, stack/posix/, s
 
 # 6. The docs name functions that exist (docs/article-in-code.md): a renamed or deleted function
 # must take its reference with it. The checker first shows that it catches a bad reference.
-if ! scripts/check_doc_refs.sh --self-test >/dev/null || ! doc_refs=$(scripts/check_doc_refs.sh 2>&1); then
+if ! scripts/check_doc_refs.sh --self-test >/dev/null || ! doc_refs=$(scripts/check_doc_refs.sh docs/*.md docs/assignments/*.md 2>&1); then
   echo "lint: FAIL: every code reference in docs/ names an existing file and function"
   echo "${doc_refs:-the self-test of the checker failed}" | sed 's/^/    /'
   failed=$((failed + 1))
 else
   echo "lint: ok:   $doc_refs"
 fi
+
+# 6b. The course's markers are well formed, and each manifest names exactly the files that hold
+# its regions (scripts/assignment.sh; docs/teaching.md, "Writing an assignment").
+report "the assignment markers and manifests agree (scripts/assignment.sh lint)" \
+  "$(scripts/assignment.sh lint 2>&1 | grep -vE '^assignment lint: (ok|no marked regions)')"
 
 # 7. One layout: every C++ file is as clang-format lays it out by .clang-format (make format
 # applies it). The style is the one the code was written in (the file says how), so that a

@@ -10,6 +10,7 @@
 
 namespace tapstack {
 
+// ASSIGNMENT checksum: BEGIN
 constexpr uint16_t load_be16(Bytes b, size_t at) {
     assert(at + 2 <= b.size());
     return static_cast<uint16_t>((b[at] << 8) | b[at + 1]);
@@ -30,5 +31,30 @@ constexpr void store_be32(MutBytes b, size_t at, uint32_t v) {
     b[at + 2] = static_cast<uint8_t>(v >> 8);
     b[at + 3] = static_cast<uint8_t>(v);
 }
+// ASSIGNMENT checksum: STUB
+// // Read and write 16- and 32-bit numbers in network byte order: the most significant byte first.
+// constexpr uint16_t load_be16(Bytes b, size_t at) {
+//     assert(at + 2 <= b.size());
+//     (void)b;
+//     (void)at;
+//     return 0;
+// }
+// constexpr uint32_t load_be32(Bytes b, size_t at) {
+//     assert(at + 4 <= b.size());
+//     (void)b;
+//     (void)at;
+//     return 0;
+// }
+// constexpr void store_be16(MutBytes b, size_t at, uint16_t v) {
+//     assert(at + 2 <= b.size());
+//     (void)v;
+//     b[at] = b[at + 1] = 0;
+// }
+// constexpr void store_be32(MutBytes b, size_t at, uint32_t v) {
+//     assert(at + 4 <= b.size());
+//     (void)v;
+//     b[at] = b[at + 1] = b[at + 2] = b[at + 3] = 0;
+// }
+// ASSIGNMENT checksum: END
 
 }  // namespace tapstack

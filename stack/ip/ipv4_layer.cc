@@ -22,6 +22,7 @@ std::optional<Ipv4View> Ipv4Layer::receive(Bytes packet, Instant now) {
         stats_.drop(drop_reason(ip.error()));
         return std::nullopt;
     }
+    // ASSIGNMENT ipv4: BEGIN
     if (ip->dst() != ip_.address) {
         stats_.drop(DropReason::Ipv4NotForUs);
         return std::nullopt;
@@ -32,6 +33,10 @@ std::optional<Ipv4View> Ipv4Layer::receive(Bytes packet, Instant now) {
         stats_.drop(DropReason::Ipv4BadSource);
         return std::nullopt;
     }
+    // ASSIGNMENT ipv4: STUB
+    // // Only what is addressed to us is ours (Ipv4NotForUs); a source that cannot be a host's
+    // // (zero, broadcast, multicast, ours, our subnet's broadcast) is dropped (Ipv4BadSource).
+    // ASSIGNMENT ipv4: END
     if (!ip->is_fragment()) return *ip;
     std::optional<DropReason> dropped;
     auto whole = reassembly_.add(*ip, now, &dropped);

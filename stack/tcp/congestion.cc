@@ -28,6 +28,7 @@ void NewReno::on_connected(uint32_t smss) {
     cwnd_ = initial_window_segments * smss;
 }
 
+// ASSIGNMENT congestion: BEGIN
 void NewReno::on_ack(uint32_t data_acked, uint32_t smss) {
     // Only a SYN or FIN was acknowledged: no data left the network, cwnd stays.
     if (data_acked == 0) return;
@@ -77,5 +78,37 @@ void NewReno::on_retransmit_timeout(uint32_t flight_size, uint32_t smss) {
     cwnd_ = smss;
     recovery_ = Recovery::None;
 }
+// ASSIGNMENT congestion: STUB
+// // NewReno: RFC 5681 §3.1 (slow start, congestion avoidance, the timeout), §3.2 (fast
+// // retransmit and fast recovery) and RFC 6582 §3.2 (partial acknowledgments); with SACK, RFC
+// // 6675 §5. Until then cwnd keeps its initial window whatever happens.
+// void NewReno::on_ack(uint32_t data_acked, uint32_t smss) {
+//     (void)data_acked;
+//     (void)smss;
+// }
+// void NewReno::on_duplicate_ack(uint32_t dup_acks, uint32_t smss) {
+//     (void)dup_acks;
+//     (void)smss;
+// }
+// void NewReno::on_enter_recovery(uint32_t flight_size, uint32_t smss, bool sack) {
+//     (void)flight_size;
+//     (void)smss;
+//     recovery_ = sack ? Recovery::Sack : Recovery::Inflating;
+// }
+// void NewReno::on_partial_ack(uint32_t acked, uint32_t smss) {
+//     (void)acked;
+//     (void)smss;
+// }
+// void NewReno::on_recovery_exit(uint32_t flight_size, uint32_t smss) {
+//     (void)flight_size;
+//     (void)smss;
+//     recovery_ = Recovery::None;
+// }
+// void NewReno::on_retransmit_timeout(uint32_t flight_size, uint32_t smss) {
+//     (void)flight_size;
+//     (void)smss;
+//     recovery_ = Recovery::None;
+// }
+// ASSIGNMENT congestion: END
 
 }  // namespace tapstack

@@ -9,6 +9,7 @@
 namespace tapstack {
 
 bool LossRecovery::on_sack_blocks(SeqNum ack, std::span<const SackBlock> blocks, SeqNum snd_max) {
+    // ASSIGNMENT sack: BEGIN
     // RFC 2018 §4 / RFC 6675: remember what the peer holds above SND.UNA. Blocks for data we
     // never sent are ignored, as are blocks at or below SND.UNA (D-SACK, RFC 2883, is not used).
     if (!sack_) return false;
@@ -18,6 +19,15 @@ bool LossRecovery::on_sack_blocks(SeqNum ack, std::span<const SackBlock> blocks,
         scoreboard_.add(seq_max(b.left, ack), b.right);  // full: the peer repeats it later
     }
     return scoreboard_.bytes() > before;
+    // ASSIGNMENT sack: STUB
+    // // RFC 2018 §4 / RFC 6675 §5: remember (scoreboard_.add) what the peer holds above SND.UNA,
+    // // ignoring blocks that are empty, above snd_max or at or below ack. True when the scoreboard
+    // // grew. Until then SACK blocks are ignored.
+    // (void)ack;
+    // (void)blocks;
+    // (void)snd_max;
+    // return false;
+    // ASSIGNMENT sack: END
 }
 
 LossRecovery::AckVerdict LossRecovery::on_new_ack(SeqNum ack) {
@@ -79,6 +89,7 @@ void LossRecovery::on_retransmit_timeout(SeqNum una, SeqNum snd_max, bool forget
 }
 
 uint32_t LossRecovery::pipe(SeqNum una, SeqNum snd_max) const {
+    // ASSIGNMENT sack: BEGIN
     // RFC 6675 §4 "pipe", from ranges instead of per-segment flags: what was sent and is not
     // acknowledged, less what the peer SACKed, less the holes below its highest SACKed byte that
     // are presumed lost and not yet sent again (those above HighRxt).
@@ -92,9 +103,16 @@ uint32_t LossRecovery::pipe(SeqNum una, SeqNum snd_max) const {
         cursor = r.right;
     }
     return outstanding > gone ? outstanding - gone : 0;
+    // ASSIGNMENT sack: STUB
+    // // RFC 6675 §4 "pipe": what was sent and is not acknowledged, less what the peer SACKed, less
+    // // the holes below its highest SACKed byte that are presumed lost and not sent again since
+    // // (those at or above high_rxt_). Until then, everything outstanding.
+    // return static_cast<uint32_t>(snd_max - una);
+    // ASSIGNMENT sack: END
 }
 
 std::optional<SackBlock> LossRecovery::next_hole(SeqNum una) const {
+    // ASSIGNMENT sack: BEGIN
     // The first byte at or above HighRxt that the peer lacks while holding something above it.
     SeqNum cursor = seq_max(una, high_rxt_);
     for (size_t i = 0; i < scoreboard_.count(); ++i) {
@@ -104,6 +122,12 @@ std::optional<SackBlock> LossRecovery::next_hole(SeqNum una) const {
         cursor = r.right;
     }
     return std::nullopt;
+    // ASSIGNMENT sack: STUB
+    // // The first hole at or above high_rxt_ (and SND.UNA) that has SACKed data above it, as
+    // // RFC 6675 §4 NextSeg's rule (1) would pick it. Until then, none.
+    // (void)una;
+    // return std::nullopt;
+    // ASSIGNMENT sack: END
 }
 
 SeqNum LossRecovery::skip_sacked(SeqNum seq, SeqNum snd_max, uint32_t& limit) const {

@@ -4,6 +4,7 @@
 namespace tapstack {
 
 bool Reassembler::add(SeqNum left, SeqNum right) {
+    // ASSIGNMENT reassembler: BEGIN
     if (!(left < right)) return true;
     // Find the first range that ends at or after `left` (ranges are sorted and disjoint).
     size_t i = 0;
@@ -28,9 +29,18 @@ bool Reassembler::add(SeqNum left, SeqNum right) {
     for (size_t k = i + 1; k + merged - 1 < count_; ++k) ranges_[k] = ranges_[k + merged - 1];
     count_ -= merged - 1;
     return true;
+    // ASSIGNMENT reassembler: STUB
+    // // Remember that [left, right) arrived: ranges_[0..count_) stay sorted and disjoint, and a range
+    // // that touches or overlaps others is merged with them. False when it would need a range more
+    // // than max_ranges.
+    // (void)left;
+    // (void)right;
+    // return true;
+    // ASSIGNMENT reassembler: END
 }
 
 uint32_t Reassembler::take_contiguous(SeqNum next) {
+    // ASSIGNMENT reassembler: BEGIN
     uint32_t taken = 0;
     while (count_ > 0 && ranges_[0].left <= next) {
         if (next < ranges_[0].right) {
@@ -41,6 +51,11 @@ uint32_t Reassembler::take_contiguous(SeqNum next) {
         --count_;
     }
     return taken;
+    // ASSIGNMENT reassembler: STUB
+    // // How many bytes from `next` on have arrived without a gap; those ranges leave the list.
+    // (void)next;
+    // return 0;
+    // ASSIGNMENT reassembler: END
 }
 
 void Reassembler::discard_below(SeqNum seq) {

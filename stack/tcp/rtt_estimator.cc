@@ -9,6 +9,7 @@
 namespace tapstack {
 
 void RttEstimator::on_sample(Duration r) {
+    // ASSIGNMENT rtt: BEGIN
     // RFC 6298 §2.2 and §2.3, with alpha = 1/8, beta = 1/4, K = 4, G = 1 ms.
     if (!srtt_) {
         srtt_ = r;
@@ -22,9 +23,21 @@ void RttEstimator::on_sample(Duration r) {
     // minimum bounds the variance term, not the sum, so the RTO stays at least 200 ms above
     // SRTT however steady the samples are (the RFC's own floor is a whole second, §2.4).
     rto_ = std::min(*srtt_ + std::max<Duration>(rto_min, 4 * rttvar_), rto_max);
+    // ASSIGNMENT rtt: STUB
+    // // RFC 6298 §2.2 (the first measurement) and §2.3 (each later one): SRTT, RTTVAR, and RTO =
+    // // SRTT + max(rto_min, 4 RTTVAR), with alpha = 1/8 and beta = 1/4; rto_min (Linux's 200 ms)
+    // // takes the place of G, and the RTO is at most rto_max. Until then it stays at 1 s.
+    // (void)r;
+    // ASSIGNMENT rtt: END
 }
 
-void RttEstimator::back_off() { rto_ = std::min(rto_ * 2, rto_max); }
+void RttEstimator::back_off() {
+    // ASSIGNMENT rtt: BEGIN
+    rto_ = std::min(rto_ * 2, rto_max);
+    // ASSIGNMENT rtt: STUB
+    // // RFC 6298 §5.5: after a timeout, the next one comes twice as late (at most rto_max).
+    // ASSIGNMENT rtt: END
+}
 
 void RttEstimator::start_timing(SeqNum seq, Instant now) {
     if (rtt_seq_) return;
@@ -44,6 +57,7 @@ bool RttEstimator::echo_usable(SeqNum ack, uint32_t echo) const {
 
 void RttEstimator::on_new_ack(SeqNum ack, SeqNum snd_max, std::optional<uint32_t> echo, uint32_t tsval_now,
                               Instant now) {
+    // ASSIGNMENT rtt: BEGIN
     // RFC 6298 §3: timed by our clock for a segment never retransmitted (Karn), or from the
     // echoed timestamp (RFC 7323 §4), once per window of data.
     if (rtt_seq_ && *rtt_seq_ < ack) {
@@ -55,6 +69,17 @@ void RttEstimator::on_new_ack(SeqNum ack, SeqNum snd_max, std::optional<uint32_t
         on_sample(std::min<Duration>(std::chrono::milliseconds{ms}, rto_max));
         ts_rtt_mark_ = snd_max;
     }
+    // ASSIGNMENT rtt: STUB
+    // // An ACK that covers the timed segment (rtt_seq_, which start_timing set and stop_timing
+    // // clears when it is sent again: Karn's rule) gives a sample of now - rtt_start_; without one,
+    // // a usable timestamp echo (echo_usable) gives tsval_now - echo milliseconds. One sample per
+    // // window of data: ts_rtt_mark_ = snd_max after each.
+    // (void)ack;
+    // (void)snd_max;
+    // (void)echo;
+    // (void)tsval_now;
+    // (void)now;
+    // ASSIGNMENT rtt: END
 }
 
 }  // namespace tapstack

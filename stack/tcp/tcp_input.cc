@@ -98,6 +98,7 @@ void TcpConnection::resend_syn_ack(Instant now) {
 }
 
 void TcpConnection::process_rst(const TcpSegment& seg, Instant now) {
+    // ASSIGNMENT acceptability: BEGIN
     // RFC 9293 §3.10.7.4 with RFC 5961 §3.2: only an RST exactly at RCV.NXT resets; any other
     // in-window RST gets a challenge ACK.
     if (seg.seq != rcv_.nxt) {
@@ -106,6 +107,12 @@ void TcpConnection::process_rst(const TcpSegment& seg, Instant now) {
         return;
     }
     reset_by_peer(now);
+    // ASSIGNMENT acceptability: STUB
+    // // RFC 9293 §3.10.7.4 with RFC 5961 §3.2: which in-window RST resets the connection, and
+    // // what answers the others. Until then, every RST that passed the sequence check resets.
+    // (void)seg;
+    // reset_by_peer(now);
+    // ASSIGNMENT acceptability: END
 }
 
 void TcpConnection::send_owed_ack(Instant now) {
@@ -138,6 +145,7 @@ bool TcpConnection::paws_rejects(const TcpSegment& seg) const {
 }
 
 bool TcpConnection::segment_acceptable(const TcpSegment& seg) const {
+    // ASSIGNMENT acceptability: BEGIN
     // RFC 9293 §3.10.7.4, the four cases of segment length and receive window. The window is
     // what we last announced (it never shrinks) or the current free space, whichever is larger.
     uint32_t wnd = std::max<uint32_t>(
@@ -152,6 +160,11 @@ bool TcpConnection::segment_acceptable(const TcpSegment& seg) const {
     if (len == 0) return seq_in_range(rcv_.nxt, seg.seq, end);
     if (wnd == 0) return false;
     return seq_in_range(rcv_.nxt, seg.seq, end) || seq_in_range(rcv_.nxt, seg.seq + (len - 1), end);
+    // ASSIGNMENT acceptability: STUB
+    // // RFC 9293 §3.10.7.4's four cases of segment length and receive window. Until then, only a
+    // // segment exactly at RCV.NXT is taken: out of order data and in-window RSTs go unseen.
+    // return seg.seq == rcv_.nxt;
+    // ASSIGNMENT acceptability: END
 }
 
 void TcpConnection::process_syn_sent(const TcpSegment& seg, Instant now) {
@@ -171,6 +184,7 @@ void TcpConnection::process_syn_sent(const TcpSegment& seg, Instant now) {
         return;
     }
     // Fourth: the SYN bit.
+    // ASSIGNMENT state_machine: BEGIN
     if (!seg.syn()) return;
     irs_ = seg.seq;
     rcv_.nxt = seg.seq + 1;
@@ -192,6 +206,14 @@ void TcpConnection::process_syn_sent(const TcpSegment& seg, Instant now) {
         set_state(TcpState::SynReceived, "SYN received in SYN-SENT (simultaneous open)", now);
         send_segment(tcp_flag::syn | tcp_flag::ack, iss_, {}, now, /*with_options=*/true);
     }
+    // ASSIGNMENT state_machine: STUB
+    // // RFC 9293 §3.10.7.3, "fourth, check the SYN bit": learn the peer's ISN (irs_, RCV.NXT and
+    // // the window edges, snd_.wnd, wl1 and wl2), negotiate_options(), start the congestion window,
+    // // and move to ESTABLISHED (our SYN acknowledged: on_new_ack, keepalive, an ACK, Connected and
+    // // Writable posted) or SYN-RECEIVED (a simultaneous open: our SYN again, with an ACK). Until
+    // // then a SYN,ACK is not taken: the active open never completes.
+    // (void)ack_ok;
+    // ASSIGNMENT state_machine: END
 }
 
 bool TcpConnection::takes_text() const {
@@ -303,6 +325,7 @@ void TcpConnection::process_fin(const TcpSegment& seg, Instant now) {
     (void)seg;
     // A FIN counts only when every byte before it has arrived (it may have come early).
     if (fin_received_ || !peer_fin_seq_ || *peer_fin_seq_ != rcv_.nxt) return;
+    // ASSIGNMENT state_machine: BEGIN
     switch (state_) {
     case TcpState::Closed:
     case TcpState::Listen:
@@ -333,6 +356,13 @@ void TcpConnection::process_fin(const TcpSegment& seg, Instant now) {
     // ACK owed to this segment, sent below in send_owed_ack(), covers it too).
     ack_pending_ = true;
     post(Readable);
+    // ASSIGNMENT state_machine: STUB
+    // // The FIN's step of RFC 9293 §3.10.7.4 ("eighth, check the FIN bit"): in which states the FIN
+    // // counts, what it does to RCV.NXT and fin_received_, which state follows (set_state, or
+    // // enter_time_wait), and that it is acknowledged at once (ack_pending_). Until then the FIN
+    // // is ignored: the peer sends it again and again.
+    // (void)now;
+    // ASSIGNMENT state_machine: END
 }
 
 void TcpConnection::enter_time_wait(Instant now) {

@@ -97,6 +97,7 @@ uint32_t TcpConnection::option_overhead() const {
 }
 
 uint16_t TcpConnection::window_to_advertise(bool syn) {
+    // ASSIGNMENT flow_control: BEGIN
     // RFC 7323 §2.2: the window in a SYN is never scaled.
     uint8_t shift = syn ? 0 : rcv_.shift;
     // Receiver-side silly-window avoidance (RFC 1122 §4.2.3.3): move the right edge only by at
@@ -117,9 +118,18 @@ uint16_t TcpConnection::window_to_advertise(bool syn) {
     rcv_.advertised_wnd = field << shift;
     rcv_.advertised_edge = seq_max(rcv_.advertised_edge, rcv_.nxt + rcv_.advertised_wnd);
     return static_cast<uint16_t>(field);
+    // ASSIGNMENT flow_control: STUB
+    // // Announce the free space (rcv_wnd()) in the window field: shifted right by rcv_.shift but
+    // // never in a SYN (RFC 7323 §2.2); the right edge (rcv_.advertised_edge) never moves left
+    // // (RFC 9293 §3.8.6) and moves right only by min(MSS, half the buffer) at least (RFC 1122
+    // // §4.2.3.3); rcv_.advertised_wnd and advertised_edge remember what was announced.
+    // (void)syn;
+    // return static_cast<uint16_t>(std::min<uint32_t>(rcv_wnd(), max_unscaled_window));
+    // ASSIGNMENT flow_control: END
 }
 
 bool TcpConnection::window_update_due() const {
+    // ASSIGNMENT flow_control: BEGIN
     // After the application reads: announce the larger window at once only when what is left of
     // the one announced is at most half the most we could announce, and the window we would
     // announce now is at least twice that, as Linux's tcp_cleanup_rbuf does. A small read waits
@@ -136,6 +146,12 @@ bool TcpConnection::window_update_due() const {
     uint32_t step = std::min<uint32_t>(settings_->mss, settings_->receive_buffer / 2);
     uint32_t next = free >= left + step ? free : left;
     return next > 0 && next >= uint64_t{left} * 2;
+    // ASSIGNMENT flow_control: STUB
+    // // After the application reads: is the window that opened worth an ACK of its own now?
+    // // (Linux's tcp_cleanup_rbuf; RFC 1122 §4.2.3.3.) Until then, never: the peer learns of the
+    // // room only when it probes.
+    // return false;
+    // ASSIGNMENT flow_control: END
 }
 
 bool TcpConnection::can_send_data() const {
@@ -228,8 +244,14 @@ bool TcpConnection::send_data(Instant now) {
 uint32_t TcpConnection::send_room() const {
     // Two limits: the peer's window, from SND.UNA (RFC 9293 §3.8.6), and the congestion window
     // less what is in the network (RFC 5681; in SACK recovery, RFC 6675's pipe).
+    // ASSIGNMENT flow_control: BEGIN
     SeqNum right_edge = snd_.una + snd_.wnd;
     uint32_t peer_room = snd_.nxt < right_edge ? static_cast<uint32_t>(right_edge - snd_.nxt) : 0;
+    // ASSIGNMENT flow_control: STUB
+    // // What the peer's window (snd_.wnd, from SND.UNA) leaves from SND.NXT on. Until then, the
+    // // peer's window is not looked at.
+    // uint32_t peer_room = UINT32_MAX;
+    // ASSIGNMENT flow_control: END
     // The congestion window is counted in whole segments, as Linux does: any room at all lets a
     // full segment go. A byte-exact room would cut segments short, and a short segment that
     // waits for an ACK the peer delays (one segment outstanding) stalls for the delay.

@@ -20,6 +20,7 @@ public:
     // at a time in native byte order (RFC 1071 §2(B): the sum is the same whichever order the
     // bytes of a word are in, swapped at the end), which is what makes it cheap per frame.
     void add(Bytes data) {
+        // ASSIGNMENT checksum: BEGIN
         size_t i = 0;
         if (odd_ && !data.empty()) {
             sum_ += data[0];
@@ -48,6 +49,11 @@ public:
             sum_ += uint32_t{data[i]} << 8;
             odd_ = true;
         }
+        // ASSIGNMENT checksum: STUB
+        // // Add the bytes to sum_ as 16-bit words, the first byte of each the high one; remember
+        // // in odd_ when a piece ends in the middle of a word.
+        // (void)data;
+        // ASSIGNMENT checksum: END
     }
     void add16(uint16_t v) { sum_ += v; }
     void add32(uint32_t v) { sum_ += (v >> 16) + (v & 0xffff); }
@@ -57,9 +63,14 @@ public:
     // The folded sum, not complemented: what goes in the checksum field of a segment whose
     // checksum the device completes (checksum offload starts from the pseudo-header's sum).
     uint16_t folded() const {
+        // ASSIGNMENT checksum: BEGIN
         uint64_t s = sum_;
         while (s >> 16) s = (s & 0xffff) + (s >> 16);
         return static_cast<uint16_t>(s);
+        // ASSIGNMENT checksum: STUB
+        // // Fold the carries above 16 bits back in (end-around carry) until none is left.
+        // return static_cast<uint16_t>(sum_);
+        // ASSIGNMENT checksum: END
     }
 
 private:

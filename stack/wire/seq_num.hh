@@ -16,7 +16,12 @@ struct SeqNum {
     constexpr explicit SeqNum(uint32_t v) : raw(v) {}
 
     friend constexpr bool operator==(SeqNum a, SeqNum b) { return a.raw == b.raw; }
+    // ASSIGNMENT seq_num: BEGIN
     friend constexpr bool operator<(SeqNum a, SeqNum b) { return static_cast<int32_t>(a.raw - b.raw) < 0; }
+    // ASSIGNMENT seq_num: STUB
+    // // Wrong once the numbers wrap around 2^32: compare them as RFC 9293 §3.4 does.
+    // friend constexpr bool operator<(SeqNum a, SeqNum b) { return a.raw < b.raw; }
+    // ASSIGNMENT seq_num: END
     friend constexpr bool operator>(SeqNum a, SeqNum b) { return b < a; }
     friend constexpr bool operator<=(SeqNum a, SeqNum b) { return !(b < a); }
     friend constexpr bool operator>=(SeqNum a, SeqNum b) { return !(a < b); }
@@ -30,7 +35,10 @@ struct SeqNum {
     }
 };
 
+// ASSIGNMENT seq_num: BEGIN
 static_assert(SeqNum{0xffffffffu} < SeqNum{1});
+// ASSIGNMENT seq_num: STUB
+// ASSIGNMENT seq_num: END
 static_assert(SeqNum{1} - SeqNum{0xffffffffu} == 2);
 
 // lo <= x < hi, modulo 2^32 (an empty range when lo == hi).
