@@ -168,42 +168,6 @@ void TcpConnection::negotiate_options(const TcpOptions& peer) {
     recovery_.enable_sack(settings_->sack && peer.sack_permitted);  // RFC 2018 §2
 }
 
-void TcpConnection::set_keepalive(bool on, Instant now) {
-    keepalive_ = on;
-    keepalive_probes_ = 0;
-    if (on) restart_keepalive(now);
-    else keepalive_timer_.disarm();
-}
-
-void TcpConnection::set_nodelay(bool on) {
-    nodelay_ = on;
-    // Linux's TCP_NAGLE_PUSH: setting it sends what waits at once, corked or not.
-    push_now_ = push_now_ || on;
-}
-
-void TcpConnection::set_cork(bool on) {
-    corked_ = on;
-    // Uncorked, what waits goes at once; past Nagle too when it is off (Linux's TCP_NAGLE_PUSH).
-    if (!on) push_now_ = push_now_ || nodelay_;
-}
-
-void TcpConnection::set_options(const ConnectionOptions& change, Instant now) {
-    // The rings and the MSS stay as the open made them: the SYN announced them.
-    if (change.changes_settings() && !own_settings_) {
-        own_settings_ = std::make_unique<TcpSettings>(*settings_);
-        settings_ = own_settings_.get();
-    }
-    if (own_settings_) {
-        TcpSettings next = change.applied_to(*own_settings_);
-        own_settings_->keepalive = next.keepalive;
-        own_settings_->user_timeout = next.user_timeout;
-    }
-    if (change.nodelay) set_nodelay(*change.nodelay);
-    if (change.cork) set_cork(*change.cork);
-    if (change.keepalive || change.keepalive_idle || change.keepalive_interval || change.keepalive_probes)
-        set_keepalive(change.keepalive.value_or(keepalive_), now);  // its timer starts again
-}
-
 uint32_t TcpConnection::send_queue() const {
     bool fin_acked = fin_sent_ && snd_.una == fin_seq_ + 1;
     return static_cast<uint32_t>(send_buffer_.size()) + (fin_queued_ && !fin_acked ? 1u : 0u);
