@@ -226,6 +226,7 @@ constexpr OptionSpec option_table[] = {
          auto l = log::parse_level(v);
          if (!l) return fmt::format("'{}' is not error, warn, info, debug or trace", v);
          o.log_level = *l;
+         o.log_level_given = true;
          return std::nullopt;
      }},
     {.names = "--msl",
