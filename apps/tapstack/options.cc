@@ -333,7 +333,8 @@ constexpr OptionSpec option_table[] = {
          return std::nullopt;
      }},
     {.names = "-v, --verbose",
-     .help = "print each event as it runs, and every frame in and out",
+     .help = "print each event as it runs, every frame in and out, and the\n"
+             "stack's info log lines (without -v: warnings only)",
      .pkt_only = true,
      .apply = [](Options& o, std::string_view) -> Problem {
          o.verbose = true;
