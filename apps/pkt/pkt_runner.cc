@@ -43,7 +43,10 @@ Flow new_flow(uint16_t local, uint16_t remote, bool active) {
     return f;
 }
 
-bool makes_descriptor(std::string_view call) { return call == "socket" || call == "accept" || call == "accept4"; }
+bool makes_descriptor(std::string_view call) {
+    return call == "socket" || call == "accept" || call == "accept4" || call == "epoll_create" ||
+           call == "epoll_create1";
+}
 
 bool is_inbound(const Event& e) {
     auto* p = std::get_if<PacketEvent>(&e.action);

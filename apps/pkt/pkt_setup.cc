@@ -106,6 +106,14 @@ std::optional<std::string> apply_sysctl(std::string_view name, std::string_view 
         tcp.tail_loss_probe = *mode >= 3;
         return std::nullopt;
     }
+    // Keep-alive timings (seconds, and a count), for connections that turn keep-alives on.
+    if (name == "tcp_keepalive_time" || name == "tcp_keepalive_intvl" || name == "tcp_keepalive_probes") {
+        auto n = to_int(value);
+        if (!n || *n < 1 || *n > 32767) return why;
+        if (name == "tcp_keepalive_probes") tcp.keepalive.probes = static_cast<uint32_t>(*n);
+        else (name == "tcp_keepalive_time" ? tcp.keepalive.idle : tcp.keepalive.interval) = std::chrono::seconds{*n};
+        return std::nullopt;
+    }
     if (name == "tcp_rmem" || name == "tcp_wmem") {
         auto size = buffer_triple(value, name == "tcp_rmem" ? 2 : 1);
         if (!size) return why;

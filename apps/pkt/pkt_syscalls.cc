@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -170,6 +171,10 @@ CallResult do_receive(SyscallContext& c, const SyscallEvent& call) {
     if (count < 0 || count > (int64_t{1} << 24))
         return fail(fmt::format("{}(): count {} out of range", call.name, count));
     std::vector<uint8_t> buffer(static_cast<size_t>(count));
+    if (call.name == "recvfrom") {
+        std::optional<SocketAddress> from;  // TCP never fills it; the script's `...` accepts that
+        return outcome(c.sockets().recvfrom(c.fd(fd), buffer, static_cast<int>(flags), &from));
+    }
     return outcome(c.sockets().recv(c.fd(fd), buffer, static_cast<int>(flags)));
 }
 
@@ -189,6 +194,15 @@ CallResult do_send(SyscallContext& c, const SyscallEvent& call) {
     if (count < 0 || count > (int64_t{1} << 24))
         return fail(fmt::format("{}(): count {} out of range", call.name, count));
     std::vector<uint8_t> data(static_cast<size_t>(count), 0);
+    if (call.name == "sendto") {
+        std::optional<SocketAddress> to;  // TCP ignores it (sockets.hh); `...` or an address alike
+        if ((*a)->size() >= 5 && (*a)->at(4).kind != Expr::Kind::Ellipsis) {
+            auto address = socket_address((*a)->at(4), peer_wildcard);
+            if (!address) return Err{address.error()};
+            to = *address;
+        }
+        return outcome(c.sockets().sendto(c.fd(fd), data, static_cast<int>(flags), to));
+    }
     return outcome(c.sockets().send(c.fd(fd), data, static_cast<int>(flags)));
 }
 
@@ -249,7 +263,15 @@ CallResult do_getsockopt(SyscallContext& c, const SyscallEvent& call) {
     INTEGER_ARG(level, (*a)->at(1));
     INTEGER_ARG(name, (*a)->at(2));
     const Expr& want = (*a)->at(3);
-    std::vector<uint8_t> buffer(want.kind == Expr::Kind::Struct ? sizeof(linger) : sizeof(int));
+    // The length argument is in and out, as optlen: [4] offers four bytes. Without one, the
+    // size of what the value is written as.
+    size_t room = want.kind == Expr::Kind::Struct ? sizeof(linger) : sizeof(int);
+    if ((*a)->size() >= 5 && (*a)->at(4).kind != Expr::Kind::Ellipsis) {
+        INTEGER_ARG(offered, (*a)->at(4));
+        if (offered < 0 || offered > 4096) return fail(fmt::format("{}() length {} out of range", call.name, offered));
+        room = static_cast<size_t>(offered);
+    }
+    std::vector<uint8_t> buffer(room);
     auto r = c.sockets().getsockopt(c.fd(fd), static_cast<int>(level), static_cast<int>(name), buffer);
     if (!r && r.error().code == ENOPROTOOPT && !(call.errno_name && *call.errno_name == "ENOPROTOOPT"))
         return skip(fmt::format("unsupported socket option {}", to_string((*a)->at(2))));
@@ -303,13 +325,199 @@ CallResult do_poll(SyscallContext& c, const SyscallEvent& call) {
     return outcome(r);
 }
 
+// The compared field `name` of a struct argument ({events=EPOLLIN, fd=4}): its value, nullopt
+// when absent or `...` (any).
+Result<std::optional<int64_t>, CallProblem> field(const Expr& e, std::string_view name) {
+    for (const Expr& f : e.items) {
+        if (f.kind != Expr::Kind::Assign || f.items.size() != 2) continue;
+        const Expr& key = f.items[0];
+        if ((key.kind == Expr::Kind::Word || key.kind == Expr::Kind::Call) && key.text == name) {
+            if (f.items[1].kind == Expr::Kind::Ellipsis) return std::optional<int64_t>{};
+            auto v = integer_value(f.items[1]);
+            if (!v) return Err{v.error()};
+            return std::optional<int64_t>{*v};
+        }
+    }
+    return std::optional<int64_t>{};
+}
+
+// An iovec array, [{..., 100}, {..., 200}]: the length of each piece.
+Result<std::vector<size_t>, CallProblem> iov_lengths(const Expr& e) {
+    if (e.kind != Expr::Kind::Array)
+        return fail(fmt::format("an iovec array [{{..., LEN}}, ...] expected, {} given", to_string(e)));
+    std::vector<size_t> lengths;
+    size_t total = 0;
+    for (const Expr& piece : e.items) {
+        if (piece.kind != Expr::Kind::Struct || piece.items.size() != 2)
+            return fail(fmt::format("an iovec {{..., LEN}} expected, {} given", to_string(piece)));
+        INTEGER_ARG(length, piece.items[1]);
+        total += static_cast<size_t>(std::max<int64_t>(length, 0));
+        if (length < 0 || total > (size_t{1} << 24)) return fail(fmt::format("iovec length {} out of range", length));
+        lengths.push_back(static_cast<size_t>(length));
+    }
+    return lengths;
+}
+
+// Buffers of those lengths, and the spans over them that the vector calls take.
+struct IoVectors {
+    std::vector<std::vector<uint8_t>> buffers;
+    std::vector<MutBytes> spans;
+    explicit IoVectors(const std::vector<size_t>& lengths) {
+        for (size_t n : lengths) buffers.emplace_back(n, 0);
+        for (auto& b : buffers) spans.emplace_back(b.data(), b.size());
+    }
+    std::vector<Bytes> const_spans() const { return {spans.begin(), spans.end()}; }
+};
+
+// readv(fd, [{..., 100}, ...], count), writev(fd, [{..., 100}, ...], count)
+CallResult do_vector(SyscallContext& c, const SyscallEvent& call) {
+    auto a = args(call, 3);
+    if (!a) return Err{a.error()};
+    INTEGER_ARG(fd, (*a)->at(0));
+    auto lengths = iov_lengths((*a)->at(1));
+    if (!lengths) return Err{lengths.error()};
+    INTEGER_ARG(count, (*a)->at(2));
+    if (count != static_cast<int64_t>(lengths->size()))
+        return fail(fmt::format("{}(): iovcnt {} for {} pieces", call.name, count, lengths->size()));
+    IoVectors io(*lengths);
+    if (call.name == "readv") return outcome(c.sockets().readv(c.fd(fd), io.spans));
+    return outcome(c.sockets().writev(c.fd(fd), io.const_spans()));
+}
+
+// sendmsg/recvmsg(fd, {msg_name(...)=..., msg_iov(N)=[{..., LEN}, ...], msg_flags=F}, flags):
+// recvmsg's msg_flags is compared with what came.
+CallResult do_message(SyscallContext& c, const SyscallEvent& call) {
+    auto a = args(call, 3);
+    if (!a) return Err{a.error()};
+    INTEGER_ARG(fd, (*a)->at(0));
+    const Expr& msg = (*a)->at(1);
+    INTEGER_ARG(flags, (*a)->at(2));
+    if (msg.kind != Expr::Kind::Struct)
+        return fail(fmt::format("{}(): a msghdr {{msg_name(...)=..., ...}} expected", call.name));
+    std::optional<std::vector<size_t>> lengths;
+    for (const Expr& f : msg.items) {
+        if (f.kind != Expr::Kind::Assign || f.items.size() != 2) continue;
+        const std::string& name = f.items[0].text;
+        if (name == "msg_iov") {
+            auto l = iov_lengths(f.items[1]);
+            if (!l) return Err{l.error()};
+            lengths = *l;
+        } else if (name == "msg_control" && !f.items[1].items.empty()) {
+            return skip("control messages (msg_control): tapstack has none");
+        }
+    }
+    if (!lengths) return fail(fmt::format("{}(): the msghdr has no msg_iov", call.name));
+    auto want_flags = field(msg, "msg_flags");
+    if (!want_flags) return Err{want_flags.error()};
+    IoVectors io(*lengths);
+    MsgHdr header{std::nullopt, io.spans, 0};
+    if (call.name == "sendmsg") return outcome(c.sockets().sendmsg(c.fd(fd), header, static_cast<int>(flags)));
+    auto r = c.sockets().recvmsg(c.fd(fd), header, static_cast<int>(flags));
+    if (r && *want_flags && **want_flags != header.flags)
+        return fail(fmt::format("recvmsg() msg_flags {:#x} expected, {:#x} came", **want_flags, header.flags));
+    return outcome(r);
+}
+
+// ioctl(fd, request, [value]): FIONBIO reads the value, the queue requests (SIOCINQ...) write
+// it, compared here unless `...`.
+CallResult do_ioctl(SyscallContext& c, const SyscallEvent& call) {
+    auto a = args(call, 3);
+    if (!a) return Err{a.error()};
+    INTEGER_ARG(fd, (*a)->at(0));
+    INTEGER_ARG(request, (*a)->at(1));
+    const Expr& want = (*a)->at(2);
+    int value = 0;
+    if (request == FIONBIO) {
+        INTEGER_ARG(v, want);
+        value = static_cast<int>(v);
+    }
+    auto r = c.sockets().ioctl(c.fd(fd), static_cast<unsigned long>(request), &value);
+    if (r && request != FIONBIO && want.kind != Expr::Kind::Ellipsis) {
+        INTEGER_ARG(expected, want);
+        if (expected != value)
+            return fail(fmt::format("ioctl({}) value {} expected, {} came", to_string((*a)->at(1)), expected, value));
+    }
+    return outcome(r);
+}
+
+CallResult do_epoll_create(SyscallContext& c, const SyscallEvent& call) {
+    auto a = args(call, 1);
+    if (!a) return Err{a.error()};
+    INTEGER_ARG(arg, (*a)->at(0));
+    auto r = call.name == "epoll_create1" ? c.sockets().epoll_create1(static_cast<int>(arg))
+                                          : c.sockets().epoll_create(static_cast<int>(arg));
+    return new_descriptor(c, call, r);
+}
+
+// {events=EPOLLIN, fd=4} (or ptr=, u32=, u64=): the events and the data as written. The data
+// is kept as the script's number (fd=4 stays 4), so epoll_wait can compare it as written.
+Result<EpollEvent, CallProblem> epoll_event(const Expr& e) {
+    if (e.kind != Expr::Kind::Struct)
+        return fail(fmt::format("an epoll_event {{events=..., fd=...}} expected, {} given", to_string(e)));
+    EpollEvent event;
+    auto events = field(e, "events");
+    if (!events) return Err{events.error()};
+    event.events = static_cast<uint32_t>(events->value_or(0));
+    for (std::string_view name : {"fd", "ptr", "u32", "u64"}) {
+        auto data = field(e, name);
+        if (!data) return Err{data.error()};
+        if (*data) event.data = static_cast<uint64_t>(**data);
+    }
+    return event;
+}
+
+// epoll_ctl(epfd, op, fd, {events=..., fd=...})
+CallResult do_epoll_ctl(SyscallContext& c, const SyscallEvent& call) {
+    auto a = args(call, 4);
+    if (!a) return Err{a.error()};
+    INTEGER_ARG(epfd, (*a)->at(0));
+    INTEGER_ARG(op, (*a)->at(1));
+    INTEGER_ARG(fd, (*a)->at(2));
+    EpollEvent event;
+    if ((*a)->at(3).kind != Expr::Kind::Ellipsis) {  // EPOLL_CTL_DEL may pass none
+        auto e = epoll_event((*a)->at(3));
+        if (!e) return Err{e.error()};
+        event = *e;
+    }
+    return outcome(c.sockets().epoll_ctl(c.fd(epfd), static_cast<int>(op), c.fd(fd), event));
+}
+
+// epoll_wait(epfd, {events=EPOLLIN, fd=4} or [{...}, ...], maxevents, timeout): the events that
+// came are compared with those written, in order, field by field (`...` for any).
+CallResult do_epoll_wait(SyscallContext& c, const SyscallEvent& call) {
+    auto a = args(call, 4);
+    if (!a) return Err{a.error()};
+    INTEGER_ARG(epfd, (*a)->at(0));
+    INTEGER_ARG(maxevents, (*a)->at(2));
+    INTEGER_ARG(timeout, (*a)->at(3));
+    const Expr& written = (*a)->at(1);
+    std::vector<const Expr*> want;
+    if (written.kind == Expr::Kind::Struct) want.push_back(&written);
+    if (written.kind == Expr::Kind::Array)
+        for (const Expr& e : written.items) want.push_back(&e);
+    if (maxevents < 0 || maxevents > 1024)
+        return fail(fmt::format("epoll_wait(): maxevents {} out of range", maxevents));
+    std::vector<EpollEvent> events(static_cast<size_t>(maxevents));
+    auto r = c.sockets().epoll_wait(c.fd(epfd), events, static_cast<int>(timeout));
+    for (size_t i = 0; r && i < static_cast<size_t>(*r) && i < want.size(); ++i) {
+        for (std::string_view name : {"events", "fd", "ptr", "u32", "u64"}) {
+            auto expected = field(*want[i], name);
+            if (!expected) return Err{expected.error()};
+            uint64_t came = name == "events" ? events[i].events : events[i].data;
+            if (*expected && static_cast<uint64_t>(**expected) != came)
+                return fail(
+                    fmt::format("epoll_wait() event {}: {}={:#x} expected, {:#x} came", i, name, **expected, came));
+        }
+    }
+    return outcome(r);
+}
+
 using Handler = CallResult (*)(SyscallContext&, const SyscallEvent&);
 struct Row {
     std::string_view name;
     Handler handler;
 };
-// One row per call the runner can make. Calls Sockets lacks (epoll_*, ioctl, readv, writev,
-// sendmsg, recvmsg, ...) are not here yet: a script using one SKIPs.
+// One row per call the runner can make; a script using any other SKIPs.
 constexpr Row handlers[] = {
     {"socket", do_socket},
     {"bind", do_bind},
@@ -329,6 +537,15 @@ constexpr Row handlers[] = {
     {"setsockopt", do_setsockopt},
     {"getsockopt", do_getsockopt},
     {"poll", do_poll},
+    {"readv", do_vector},
+    {"writev", do_vector},
+    {"sendmsg", do_message},
+    {"recvmsg", do_message},
+    {"ioctl", do_ioctl},
+    {"epoll_create", do_epoll_create},
+    {"epoll_create1", do_epoll_create},
+    {"epoll_ctl", do_epoll_ctl},
+    {"epoll_wait", do_epoll_wait},
 };
 
 Handler find_handler(std::string_view name) {

@@ -226,6 +226,7 @@ constexpr OptionSpec option_table[] = {
          auto l = log::parse_level(v);
          if (!l) return fmt::format("'{}' is not error, warn, info, debug or trace", v);
          o.log_level = *l;
+         o.log_level_given = true;
          return std::nullopt;
      }},
     {.names = "--msl",
@@ -332,7 +333,8 @@ constexpr OptionSpec option_table[] = {
          return std::nullopt;
      }},
     {.names = "-v, --verbose",
-     .help = "print each event as it runs, and every frame in and out",
+     .help = "print each event as it runs, every frame in and out, and the\n"
+             "stack's info log lines (without -v: warnings only)",
      .pkt_only = true,
      .apply = [](Options& o, std::string_view) -> Problem {
          o.verbose = true;

@@ -33,6 +33,7 @@ struct Options {
     bool trace = false;
     bool trace_json = false;
     log::Level log_level = log::Level::Info;
+    bool log_level_given = false;  // --log-level was on the command line (pkt: else warn, or info with -v)
     uint32_t msl_seconds = 30;
     CongestionControl congestion = CongestionControl::NewReno;  // --congestion
     uint32_t stats_seconds = 0;  // --stats: print the counters this often (0: only at exit and on SIGUSR1)

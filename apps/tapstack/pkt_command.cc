@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "apps/pkt/pkt_runner.hh"
+#include "stack/base/log.hh"
 
 namespace tapstack {
 
@@ -25,6 +26,9 @@ int run_pkt(const Options& o) {
         }
         texts.push_back(text.str());
     }
+    // The stack's own log lines ("no answer to 9 keep-alive probes") are news only next to -v's
+    // events: a normal run prints warnings and errors alone, unless --log-level says otherwise.
+    log::set_level(o.log_level_given || o.verbose ? o.log_level : log::Level::Warn);
     pkt::RunnerOptions options;
     options.tolerance_usecs = o.tolerance_usecs;
     if (o.verbose) options.verbose = [](std::string_view line) { fmt::print("  {}\n", line); };

@@ -200,12 +200,12 @@ TEST(PktRunner, SkipsWhatItCannotRun) {
               "sysctl net.ipv4.tcp_mtu_probing=1: no such setting in tapstack");
     EXPECT_EQ(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{ assert tcpi_rto == 200000 }%\n").message,
               "inline Python at line 2 (tapstack runs no Python)");
-    EXPECT_EQ(run("0 epoll_create(1) = 4\n").message, "unsupported call: epoll_create (line 1)");
+    EXPECT_EQ(run("0 epoll_pwait(1) = 4\n").message, "unsupported call: epoll_pwait (line 1)");
     EXPECT_EQ(run("--ip_version=ipv6\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n").message,
               "--ip_version=ipv6: tapstack speaks IPv4 only");
     EXPECT_EQ(run("`ip link set dev tun0 mtu 1280`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n").message,
               "shell line not understood: ip link set dev tun0 mtu 1280");
-    RunResult r = run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 epoll_create(1) = 4\n");
+    RunResult r = run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 splice(3, 4) = 0\n");
     EXPECT_EQ(r.verdict, Verdict::Skip);
     r = run(
         "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN_CONNECT, [1], 4) = 0\n");
@@ -348,6 +348,132 @@ TEST(PktRunner, AnEcrNamingNoTsValWeSentFails) {
     EXPECT_EQ(r.message,
               "cannot build this packet: TS ecr 555: no segment we sent so far carried the TS val the "
               "script calls 555");
+}
+
+TEST(PktRunner, IoctlComparesTheQueueLengths) {
+    EXPECT_PASS(run(script(R"(
+   +0 ioctl(4, SIOCINQ, [0]) = 0
+   +0 < P. 1:1001(1000) ack 1 win 257
+   +0 > . 1:1(0) ack 1001
+   +0 ioctl(4, FIONREAD, [1000]) = 0
+   +0 write(4, ..., 100) = 100
+   +0 > P. 1:101(100) ack 1001
+   +0 ioctl(4, SIOCOUTQ, [100]) = 0
+   +0 ioctl(4, SIOCOUTQNSD, [0]) = 0
+   +0 ioctl(4, FIONBIO, [1]) = 0
+   +0 read(4, ..., 2000) = 1000
+   +0 read(4, ..., 2000) = -1 EAGAIN (Resource temporarily unavailable)
+   +0 ioctl(4, SIOCINQ, ...) = 0
+)")));
+    RunResult r = run(script("   +0 ioctl(4, SIOCINQ, [1000]) = 0\n"));
+    EXPECT_EQ(r.verdict, Verdict::Fail);
+    EXPECT_EQ(r.line, 10);
+    EXPECT_EQ(r.message, "ioctl(SIOCINQ) value 1000 expected, 0 came");
+    EXPECT_EQ(run(script("   +0 ioctl(4, 0x5401, [0]) = -1 ENOTTY (Inappropriate ioctl)\n")).verdict, Verdict::Pass);
+}
+
+TEST(PktRunner, EpollReportsTheEventsWrittenAndMapsItsDescriptor) {
+    // The script's epoll descriptor is 9; ours is 5. The event's fd=4 is the data, kept as written.
+    EXPECT_PASS(run(script(R"(
+   +0 epoll_create(1) = 9
+   +0 epoll_ctl(9, EPOLL_CTL_ADD, 4, {events=EPOLLIN|EPOLLET, fd=4}) = 0
+   +0 epoll_wait(9, {events=0, ptr=0}, 1, 0) = 0
+   +0 < P. 1:1001(1000) ack 1 win 257
+   +0 > . 1:1(0) ack 1001
+   +0 epoll_wait(9, {events=EPOLLIN, fd=4}, 1, 0) = 1
+   +0 epoll_wait(9, {events=EPOLLIN, fd=4}, 1, 0) = 0
+   +0 epoll_ctl(9, EPOLL_CTL_MOD, 4, {events=EPOLLIN|EPOLLOUT, u64=7}) = 0
+   +0 epoll_wait(9, [{events=EPOLLIN|EPOLLOUT, u64=7}], 4, 0) = 1
+   +0 epoll_ctl(9, EPOLL_CTL_DEL, 4, ...) = 0
+   +0 close(9) = 0
+   +0 epoll_create1(0) = 5
+)")));
+    RunResult r = run(script(R"(
+   +0 epoll_create(1) = 5
+   +0 epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLOUT, fd=4}) = 0
+   +0 epoll_wait(5, {events=EPOLLIN, fd=4}, 1, 0) = 1
+)"));
+    EXPECT_EQ(r.verdict, Verdict::Fail);
+    EXPECT_EQ(r.line, 13);
+    EXPECT_EQ(r.message, "epoll_wait() event 0: events=0x1 expected, 0x4 came");
+    r = run(script(R"(
+   +0 epoll_create(1) = 5
+   +0 epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLOUT, fd=4}) = 0
+   +0 epoll_wait(5, {events=EPOLLOUT, fd=3}, 1, 0) = 1
+)"));
+    EXPECT_EQ(r.message, "epoll_wait() event 0: fd=0x3 expected, 0x4 came");
+}
+
+TEST(PktRunner, VectorCallsSendAndReceiveEachPiece) {
+    EXPECT_PASS(run(script(R"(
+   +0 writev(4, [{..., 100}, {..., 200}], 2) = 300
+   +0 > P. 1:301(300) ack 1
+   +0 < P. 1:501(500) ack 301 win 257
+   +0 > . 301:301(0) ack 501
+   +0 readv(4, [{..., 100}, {..., 300}], 2) = 400
+   +0 readv(4, [{..., 1000}], 1) = 100
+)")));
+    RunResult r = run(script("   +0 writev(4, [{..., 100}, {..., 200}], 2) = 100\n"));
+    EXPECT_EQ(r.verdict, Verdict::Fail);
+    EXPECT_EQ(r.message, "expected writev(...) = 100, came 300");
+    EXPECT_EQ(run(script("   +0 writev(4, [{..., 100}], 2) = 100\n")).message, "writev(): iovcnt 2 for 1 pieces");
+}
+
+TEST(PktRunner, MessageCallsTakeTheirIovecsAndCompareMsgFlags) {
+    EXPECT_PASS(run(script(R"(
+   +0 setsockopt(4, SOL_TCP, TCP_NODELAY, [1], 4) = 0
+   +0 sendmsg(4, {msg_name(...)=..., msg_iov(2)=[{..., 40}, {..., 60}], msg_flags=0}, 0) = 100
+   +0 > P. 1:101(100) ack 1
+   +0 < P. 1:11(10) ack 101 win 257
+   +0 > . 101:101(0) ack 11
+   +0 recvmsg(4, {msg_name(...)=..., msg_iov(1)=[{..., 100}], msg_flags=0}, 0) = 10
+   +0 sendto(4, ..., 20, 0, ..., ...) = 20
+   +0 > P. 101:121(20) ack 11
+   +0 < P. 11:21(10) ack 121 win 257
+   +0 > . 121:121(0) ack 21
+   +0 recvfrom(4, ..., 100, 0, ..., ...) = 10
+)")));
+    RunResult r = run(script(R"(
+   +0 < P. 1:11(10) ack 1 win 257
+   +0 > . 1:1(0) ack 11
+   +0 recvmsg(4, {msg_name(...)=..., msg_iov(1)=[{..., 100}], msg_flags=MSG_TRUNC}, 0) = 10
+)"));
+    EXPECT_EQ(r.verdict, Verdict::Fail);
+    EXPECT_EQ(r.line, 13);
+    EXPECT_EQ(r.message, "recvmsg() msg_flags 0x20 expected, 0x0 came");
+    r = run(script("   +0 sendmsg(4, {msg_name(...)=..., msg_iov(1)=[{..., 40}], msg_flags=0}, MSG_MORE) = 30\n"));
+    EXPECT_EQ(r.message, "expected sendmsg(...) = 30, came 40");
+}
+
+TEST(PktRunner, TheNewSocketOptionsAreSetAndCompared) {
+    EXPECT_PASS(run(script(R"(
+   +0 getsockopt(4, SOL_TCP, TCP_MAXSEG, [1000], [4]) = 0
+   +0 setsockopt(4, SOL_SOCKET, SO_SNDBUF, [21000], 4) = 0
+   +0 getsockopt(4, SOL_SOCKET, SO_SNDBUF, [42000], [4]) = 0
+   +0 setsockopt(4, SOL_TCP, TCP_USER_TIMEOUT, [3000], 4) = 0
+   +0 getsockopt(4, SOL_TCP, TCP_USER_TIMEOUT, [3000], [4]) = 0
+   +0 setsockopt(4, SOL_TCP, TCP_KEEPIDLE, [5], 4) = 0
+   +0 getsockopt(4, SOL_TCP, TCP_KEEPCNT, [9], [4]) = 0
+   +0 setsockopt(4, SOL_TCP, TCP_CORK, [1], 4) = 0
+   +0 getsockopt(4, SOL_TCP, TCP_CORK, [1], [4]) = 0
+   +0 getsockopt(4, SOL_TCP, TCP_INFO, ..., [8]) = 0
+)")));
+    RunResult r = run(script("   +0 getsockopt(4, SOL_TCP, TCP_MAXSEG, [1460], [4]) = 0\n"));
+    EXPECT_EQ(r.verdict, Verdict::Fail);
+    EXPECT_EQ(r.message, "getsockopt() value [1460] expected, 1000 came");
+}
+
+TEST(PktSetup, KeepaliveSysctlsSetTheStacksTimings) {
+    ScriptSettings s = linux_profile();
+    EXPECT_EQ(apply_command("sysctl -q net.ipv4.tcp_keepalive_time=30 net.ipv4.tcp_keepalive_intvl=5 "
+                            "net.ipv4.tcp_keepalive_probes=3",
+                            s),
+              std::nullopt);
+    EXPECT_EQ(s.stack.tcp.keepalive.idle, std::chrono::seconds{30});
+    EXPECT_EQ(s.stack.tcp.keepalive.interval, std::chrono::seconds{5});
+    EXPECT_EQ(s.stack.tcp.keepalive.probes, 3u);
+    EXPECT_EQ(apply_command("sysctl -q net.ipv4.tcp_keepalive_probes=0", s),
+              "sysctl net.ipv4.tcp_keepalive_probes=0: no such setting in tapstack");
 }
 
 }  // namespace
