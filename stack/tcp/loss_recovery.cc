@@ -32,9 +32,7 @@ bool LossRecovery::on_sack_blocks(SeqNum ack, std::span<const SackBlock> blocks,
 
 LossRecovery::AckVerdict LossRecovery::on_new_ack(SeqNum ack) {
     probes_sent_ = 0;
-    resend_unanswered_ = false;
     dup_acks_ = 0;
-    if (after_timeout_ && !(ack < recover_)) after_timeout_ = false;
     if (!in_recovery_) return AckVerdict::Normal;
     if (!(ack < recover_)) {
         in_recovery_ = false;  // RFC 6582 §3.2 step 3: full acknowledgment
@@ -65,7 +63,6 @@ bool LossRecovery::should_enter_recovery(SeqNum una, SeqNum snd_max, uint32_t fl
 void LossRecovery::enter_recovery(SeqNum una, SeqNum snd_max) {
     recover_ = snd_max;
     in_recovery_ = true;
-    resend_unanswered_ = false;
     high_rxt_ = una;
 }
 
@@ -79,7 +76,6 @@ bool LossRecovery::retransmission_lost(SeqNum una) const {
 
 void LossRecovery::on_retransmit_timeout(SeqNum una, SeqNum snd_max, bool forget_sacks) {
     in_recovery_ = false;
-    after_timeout_ = true;
     recover_ = snd_max;
     dup_acks_ = 0;
     high_rxt_ = una;
@@ -158,13 +154,6 @@ std::optional<Duration> LossRecovery::probe_timeout(std::optional<Duration> srtt
     // segment: no progress within PTO means that copy was lost too (RACK's reordering timer,
     // RFC 8985 §6.2, with PTO for the window).
     if (!srtt || !(in_recovery_ || probes_sent_ < 2)) return std::nullopt;
-    // RFC 8985 §7.2: no probe while a timeout's go-back is under way (Linux's CA_Loss state, until
-    // everything sent before the timeout is acknowledged): the timer, backing off, is in charge.
-    if (after_timeout_) return std::nullopt;
-    // A peer that answered nothing since our last resend of SND.UNA's segment is not reordering
-    // but silent (or everything is lost): the retransmission timer, backing off, takes over.
-    // Resent every PTO instead, a silent peer on a 0.1 ms link got a copy every millisecond.
-    if (in_recovery_ && resend_unanswered_) return std::nullopt;
     Duration pto = std::max<Duration>({2 * *srtt, *srtt + 4 * rttvar, tlp_min});
     if (!in_recovery_ && flight_size <= smss) pto += std::chrono::milliseconds{200};  // RFC 8985 WCDelAckT
     // RFC 8985 sends one probe and then waits for the timeout; when the probe or its answer is
@@ -177,10 +166,7 @@ std::optional<Duration> LossRecovery::probe_timeout(std::optional<Duration> srtt
 }
 
 LossRecovery::ProbeAction LossRecovery::on_probe_timeout() {
-    if (in_recovery_) {
-        resend_unanswered_ = true;
-        return ProbeAction::ResendUna;
-    }
+    if (in_recovery_) return ProbeAction::ResendUna;
     // Data sent after SND.UNA's segment has arrived and a whole PTO passed without that segment:
     // it is lost (RACK's rule, RFC 8985 §6.2, applied by order at this timer), even if too few
     // segments came after it for three duplicate ACKs.

@@ -54,10 +54,7 @@ public:
     // SND.UNA moved to `ack`: leaves or continues recovery; the duplicate count starts again.
     AckVerdict on_new_ack(SeqNum ack);
     // One more duplicate ACK; returns how many in a row.
-    uint32_t on_duplicate_ack() {
-        resend_unanswered_ = false;
-        return ++dup_acks_;
-    }
+    uint32_t on_duplicate_ack() { return ++dup_acks_; }
     // Forgets SACKed ranges at or below SND.UNA.
     void discard_below(SeqNum una) { scoreboard_.discard_below(una); }
     // RFC 5681 §3.2, RFC 6675 §4 IsLost, RFC 5827: is the segment at SND.UNA lost, and may
@@ -105,12 +102,10 @@ private:
     Reassembler scoreboard_;  // ranges above SND.UNA the peer has SACKed
     SeqNum high_rxt_;         // RFC 6675 HighRxt: holes below it were retransmitted
     bool in_recovery_ = false;
-    SeqNum recover_;                  // RFC 6582 "recover": SND.MAX when recovery (or a timeout) began
-    SeqNum una_resent_at_max_;        // SND.MAX when the segment at SND.UNA was last sent again
-    uint32_t dup_acks_ = 0;           // duplicate ACKs in a row
-    uint8_t probes_sent_ = 0;         // tail loss probes since the last new ACK (at most 2)
-    bool resend_unanswered_ = false;  // ResendUna went out and no ACK at all has come since
-    bool after_timeout_ = false;      // a timeout's go-back: until SND.UNA reaches recover_
+    SeqNum recover_;            // RFC 6582 "recover": SND.MAX when recovery (or a timeout) began
+    SeqNum una_resent_at_max_;  // SND.MAX when the segment at SND.UNA was last sent again
+    uint32_t dup_acks_ = 0;     // duplicate ACKs in a row
+    uint8_t probes_sent_ = 0;   // tail loss probes since the last new ACK (at most 2)
 };
 
 }  // namespace tapstack

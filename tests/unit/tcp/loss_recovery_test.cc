@@ -235,36 +235,5 @@ TEST(LossRecovery, WithSackedDataTheProbeDeclaresSndUnaLostAfterAQuarterMoreThan
     EXPECT_EQ(r.on_probe_timeout(), LossRecovery::ProbeAction::ResendUna);  // no progress in recovery
 }
 
-// A peer that answers nothing at all after the resend is silent, not reordering: the timer stays
-// off until an ACK comes, and the retransmission timer takes over. (Found when the handshake began
-// to give an RTT sample: with SRTT 0 the resend went out every millisecond, 200 in one RTO.)
-// RFC 8985 §7.2: after a timeout the go-back is the timer's (Linux's CA_Loss): no tail loss probe
-// until everything sent before the timeout is acknowledged. (Seen in a packetdrill script: a probe
-// 500 ms after the first retransmission, before the backed-off timer's 600 ms.)
-TEST(LossRecovery, NoProbeUntilATimeoutsWindowIsAcknowledged) {
-    LossRecovery r{SeqNum{0}};
-    r.on_retransmit_timeout(una, snd_max, false);
-    EXPECT_FALSE(r.probe_timeout(100ms, 50ms, 5000, smss));
-    r.on_new_ack(SeqNum{5000});  // progress, but below what was sent before the timeout
-    EXPECT_FALSE(r.probe_timeout(100ms, 50ms, 5000, smss));
-    r.on_new_ack(snd_max);
-    EXPECT_TRUE(r.probe_timeout(100ms, 50ms, 5000, smss));
-}
-
-TEST(LossRecovery, AResendThatNothingAnswersLeavesTheRestToTheRetransmissionTimer) {
-    LossRecovery r = with_sack();
-    sack(r, una, {{SeqNum{2000}, SeqNum{3000}}});
-    r.enter_recovery(una, snd_max);
-    ASSERT_EQ(r.probe_timeout(8ms, 1ms, 5000, smss), Duration{10ms});
-    EXPECT_EQ(r.on_probe_timeout(), LossRecovery::ProbeAction::ResendUna);
-    EXPECT_FALSE(r.probe_timeout(8ms, 1ms, 5000, smss));  // silence: no second resend
-    r.on_duplicate_ack();                                 // the peer is there (SACKing later data)
-    EXPECT_EQ(r.probe_timeout(8ms, 1ms, 5000, smss), Duration{10ms});
-    EXPECT_EQ(r.on_probe_timeout(), LossRecovery::ProbeAction::ResendUna);
-    EXPECT_FALSE(r.probe_timeout(8ms, 1ms, 5000, smss));
-    r.on_new_ack(SeqNum{1500});  // progress, still in recovery
-    EXPECT_TRUE(r.probe_timeout(8ms, 1ms, 5000, smss));
-}
-
 }  // namespace
 }  // namespace tapstack
